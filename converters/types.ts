@@ -1,0 +1,46 @@
+/**
+ * The contract every converter implements: IR graph in, files on disk out.
+ * Each converter is a table from IR op to target ops (`satisfies Record<OpName, ...>`),
+ * validates the whole graph first and reports every unsupported op at once.
+ */
+import type { IrGraph } from '../src/ir/graph.js';
+import type { OpName } from '../src/ir/ops.js';
+import { A2mError } from '../src/errors.js';
+
+export type Precision = 'fp32' | 'fp16' | 'int8';
+
+export interface ExportOptions {
+  precision: Precision;
+  /** Core ML deployment target (15..18); ignored by other formats. */
+  ios?: number;
+  /** Tool/model provenance written into each format's metadata. */
+  metadata?: Record<string, string>;
+}
+
+export interface Converter {
+  /** Format key used on the CLI: savedmodel | tflite | coreml | onnx | tfjs. */
+  format: string;
+  /** What `write` produces at `outPath` (a file name or a directory name), e.g. `model.onnx`. */
+  defaultName: string;
+  /** Writes the artifact atomically (temp + rename); returns the written paths. */
+  write(graph: IrGraph, outPath: string, opts: ExportOptions): Promise<string[]>;
+}
+
+export interface UnsupportedOp { node: string; op: OpName | string; target: string; reason: string }
+
+/** Thrown with every (node, op, target, reason) found, not just the first. */
+export class UnsupportedOpsError extends A2mError {
+  constructor(readonly problems: UnsupportedOp[]) {
+    super(`${problems.length} unsupported op(s): ` + problems.map((p) => `${p.node} (${p.op}) -> ${p.target}: ${p.reason}`).join('; '));
+  }
+}
+
+/** Checks every node against a converter's table before writing anything. */
+export function validateAgainst(graph: IrGraph, target: string, supported: (op: OpName) => string | null): void {
+  const problems: UnsupportedOp[] = [];
+  for (const n of graph.nodes) {
+    const reason = supported(n.op);
+    if (reason) problems.push({ node: n.name, op: n.op, target, reason });
+  }
+  if (problems.length) throw new UnsupportedOpsError(problems);
+}

@@ -1,0 +1,333 @@
+/**
+ * The closed IR op set. Each op has ONE definition: its inputs, attributes,
+ * shape rule and reference evaluation on plain Float32Arrays. The evaluation
+ * doubles as constant folder (passes) and as the parity reference.
+ *
+ * Layout: activations are channels-last (NLC / [..., features]); conv weights
+ * are [K, Cin/groups, Cout] (tfjs). Converters that need NCHW insert their own
+ * transposes.
+ */
+import { type HostTensor, sizeOf, stridesOf, fmtShape, shapeEq } from './tensor.js';
+
+export interface OpDef<A = any> {
+  /** Input names, in order; a trailing `?` marks an optional input. */
+  inputs: readonly string[];
+  inferShape(inputs: number[][], attrs: A): number[];
+  evaluate(inputs: HostTensor[], attrs: A): HostTensor;
+}
+
+export interface Conv1DAttrs { stride: number; padBegin: number; padEnd: number; groups: number }
+export interface LayerNormAttrs { epsilon: number }
+export interface BatchMatMulAttrs { transposeB: boolean }
+export interface ReshapeAttrs { shape: number[] }
+export interface TransposeAttrs { perm: number[] }
+export interface SliceAttrs { begin: number[]; size: number[] }
+export interface ConcatAttrs { axis: number }
+export interface NoAttrs {}
+
+function fail(msg: string): never { throw new Error(msg); }
+
+// ---- broadcasting elementwise -------------------------------------------------
+function broadcastShape(a: number[], b: number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1, db = b[b.length - n + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) fail(`shapes ${fmtShape(a)} and ${fmtShape(b)} do not broadcast`);
+    out.push(Math.max(da, db));
+  }
+  return out;
+}
+
+/** Index map from each output element to an input element under broadcasting. */
+function broadcastIndex(inShape: number[], outShape: number[]): Int32Array | null {
+  if (shapeEq(inShape, outShape)) return null;
+  const n = sizeOf(outShape);
+  const pad = outShape.length - inShape.length;
+  const inStr = stridesOf(inShape);
+  const idx = new Int32Array(n);
+  const outStr = stridesOf(outShape);
+  for (let i = 0; i < n; i++) {
+    let rem = i, off = 0;
+    for (let d = 0; d < outShape.length; d++) {
+      const c = Math.floor(rem / outStr[d]!); rem -= c * outStr[d]!;
+      const id = d - pad;
+      if (id >= 0 && inShape[id] !== 1) off += c * inStr[id]!;
+    }
+    idx[i] = off;
+  }
+  return idx;
+}
+
+function binary(f: (a: number, b: number) => number): OpDef<NoAttrs> {
+  return {
+    inputs: ['a', 'b'],
+    inferShape: ([a, b]) => broadcastShape(a!, b!),
+    evaluate([a, b]) {
+      const shape = broadcastShape(a!.shape, b!.shape);
+      const n = sizeOf(shape), out = new Float32Array(n);
+      const ia = broadcastIndex(a!.shape, shape), ib = broadcastIndex(b!.shape, shape);
+      const da = a!.data, db = b!.data;
+      for (let i = 0; i < n; i++) out[i] = f(da[ia ? ia[i]! : i]!, db[ib ? ib[i]! : i]!);
+      return { shape, data: out };
+    },
+  };
+}
+
+function unary(f: (x: number) => number): OpDef<NoAttrs> {
+  return {
+    inputs: ['x'],
+    inferShape: ([x]) => [...x!],
+    evaluate([x]) { return { shape: [...x!.shape], data: x!.data.map(f) }; },
+  };
+}
+
+// GELU, tanh approximation (as jax.nn.gelu(approximate=True) and TFLite GELU approximate).
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+export function geluTanh(x: number): number {
+  return 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
+}
+
+// ---- the op table ------------------------------------------------------------
+export const OPS = {
+  Add: binary((a, b) => a + b),
+  Sub: binary((a, b) => a - b),
+  Mul: binary((a, b) => a * b),
+  Div: binary((a, b) => a / b),
+  Sigmoid: unary((x) => 1 / (1 + Math.exp(-x))),
+  Gelu: unary(geluTanh),
+  Sqrt: unary(Math.sqrt),
+  Log: unary(Math.log),
+
+  /** x [B, L, Cin], w [K, Cin/groups, Cout], bias? [Cout] -> [B, Lout, Cout]; zero padding. */
+  Conv1D: {
+    inputs: ['x', 'w', 'bias?'],
+    inferShape([x, w, b], a: Conv1DAttrs) {
+      if (x!.length !== 3) fail(`Conv1D input must be [B,L,C], got ${fmtShape(x!)}`);
+      const [K, cinG, cout] = w!;
+      if (cinG! * a.groups !== x![2]) fail(`Conv1D weight ${fmtShape(w!)} with groups ${a.groups} does not fit input channels ${x![2]}`);
+      if (cout! % a.groups !== 0) fail(`Conv1D output channels ${cout} not divisible by groups ${a.groups}`);
+      if (b && (b.length !== 1 || b[0] !== cout)) fail(`Conv1D bias ${fmtShape(b)} must be [${cout}]`);
+      const lout = Math.floor((x![1]! + a.padBegin + a.padEnd - K!) / a.stride) + 1;
+      if (lout <= 0) fail(`Conv1D output length ${lout} <= 0`);
+      return [x![0]!, lout, cout!];
+    },
+    evaluate([x, w, b], a: Conv1DAttrs) {
+      const [B, L, C] = x!.shape as [number, number, number];
+      const [K, cinG, cout] = w!.shape as [number, number, number];
+      const shape = this.inferShape([x!.shape, w!.shape, ...(b ? [b.shape] : [])], a);
+      const lout = shape[1]!;
+      const out = new Float32Array(sizeOf(shape));
+      const coutG = cout / a.groups;
+      const xd = x!.data, wd = w!.data, bd = b?.data;
+      for (let n = 0; n < B; n++) {
+        for (let t = 0; t < lout; t++) {
+          const o = (n * lout + t) * cout;
+          if (bd) for (let co = 0; co < cout; co++) out[o + co] = bd[co]!;
+          for (let k = 0; k < K; k++) {
+            const src = t * a.stride + k - a.padBegin;
+            if (src < 0 || src >= L) continue;
+            const xo = (n * L + src) * C;
+            for (let g = 0; g < a.groups; g++) {
+              for (let ci = 0; ci < cinG; ci++) {
+                const xv = xd[xo + g * cinG + ci]!;
+                if (xv === 0) continue;
+                const wo = (k * cinG + ci) * cout + g * coutG;
+                for (let co = 0; co < coutG; co++) out[o + g * coutG + co] += xv * wd[wo + co]!;
+              }
+            }
+          }
+        }
+      }
+      return { shape, data: out };
+    },
+  } satisfies OpDef<Conv1DAttrs>,
+
+  /** x [..., K] @ w [K, N] (+ bias [N]) -> [..., N]: a weight matmul (FULLY_CONNECTED / linear). */
+  Dense: {
+    inputs: ['x', 'w', 'bias?'],
+    inferShape([x, w, b]) {
+      if (w!.length !== 2) fail(`Dense weight must be rank 2, got ${fmtShape(w!)}`);
+      if (x![x!.length - 1] !== w![0]) fail(`Dense input ${fmtShape(x!)} does not match weight ${fmtShape(w!)}`);
+      if (b && (b.length !== 1 || b[0] !== w![1])) fail(`Dense bias ${fmtShape(b)} must be [${w![1]}]`);
+      return [...x!.slice(0, -1), w![1]!];
+    },
+    evaluate([x, w, b]) {
+      const [K, N] = w!.shape as [number, number];
+      const rows = x!.data.length / K;
+      const out = new Float32Array(rows * N);
+      const xd = x!.data, wd = w!.data;
+      for (let r = 0; r < rows; r++) {
+        const o = r * N;
+        if (b) out.set(b.data, o);
+        for (let k = 0; k < K; k++) {
+          const xv = xd[r * K + k]!;
+          if (xv === 0) continue;
+          const wo = k * N;
+          for (let n = 0; n < N; n++) out[o + n] += xv * wd[wo + n]!;
+        }
+      }
+      return { shape: [...x!.shape.slice(0, -1), N], data: out };
+    },
+  } satisfies OpDef<NoAttrs>,
+
+  /** a [..., M, K] @ b [..., K, N] (or b^T when transposeB), same leading dims. */
+  BatchMatMul: {
+    inputs: ['a', 'b'],
+    inferShape([a, b], at: BatchMatMulAttrs) {
+      if (a!.length < 3 || a!.length !== b!.length) fail(`BatchMatMul needs equal ranks >= 3, got ${fmtShape(a!)} and ${fmtShape(b!)}`);
+      const lead = a!.slice(0, -2);
+      if (!shapeEq(lead, b!.slice(0, -2))) fail(`BatchMatMul batch dims differ: ${fmtShape(a!)} vs ${fmtShape(b!)}`);
+      const K = a![a!.length - 1]!;
+      const [kb, N] = at.transposeB ? [b![b!.length - 1]!, b![b!.length - 2]!] : [b![b!.length - 2]!, b![b!.length - 1]!];
+      if (K !== kb) fail(`BatchMatMul inner dims differ: ${fmtShape(a!)} vs ${fmtShape(b!)} (transposeB=${at.transposeB})`);
+      return [...lead, a![a!.length - 2]!, N];
+    },
+    evaluate([a, b], at: BatchMatMulAttrs) {
+      const shape = this.inferShape([a!.shape, b!.shape], at);
+      const M = a!.shape[a!.shape.length - 2]!, K = a!.shape[a!.shape.length - 1]!, N = shape[shape.length - 1]!;
+      const batches = sizeOf(a!.shape.slice(0, -2));
+      const out = new Float32Array(sizeOf(shape));
+      const ad = a!.data, bd = b!.data;
+      for (let bt = 0; bt < batches; bt++) {
+        const ao = bt * M * K, bo = bt * K * N, oo = bt * M * N;
+        for (let m = 0; m < M; m++) {
+          for (let n = 0; n < N; n++) {
+            let s = 0;
+            if (at.transposeB) for (let k = 0; k < K; k++) s += ad[ao + m * K + k]! * bd[bo + n * K + k]!;
+            else for (let k = 0; k < K; k++) s += ad[ao + m * K + k]! * bd[bo + k * N + n]!;
+            out[oo + m * N + n] = s;
+          }
+        }
+      }
+      return { shape, data: out };
+    },
+  } satisfies OpDef<BatchMatMulAttrs>,
+
+  /** Normalises over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta. */
+  LayerNorm: {
+    inputs: ['x', 'gamma', 'beta'],
+    inferShape([x, g, b]) {
+      const C = x![x!.length - 1]!;
+      if (g!.length !== 1 || g![0] !== C || b!.length !== 1 || b![0] !== C) fail(`LayerNorm gamma/beta must be [${C}]`);
+      return [...x!];
+    },
+    evaluate([x, g, b], a: LayerNormAttrs) {
+      const C = x!.shape[x!.shape.length - 1]!;
+      const rows = x!.data.length / C;
+      const out = new Float32Array(x!.data.length);
+      const xd = x!.data;
+      for (let r = 0; r < rows; r++) {
+        const o = r * C;
+        let mean = 0;
+        for (let c = 0; c < C; c++) mean += xd[o + c]!;
+        mean /= C;
+        let v = 0;
+        for (let c = 0; c < C; c++) { const d = xd[o + c]! - mean; v += d * d; }
+        const inv = 1 / Math.sqrt(v / C + a.epsilon);
+        for (let c = 0; c < C; c++) out[o + c] = (xd[o + c]! - mean) * inv * g!.data[c]! + b!.data[c]!;
+      }
+      return { shape: [...x!.shape], data: out };
+    },
+  } satisfies OpDef<LayerNormAttrs>,
+
+  /** Softmax over the last axis. */
+  Softmax: {
+    inputs: ['x'],
+    inferShape: ([x]) => [...x!],
+    evaluate([x]) {
+      const C = x!.shape[x!.shape.length - 1]!;
+      const out = new Float32Array(x!.data.length);
+      for (let o = 0; o < out.length; o += C) {
+        let m = -Infinity;
+        for (let c = 0; c < C; c++) m = Math.max(m, x!.data[o + c]!);
+        let s = 0;
+        for (let c = 0; c < C; c++) { const e = Math.exp(x!.data[o + c]! - m); out[o + c] = e; s += e; }
+        for (let c = 0; c < C; c++) out[o + c]! /= s;
+      }
+      return { shape: [...x!.shape], data: out };
+    },
+  } satisfies OpDef<NoAttrs>,
+
+  Reshape: {
+    inputs: ['x'],
+    inferShape([x], a: ReshapeAttrs) {
+      if (sizeOf(a.shape) !== sizeOf(x!)) fail(`Reshape ${fmtShape(x!)} -> ${fmtShape(a.shape)} changes the element count`);
+      return [...a.shape];
+    },
+    evaluate([x], a: ReshapeAttrs) { return { shape: [...a.shape], data: x!.data }; },
+  } satisfies OpDef<ReshapeAttrs>,
+
+  Transpose: {
+    inputs: ['x'],
+    inferShape([x], a: TransposeAttrs) {
+      if (a.perm.length !== x!.length || [...a.perm].sort().some((p, i) => p !== i)) fail(`Transpose perm [${a.perm}] invalid for ${fmtShape(x!)}`);
+      return a.perm.map((p) => x![p]!);
+    },
+    evaluate([x], a: TransposeAttrs) {
+      const shape = a.perm.map((p) => x!.shape[p]!);
+      const inStr = stridesOf(x!.shape);
+      const n = sizeOf(shape), out = new Float32Array(n);
+      const rank = shape.length, idx = new Array<number>(rank).fill(0);
+      const srcStr = a.perm.map((p) => inStr[p]!);
+      for (let i = 0; i < n; i++) {
+        let off = 0;
+        for (let d = 0; d < rank; d++) off += idx[d]! * srcStr[d]!;
+        out[i] = x!.data[off]!;
+        for (let d = rank - 1; d >= 0; d--) { if (++idx[d]! < shape[d]!) break; idx[d] = 0; }
+      }
+      return { shape, data: out };
+    },
+  } satisfies OpDef<TransposeAttrs>,
+
+  /** Static slice: begin/size per axis (size -1 = to the end). */
+  Slice: {
+    inputs: ['x'],
+    inferShape([x], a: SliceAttrs) {
+      if (a.begin.length !== x!.length || a.size.length !== x!.length) fail(`Slice begin/size rank differs from ${fmtShape(x!)}`);
+      return x!.map((d, i) => {
+        const s = a.size[i] === -1 ? d - a.begin[i]! : a.size[i]!;
+        if (a.begin[i]! < 0 || s < 0 || a.begin[i]! + s > d) fail(`Slice [${a.begin}]+[${a.size}] out of range for ${fmtShape(x!)}`);
+        return s;
+      });
+    },
+    evaluate([x], a: SliceAttrs) {
+      const shape = this.inferShape([x!.shape], a);
+      const inStr = stridesOf(x!.shape);
+      const n = sizeOf(shape), out = new Float32Array(n);
+      const rank = shape.length, idx = new Array<number>(rank).fill(0);
+      for (let i = 0; i < n; i++) {
+        let off = 0;
+        for (let d = 0; d < rank; d++) off += (idx[d]! + a.begin[d]!) * inStr[d]!;
+        out[i] = x!.data[off]!;
+        for (let d = rank - 1; d >= 0; d--) { if (++idx[d]! < shape[d]!) break; idx[d] = 0; }
+      }
+      return { shape, data: out };
+    },
+  } satisfies OpDef<SliceAttrs>,
+
+  /** Concatenation of exactly two inputs along an axis (enough for this model). */
+  Concat: {
+    inputs: ['a', 'b'],
+    inferShape([a, b], at: ConcatAttrs) {
+      if (a!.length !== b!.length || a!.some((d, i) => i !== at.axis && d !== b![i])) fail(`Concat shapes ${fmtShape(a!)} and ${fmtShape(b!)} differ off axis ${at.axis}`);
+      return a!.map((d, i) => (i === at.axis ? d + b![i]! : d));
+    },
+    evaluate([a, b], at: ConcatAttrs) {
+      const shape = this.inferShape([a!.shape, b!.shape], at);
+      const outer = sizeOf(shape.slice(0, at.axis));
+      const ia = sizeOf(a!.shape.slice(at.axis)), ib = sizeOf(b!.shape.slice(at.axis));
+      const out = new Float32Array(sizeOf(shape));
+      for (let o = 0; o < outer; o++) {
+        out.set(a!.data.subarray(o * ia, (o + 1) * ia), o * (ia + ib));
+        out.set(b!.data.subarray(o * ib, (o + 1) * ib), o * (ia + ib) + ia);
+      }
+      return { shape, data: out };
+    },
+  } satisfies OpDef<ConcatAttrs>,
+} satisfies Record<string, OpDef>;
+
+export type OpName = keyof typeof OPS;
+export const OP_NAMES = Object.keys(OPS) as OpName[];
+/** Attribute type of each op, for typed node construction. */
+export type AttrsOf<O extends OpName> = (typeof OPS)[O] extends OpDef<infer A> ? A : never;

@@ -1,0 +1,118 @@
+/**
+ * Model presets. A preset fixes the audio grid (sample rate, window, frames,
+ * keys) and every size; it is stored with the weights so a checkpoint always
+ * rebuilds the network it was trained as.
+ */
+import { A2mError } from '../errors.js';
+
+/** The seed's learned 1-D ConvNeXt front end (raw samples -> frames). */
+export interface ConvNextFrontend {
+  kind: 'convnext';
+  stemKernel: number;
+  stemStride: number;
+  /** dims[0] is the stem width; dims[i] (i >= 1) the width after downsample i (k=2, s=2). */
+  dims: number[];
+  /** depths[i]: ConvNeXt blocks at width dims[i]. */
+  depths: number[];
+  blockKernel: number;
+}
+
+/**
+ * A fixed log-frequency front end: constant-Q-style complex kernels applied as
+ * one strided conv1d (hop = samples per frame), log power, then a learned
+ * projection and a few ConvNeXt blocks over time. Still raw samples in, and
+ * every format expresses it (conv, mul, add, log): the probe in DESIGN.md found
+ * a short learned stem resolves bass poorly.
+ */
+export interface LogSpecFrontend {
+  kind: 'logspec';
+  /** Bins per semitone, covering MIDI 21..108 (plus a third of a semitone either side). */
+  binsPerSemitone: number;
+  /** Longest kernel in samples (bass bins are capped here). */
+  maxKernel: number;
+  /** Width after the projection (= transformer width). */
+  dim: number;
+  /** ConvNeXt blocks over time after the projection. */
+  depth: number;
+  blockKernel: number;
+}
+
+export interface TransformerConfig {
+  layers: number;
+  dim: number;
+  heads: number;
+  headDim: number;
+  /** Latent K/V width (dim -> latent -> heads*headDim). */
+  latent: number;
+  /** FFN hidden width before the GELU(a)*b split (a and b are ffn/2 each). */
+  ffn: number;
+  /** Local layers: queries in blocks of `localStride` frames see `localWindow` keys centred on the block. */
+  localWindow: number;
+  localStride: number;
+  ropeTheta: number;
+}
+
+export type HeadName = 'onset' | 'velocity';
+
+export interface ModelConfig {
+  preset: string;
+  sampleRate: number;
+  channels: number;
+  windowSamples: number;
+  frames: number;
+  keys: number;
+  frontend: ConvNextFrontend | LogSpecFrontend;
+  transformer: TransformerConfig;
+  /** Extra heads beside the frame head (`logits` / `probs`). */
+  heads: HeadName[];
+  layerNormEpsilon: number;
+  dropout: number;
+}
+
+const GRID = { sampleRate: 16000, channels: 2, windowSamples: 80000, frames: 250, keys: 90 } as const;
+
+export const PRESETS: Record<string, ModelConfig> = {
+  /** The seed configuration (DESIGN.md), ~11.6 M parameters. */
+  base: {
+    preset: 'base', ...GRID,
+    frontend: { kind: 'convnext', stemKernel: 5, stemStride: 5, dims: [4, 8, 16, 32, 64, 128, 256], depths: [3, 3, 3, 3, 3, 21, 3], blockKernel: 7 },
+    transformer: { layers: 16, dim: 256, heads: 4, headDim: 64, latent: 64, ffn: 1024, localWindow: 16, localStride: 8, ropeTheta: 1e4 },
+    heads: [], layerNormEpsilon: 1e-6, dropout: 0.1,
+  },
+  /**
+   * The default model's preset: trainable on 2 CPU cores in about an hour.
+   * Log-frequency front end + 4-layer transformer of width 192 (see the model card
+   * for the measured step time that fixed these sizes).
+   */
+  small: {
+    preset: 'small', ...GRID,
+    frontend: { kind: 'logspec', binsPerSemitone: 3, maxKernel: 2048, dim: 192, depth: 2, blockKernel: 7 },
+    transformer: { layers: 4, dim: 192, heads: 4, headDim: 48, latent: 64, ffn: 768, localWindow: 16, localStride: 8, ropeTheta: 1e4 },
+    heads: ['onset', 'velocity'], layerNormEpsilon: 1e-6, dropout: 0.1,
+  },
+  /** For tests: the seed's front end at toy widths; a training step takes well under a second. */
+  tiny: {
+    preset: 'tiny', ...GRID,
+    frontend: { kind: 'convnext', stemKernel: 5, stemStride: 5, dims: [2, 4, 4, 8, 8, 16, 16], depths: [1, 0, 0, 1, 0, 0, 1], blockKernel: 7 },
+    transformer: { layers: 2, dim: 16, heads: 2, headDim: 8, latent: 8, ffn: 32, localWindow: 16, localStride: 8, ropeTheta: 1e4 },
+    heads: ['onset', 'velocity'], layerNormEpsilon: 1e-6, dropout: 0,
+  },
+  /** For tests of the log-frequency front end at toy widths. */
+  'tiny-logspec': {
+    preset: 'tiny-logspec', ...GRID,
+    frontend: { kind: 'logspec', binsPerSemitone: 1, maxKernel: 512, dim: 16, depth: 1, blockKernel: 7 },
+    transformer: { layers: 2, dim: 16, heads: 2, headDim: 8, latent: 8, ffn: 32, localWindow: 16, localStride: 8, ropeTheta: 1e4 },
+    heads: ['onset', 'velocity'], layerNormEpsilon: 1e-6, dropout: 0,
+  },
+};
+
+export function getPreset(name: string): ModelConfig {
+  const p = PRESETS[name];
+  if (!p) throw new A2mError(`unknown preset "${name}" (expected one of: ${Object.keys(PRESETS).join(', ')})`);
+  return structuredClone(p);
+}
+
+/** Samples per output frame (320 at 16 kHz / 50 fps). */
+export function hopOf(cfg: ModelConfig): number {
+  return cfg.windowSamples / cfg.frames;
+}

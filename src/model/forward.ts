@@ -1,0 +1,156 @@
+/**
+ * The network, written once against ModelOps (see ops.ts).
+ *   samples [B, 2, N] -> front end -> [B, 250, D] -> transformer -> heads
+ * Outputs: logits / probs [B, 250, 90] (frame head, the seed's), and per
+ * configured extra head: onset_logits / onset_probs, velocity (0..1).
+ */
+import type { ModelOps, Init } from './ops.js';
+import { type ModelConfig, type ConvNextFrontend, type LogSpecFrontend, hopOf } from './config.js';
+import { localAttentionMask, logSpecKernels, ropeRotation, ropeTables } from './tables.js';
+
+const scalar = (v: number) => ({ shape: [1], data: new Float32Array([v]) });
+const W = (fanIn: number): Init => ({ kind: 'normal', std: Math.sqrt(1 / fanIn) });
+const ZEROS: Init = { kind: 'const', value: 0 };
+const ONES: Init = { kind: 'const', value: 1 };
+/** ConvNeXt layer-scale init (DESIGN.md). */
+const LAYER_SCALE: Init = { kind: 'const', value: 1e-6 };
+
+function layerNorm<T>(o: ModelOps<T>, cfg: ModelConfig, name: string, x: T): T {
+  const c = o.shape(x).at(-1)!;
+  return o.scope(name, () => o.layerNorm(x, o.param('gamma', [c], ONES), o.param('beta', [c], ZEROS), cfg.layerNormEpsilon));
+}
+
+function linear<T>(o: ModelOps<T>, name: string, x: T, out: number, bias: boolean): T {
+  const inp = o.shape(x).at(-1)!;
+  return o.scope(name, () => o.dense(x, o.param('w', [inp, out], W(inp)), bias ? o.param('b', [out], ZEROS) : null));
+}
+
+function conv<T>(o: ModelOps<T>, name: string, x: T, cout: number, k: number, stride: number, pad: [number, number], groups = 1): T {
+  const cin = o.shape(x).at(-1)!;
+  return o.scope(name, () => o.conv1d(x, o.param('w', [k, cin / groups, cout], W((k * cin) / groups)), o.param('b', [cout], ZEROS),
+    { stride, padBegin: pad[0], padEnd: pad[1], groups }));
+}
+
+/** ConvNeXt block: dwconv k -> LN -> 1x1 (c->2c) -> GELU -> 1x1 (2c->c) -> layer-scale -> residual. */
+function convNextBlock<T>(o: ModelOps<T>, cfg: ModelConfig, name: string, x: T, k: number): T {
+  return o.scope(name, () => {
+    const c = o.shape(x).at(-1)!;
+    let y = conv(o, 'dw', x, c, k, 1, [(k - 1) >> 1, k >> 1], c);
+    y = layerNorm(o, cfg, 'ln', y);
+    y = o.gelu(linear(o, 'pw1', y, 2 * c, true));
+    y = linear(o, 'pw2', y, c, true);
+    y = o.mul(y, o.param('gamma', [c], LAYER_SCALE));
+    return o.add(x, y);
+  });
+}
+
+function convNextFrontend<T>(o: ModelOps<T>, cfg: ModelConfig, fe: ConvNextFrontend, x: T): T {
+  return o.scope('frontend', () => {
+    x = conv(o, 'stem', x, fe.dims[0]!, fe.stemKernel, fe.stemStride, [0, 0]);
+    x = layerNorm(o, cfg, 'stem_ln', x);
+    for (let s = 0; s < fe.dims.length; s++) {
+      x = o.scope(`stage${s}`, () => {
+        if (s > 0) {
+          x = layerNorm(o, cfg, 'down_ln', x);
+          x = conv(o, 'down', x, fe.dims[s]!, 2, 2, [0, 0]);
+        }
+        for (let b = 0; b < fe.depths[s]!; b++) x = convNextBlock(o, cfg, `block${b}`, x, fe.blockKernel);
+        return x;
+      });
+    }
+    return x;
+  });
+}
+
+/** Mono mix -> constant-Q conv -> log power -> projection -> ConvNeXt blocks over time. */
+function logSpecFrontend<T>(o: ModelOps<T>, cfg: ModelConfig, fe: LogSpecFrontend, x: T): T {
+  return o.scope('frontend', () => {
+    const hop = hopOf(cfg);
+    const { bins, kernelSize } = logSpecKernels(cfg, fe, false);
+    const mix = o.constant('mono_mix', () => ({ shape: [cfg.channels, 1], data: new Float32Array(cfg.channels).fill(1 / cfg.channels) }));
+    const mono = o.dense(x, mix, null);
+    // Centre each K-sample kernel on its frame: frame t covers samples around t*hop + hop/2.
+    const padTotal = kernelSize - hop;
+    const padBegin = Math.floor(padTotal / 2);
+    const spec = o.conv1d(mono, o.constant('cq_kernels', () => logSpecKernels(cfg, fe, true).kernels), null, { stride: hop, padBegin, padEnd: padTotal - padBegin, groups: 1 });
+    const [B, T] = o.shape(spec);
+    const re = o.slice(spec, [0, 0, 0], [B!, T!, bins]);
+    const im = o.slice(spec, [0, 0, bins], [B!, T!, bins]);
+    const power = o.add(o.add(o.mul(re, re), o.mul(im, im)), o.constant('power_floor', () => scalar(1e-8)));
+    // log power scaled to roughly unit range (log(1e-8) ~ -18).
+    let h = o.mul(o.log(power), o.constant('log_scale', () => scalar(0.1)));
+    h = linear(o, 'proj', h, fe.dim, true);
+    h = layerNorm(o, cfg, 'proj_ln', h);
+    for (let b = 0; b < fe.depth; b++) h = convNextBlock(o, cfg, `block${b}`, h, fe.blockKernel);
+    return h;
+  });
+}
+
+/** Splits [B, T, H*D] into heads [B, H, T, D]. */
+function toHeads<T>(o: ModelOps<T>, x: T, heads: number, d: number): T {
+  const [B, Tn] = o.shape(x);
+  return o.transpose(o.reshape(x, [B!, Tn!, heads, d]), [0, 2, 1, 3]);
+}
+
+function attention<T>(o: ModelOps<T>, cfg: ModelConfig, x: T, local: boolean): T {
+  const t = cfg.transformer;
+  const [B, Tn] = o.shape(x);
+  const inner = t.heads * t.headDim;
+  // Latent K/V: dim -> latent -> (K, V). No biases in attention (DESIGN.md).
+  const q0 = linear(o, 'q', x, inner, false);
+  const kv = linear(o, 'kv_down', x, t.latent, false);
+  const k0 = linear(o, 'k_up', kv, inner, false);
+  const v0 = linear(o, 'v_up', kv, inner, false);
+  const cos = o.constant('rope_cos', () => ropeTables(Tn!, t.headDim, t.ropeTheta).cos);
+  const sin = o.constant('rope_sin', () => ropeTables(Tn!, t.headDim, t.ropeTheta).sin);
+  const rot = o.constant('rope_rot', () => ropeRotation(t.headDim));
+  const applyRope = (h: T) => o.add(o.mul(h, cos), o.mul(o.dense(h, rot, null), sin));
+  const scale = o.constant('qk_scale', () => scalar(1 / Math.sqrt(t.headDim)));
+  const q = o.mul(applyRope(toHeads(o, q0, t.heads, t.headDim)), scale);
+  const k = applyRope(toHeads(o, k0, t.heads, t.headDim));
+  const v = toHeads(o, v0, t.heads, t.headDim);
+  let scores = o.batchMatMul(q, k, true);
+  if (local) scores = o.add(scores, o.constant('local_mask', () => localAttentionMask(Tn!, t)));
+  const ctx = o.batchMatMul(o.softmax(scores), v, false);
+  const merged = o.reshape(o.transpose(ctx, [0, 2, 1, 3]), [B!, Tn!, inner]);
+  return linear(o, 'out', merged, t.dim, false);
+}
+
+/** FFN: dim -> ffn, split into a, b; GELU(a) * b -> dim. */
+function feedForward<T>(o: ModelOps<T>, cfg: ModelConfig, x: T): T {
+  const t = cfg.transformer;
+  const [B, Tn] = o.shape(x);
+  const h = linear(o, 'up', x, t.ffn, true);
+  const half = t.ffn / 2;
+  const a = o.slice(h, [0, 0, 0], [B!, Tn!, half]);
+  const b = o.slice(h, [0, 0, half], [B!, Tn!, half]);
+  return linear(o, 'down', o.mul(o.gelu(a), b), t.dim, true);
+}
+
+export type ModelOutputs<T> = Record<string, T>;
+
+export function forward<T>(o: ModelOps<T>, cfg: ModelConfig, samples: T): ModelOutputs<T> {
+  // Channels-first input [B, C, N] as users feed it; the network runs channels-last.
+  let x = o.transpose(samples, [0, 2, 1]);
+  x = cfg.frontend.kind === 'convnext' ? convNextFrontend(o, cfg, cfg.frontend, x) : logSpecFrontend(o, cfg, cfg.frontend, x);
+  const t = cfg.transformer;
+  for (let l = 0; l < t.layers; l++) {
+    x = o.scope(`layer${l}`, () => {
+      const local = l % 2 === 0;
+      const a = o.scope(local ? 'local_attn' : 'global_attn', () => attention(o, cfg, layerNorm(o, cfg, 'ln', x), local));
+      x = o.add(x, o.dropout(a, cfg.dropout));
+      const f = o.scope('ffn', () => feedForward(o, cfg, layerNorm(o, cfg, 'ln', x)));
+      return o.add(x, o.dropout(f, cfg.dropout));
+    });
+  }
+  x = layerNorm(o, cfg, 'final_ln', x);
+  const out: ModelOutputs<T> = {};
+  out.logits = o.output('logits', linear(o, 'head_frame', x, cfg.keys, true));
+  out.probs = o.output('probs', o.sigmoid(out.logits));
+  if (cfg.heads.includes('onset')) {
+    out.onset_logits = o.output('onset_logits', linear(o, 'head_onset', x, cfg.keys, true));
+    out.onset_probs = o.output('onset_probs', o.sigmoid(out.onset_logits));
+  }
+  if (cfg.heads.includes('velocity')) out.velocity = o.output('velocity', o.sigmoid(linear(o, 'head_velocity', x, cfg.keys, true)));
+  return out;
+}

@@ -1,0 +1,78 @@
+/** ModelOps as an IR builder: running the forward pass with it records the graph every converter consumes. */
+import type { ModelOps, Init } from './ops.js';
+import type { Conv1DAttrs, OpName, AttrsOf } from '../ir/ops.js';
+import { type IrGraph, type IrValue, addConstant, addInput, addNode, emptyGraph } from '../ir/graph.js';
+import type { HostTensor } from '../ir/tensor.js';
+import { forward } from './forward.js';
+import type { ModelConfig } from './config.js';
+
+export class IrRecorder implements ModelOps<IrValue> {
+  readonly graph: IrGraph = emptyGraph();
+  private scopes: string[] = [];
+  private counters = new Map<string, number>();
+
+  constructor(private weights: Map<string, HostTensor>) {}
+
+  private full(name: string): string { return [...this.scopes, name].join('/'); }
+
+  private node<O extends OpName>(op: O, inputs: IrValue[], attrs: AttrsOf<O>): IrValue {
+    const base = this.full(op.toLowerCase());
+    const n = this.counters.get(base) ?? 0;
+    this.counters.set(base, n + 1);
+    return addNode(this.graph, n === 0 ? base : `${base}_${n}`, op, inputs.map((i) => i.name), attrs);
+  }
+
+  param(name: string, shape: number[], _init: Init): IrValue {
+    const full = this.full(name);
+    const t = this.weights.get(full);
+    if (!t) throw new Error(`weights have no parameter ${full} (shape [${shape}])`);
+    if (t.shape.join() !== shape.join()) throw new Error(`parameter ${full} has shape [${t.shape}], the network expects [${shape}]`);
+    return this.graph.constants.has(full) ? { name: full, shape } : addConstant(this.graph, full, t);
+  }
+
+  constant(name: string, make: () => HostTensor): IrValue {
+    const full = `const/${name}`;
+    const s = this.graph.shapes.get(full);
+    return s ? { name: full, shape: s } : addConstant(this.graph, full, make());
+  }
+
+  scope<R>(name: string, fn: () => R): R {
+    this.scopes.push(name);
+    try { return fn(); } finally { this.scopes.pop(); }
+  }
+
+  output(name: string, x: IrValue): IrValue {
+    this.graph.outputs.push({ name, value: x.name });
+    return x;
+  }
+
+  shape(x: IrValue): number[] { return x.shape; }
+  conv1d(x: IrValue, w: IrValue, bias: IrValue | null, attrs: Conv1DAttrs): IrValue { return this.node('Conv1D', bias ? [x, w, bias] : [x, w], attrs); }
+  dense(x: IrValue, w: IrValue, bias: IrValue | null): IrValue { return this.node('Dense', bias ? [x, w, bias] : [x, w], {}); }
+  batchMatMul(a: IrValue, b: IrValue, transposeB: boolean): IrValue { return this.node('BatchMatMul', [a, b], { transposeB }); }
+  add(a: IrValue, b: IrValue): IrValue { return this.node('Add', [a, b], {}); }
+  sub(a: IrValue, b: IrValue): IrValue { return this.node('Sub', [a, b], {}); }
+  mul(a: IrValue, b: IrValue): IrValue { return this.node('Mul', [a, b], {}); }
+  layerNorm(x: IrValue, gamma: IrValue, beta: IrValue, epsilon: number): IrValue { return this.node('LayerNorm', [x, gamma, beta], { epsilon }); }
+  gelu(x: IrValue): IrValue { return this.node('Gelu', [x], {}); }
+  sigmoid(x: IrValue): IrValue { return this.node('Sigmoid', [x], {}); }
+  softmax(x: IrValue): IrValue { return this.node('Softmax', [x], {}); }
+  sqrt(x: IrValue): IrValue { return this.node('Sqrt', [x], {}); }
+  log(x: IrValue): IrValue { return this.node('Log', [x], {}); }
+  reshape(x: IrValue, shape: number[]): IrValue { return this.node('Reshape', [x], { shape }); }
+  transpose(x: IrValue, perm: number[]): IrValue { return this.node('Transpose', [x], { perm }); }
+  slice(x: IrValue, begin: number[], size: number[]): IrValue { return this.node('Slice', [x], { begin, size }); }
+  concat(a: IrValue, b: IrValue, axis: number): IrValue { return this.node('Concat', [a, b], { axis }); }
+  dropout(x: IrValue): IrValue { return x; }
+}
+
+/** Records the model's graph for a fixed batch size (exports have static shapes). */
+export function buildModelGraph(cfg: ModelConfig, weights: Map<string, HostTensor>, batch = 1): IrGraph {
+  const rec = new IrRecorder(weights);
+  const input = addInput(rec.graph, 'samples', [batch, cfg.channels, cfg.windowSamples]);
+  forward(rec, cfg, input);
+  const unused = [...weights.keys()].filter((k) => !rec.graph.constants.has(k));
+  if (unused.length) throw new Error(`weights hold parameters the ${cfg.preset} network does not use: ${unused.slice(0, 5).join(', ')}${unused.length > 5 ? ', ...' : ''}`);
+  rec.graph.metadata.preset = cfg.preset;
+  return rec.graph;
+}
