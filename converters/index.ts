@@ -1,0 +1,11 @@
+/** The converter registry: format key -> module. Loaded lazily so one format's dependencies never slow another. */
+import type { Converter } from './types.js';
+import { A2mError } from '../src/errors.js';
+
+export const FORMATS = ['savedmodel', 'tflite', 'coreml', 'onnx', 'tfjs'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export async function loadConverter(format: string): Promise<Converter> {
+  if (!(FORMATS as readonly string[]).includes(format)) throw new A2mError(`unknown format "${format}" (expected one of: ${FORMATS.join(', ')})`);
+  return (await import(`./${format}/index.js`)).default as Converter;
+}
