@@ -1,0 +1,147 @@
+/**
+ * IR op -> TF ops that tfjs-converter's executor runs (op schemas in
+ * node_modules/@tensorflow/tfjs-converter/dist/operations/op_list/*.js).
+ * One entry per IR op; `check` answers "can this node be expressed?" before
+ * anything is written, `emit` adds the nodes. Layout: the IR is channels-last
+ * and conv weights are [K, Cin/groups, Cout], so a conv1d becomes an NHWC
+ * conv2d over a height-1 image with an HWIO filter of the same bytes.
+ */
+import type { IrNode } from '../../src/ir/graph.js';
+import type { OpName } from '../../src/ir/ops.js';
+import { attr, type AttrValueJson } from './format.js';
+import { T_FLOAT } from './graphdef-builder.js';
+
+export interface EmitContext {
+  /** TF tensor name of IR input i. */
+  input(i: number): string;
+  /** Static shape of IR input i. */
+  shape(i: number): number[];
+  /** Static shape of the node's output. */
+  readonly outShape: number[];
+  /** IR input i with the given shape: a Const when the input is an IR constant, else a Reshape. */
+  inputAs(i: number, shape: number[]): string;
+  /** Adds a TF node; without `suffix` it is the node that produces the IR output (and gets the IR name). */
+  op(op: string, inputs: string[], attrs?: Record<string, AttrValueJson>, suffix?: string): string;
+  /** An int32 Const (shape [n] by default; `[]` for a scalar). */
+  ints(suffix: string, values: number[], shape?: number[]): string;
+  scalar(v: number): string;
+}
+
+export interface Emitter<O extends OpName> {
+  /** Why this node cannot be written (null when it can). */
+  check?(node: IrNode<O>, inputShapes: number[][]): string | null;
+  emit(node: IrNode<O>, c: EmitContext): void;
+}
+
+const unary = (tfOp: string): Emitter<OpName> => ({ emit: (_n, c) => void c.op(tfOp, [c.input(0)], T_FLOAT) });
+const binary = (tfOp: string): Emitter<OpName> => ({ emit: (_n, c) => void c.op(tfOp, [c.input(0), c.input(1)], T_FLOAT) });
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+export const EMITTERS = {
+  // Add(a, b) -> AddV2(a, b); Sub -> Sub; Mul -> Mul; Div -> RealDiv (numpy broadcasting in both)
+  Add: binary('AddV2'),
+  Sub: binary('Sub'),
+  Mul: binary('Mul'),
+  Div: binary('RealDiv'),
+  Sigmoid: unary('Sigmoid'),
+  Sqrt: unary('Sqrt'),
+  Log: unary('Log'),
+
+  // Gelu(x) -> Mul(Mul(x, .5), AddV2(Tanh(Mul(AddV2(x, Mul(Pow(x, 3), .044715)), sqrt(2/pi))), 1)): the canonical model's formula
+  Gelu: {
+    emit(_n, c) {
+      const x = c.input(0);
+      const cube = c.op('Pow', [x, c.scalar(3)], T_FLOAT, 'pow');
+      const cubeTerm = c.op('Mul', [cube, c.scalar(0.044715)], T_FLOAT, 'mul_c');
+      const sum = c.op('AddV2', [x, cubeTerm], T_FLOAT, 'add_x');
+      const inner = c.op('Mul', [sum, c.scalar(SQRT_2_OVER_PI)], T_FLOAT, 'inner');
+      const t = c.op('AddV2', [c.op('Tanh', [inner], T_FLOAT, 'tanh'), c.scalar(1)], T_FLOAT, 'one_plus');
+      c.op('Mul', [c.op('Mul', [x, c.scalar(0.5)], T_FLOAT, 'half_x'), t], T_FLOAT);
+    },
+  },
+
+  // Conv1D(x [B,L,Cin], w [K,Cin/g,Cout], b?) -> ExpandDims(x,1) [B,1,L,Cin]; Conv2D(filter [1,K,Cin,Cout], EXPLICIT pads)
+  //   or DepthwiseConv2dNative(filter [1,K,Cin,Cout/Cin]) when g = Cin; Squeeze(1); BiasAdd(b)
+  Conv1D: {
+    check(n, [x, w]) {
+      const g = n.attrs.groups, cin = x![2]!, cout = w![2]!;
+      if (g !== 1 && !(g === cin && cout % cin === 0)) return `grouped conv (groups ${g} of ${cin} channels): tfjs has only dense and depthwise convolutions`;
+      return null;
+    },
+    emit(n, c) {
+      const { stride, padBegin, padEnd, groups } = n.attrs;
+      const [K, cinG, cout] = c.shape(1) as [number, number, number];
+      const cin = c.shape(0)[2]!;
+      const x4 = c.op('ExpandDims', [c.input(0), c.ints('expand_axis', [1], [])], { ...T_FLOAT, Tdim: attr.type('DT_INT32') }, 'ExpandDims');
+      const depthwise = groups !== 1;
+      const filter = c.inputAs(1, depthwise ? [1, K, cin, cout / cin] : [1, K, cinG, cout]);
+      const padded = padBegin !== 0 || padEnd !== 0;
+      const convAttrs: Record<string, AttrValueJson> = {
+        ...T_FLOAT,
+        strides: attr.ints([1, 1, stride, 1]),
+        padding: attr.str(padded ? 'EXPLICIT' : 'VALID'),
+        explicit_paddings: attr.ints(padded ? [0, 0, 0, 0, padBegin, padEnd, 0, 0] : []),
+        dilations: attr.ints([1, 1, 1, 1]),
+        data_format: attr.str('NHWC'),
+      };
+      if (!depthwise) convAttrs.use_cudnn_on_gpu = attr.bool(true);
+      const y4 = c.op(depthwise ? 'DepthwiseConv2dNative' : 'Conv2D', [x4, filter], convAttrs, depthwise ? 'depthwise' : 'conv2d');
+      const hasBias = n.inputs.length > 2;
+      const y = c.op('Squeeze', [y4], { ...T_FLOAT, squeeze_dims: attr.ints([1]) }, hasBias ? 'Squeeze' : undefined);
+      if (hasBias) c.op('BiasAdd', [y, c.input(2)], { ...T_FLOAT, data_format: attr.str('NHWC') });
+    },
+  },
+
+  // Dense(x [...,K], w [K,N], b?) -> [Reshape [rows,K]]; MatMul(x, w); BiasAdd(b); [Reshape [...,N]] (Keras' Tensordot form)
+  Dense: {
+    emit(n, c) {
+      const xs = c.shape(0), K = xs.at(-1)!, N = c.outShape.at(-1)!;
+      const matmulAttrs = { ...T_FLOAT, transpose_a: attr.bool(false), transpose_b: attr.bool(false) };
+      const biasAttrs = { ...T_FLOAT, data_format: attr.str('NHWC') };
+      const hasBias = n.inputs.length > 2;
+      const w = c.inputAs(1, [K, N]);
+      if (xs.length === 2) {
+        if (!hasBias) { c.op('MatMul', [c.input(0), w], matmulAttrs); return; }
+        c.op('BiasAdd', [c.op('MatMul', [c.input(0), w], matmulAttrs, 'MatMul'), c.input(2)], biasAttrs);
+        return;
+      }
+      const rows = xs.slice(0, -1).reduce((a, b) => a * b, 1);
+      const x2 = c.op('Reshape', [c.input(0), c.ints('rows_shape', [rows, K])], { ...T_FLOAT, Tshape: attr.type('DT_INT32') }, 'Reshape_rows');
+      let y = c.op('MatMul', [x2, w], matmulAttrs, 'MatMul');
+      if (hasBias) y = c.op('BiasAdd', [y, c.input(2)], biasAttrs, 'BiasAdd');
+      c.op('Reshape', [y, c.ints('out_shape', c.outShape)], { ...T_FLOAT, Tshape: attr.type('DT_INT32') });
+    },
+  },
+
+  // BatchMatMul(a, b, transposeB) -> BatchMatMulV2(a, b, adj_x=false, adj_y=transposeB)
+  BatchMatMul: {
+    emit: (n, c) => void c.op('BatchMatMulV2', [c.input(0), c.input(1)], { ...T_FLOAT, adj_x: attr.bool(false), adj_y: attr.bool(n.attrs.transposeB) }),
+  },
+
+  // LayerNorm(x, g, b, eps) -> m = Mean(x,-1,keep); v = Mean(SquaredDifference(x,m),-1,keep);
+  //   AddV2(Mul(Mul(Sub(x,m), Rsqrt(AddV2(v,eps))), g), b): tf.moments as the canonical model computes it
+  LayerNorm: {
+    emit(n, c) {
+      const x = c.input(0);
+      const axis = c.ints('axis', [-1]);
+      const meanAttrs = { ...T_FLOAT, Tidx: attr.type('DT_INT32'), keep_dims: attr.bool(true) };
+      const mean = c.op('Mean', [x, axis], meanAttrs, 'mean');
+      const variance = c.op('Mean', [c.op('SquaredDifference', [x, mean], T_FLOAT, 'sq_diff'), axis], meanAttrs, 'variance');
+      const inv = c.op('Rsqrt', [c.op('AddV2', [variance, c.scalar(n.attrs.epsilon)], T_FLOAT, 'var_eps')], T_FLOAT, 'rsqrt');
+      const normed = c.op('Mul', [c.op('Sub', [x, mean], T_FLOAT, 'centered'), inv], T_FLOAT, 'normed');
+      c.op('AddV2', [c.op('Mul', [normed, c.input(1)], T_FLOAT, 'scaled'), c.input(2)], T_FLOAT);
+    },
+  },
+
+  // Softmax(x) over the last axis -> Softmax (TF's is always the last axis)
+  Softmax: unary('Softmax'),
+  // Reshape(x, shape) -> Reshape(x, Const int32 shape)
+  Reshape: { emit: (n, c) => void c.op('Reshape', [c.input(0), c.ints('shape', n.attrs.shape)], { ...T_FLOAT, Tshape: attr.type('DT_INT32') }) },
+  // Transpose(x, perm) -> Transpose(x, Const int32 perm)
+  Transpose: { emit: (n, c) => void c.op('Transpose', [c.input(0), c.ints('perm', n.attrs.perm)], { ...T_FLOAT, Tperm: attr.type('DT_INT32') }) },
+  // Slice(x, begin, size) -> Slice(x, Const begin, Const size)
+  Slice: { emit: (n, c) => void c.op('Slice', [c.input(0), c.ints('begin', n.attrs.begin), c.ints('size', n.attrs.size)], { ...T_FLOAT, Index: attr.type('DT_INT32') }) },
+  // Concat(a, b, axis) -> ConcatV2(a, b, Const axis), N = 2
+  Concat: { emit: (n, c) => void c.op('ConcatV2', [c.input(0), c.input(1), c.ints('axis', [n.attrs.axis], [])], { ...T_FLOAT, N: attr.int(2), Tidx: attr.type('DT_INT32') }) },
+} satisfies { [O in OpName]: Emitter<O> };

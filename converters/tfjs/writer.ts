@@ -1,0 +1,122 @@
+/**
+ * IR graph -> tfjs graph model (model.json object + weight shards), in memory.
+ * Validates every node against the emitter table first and reports all
+ * unsupported nodes at once; the file writing (atomic) is in index.ts.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { IrGraph, IrNode } from '../../src/ir/graph.js';
+import type { OpName } from '../../src/ir/ops.js';
+import { projectRoot } from '../../src/util/paths.js';
+import { UnsupportedOpsError, type Precision, type UnsupportedOp } from '../types.js';
+import { EMITTERS, type EmitContext, type Emitter } from './emitters.js';
+import { GraphDefBuilder } from './graphdef-builder.js';
+import { GRAPH_MODEL_FORMAT, GRAPH_PRODUCER, SHARD_BYTES, shapeJson, shardName, type GraphModelJson, type TensorInfoJson } from './format.js';
+import { encodeWeights, shardBytes, type Storage } from './weights.js';
+
+export const TARGET = 'tfjs';
+
+export interface BuildOptions {
+  precision: Precision;
+  metadata?: Record<string, string>;
+  /** Shard size in bytes (default 4 MiB, as tensorflowjs_converter). */
+  shardBytes?: number;
+}
+
+export interface BuiltGraphModel {
+  json: GraphModelJson;
+  /** Shard file name -> bytes, in manifest order. */
+  shards: { name: string; bytes: Uint8Array }[];
+}
+
+const toolVersion = (): string => {
+  try { return (JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version; } catch { return 'unknown'; }
+};
+
+/** Every node the table cannot express, with the reason: all of them, before anything is built. */
+export function findUnsupported(graph: IrGraph): UnsupportedOp[] {
+  const problems: UnsupportedOp[] = [];
+  for (const n of graph.nodes) {
+    const e = (EMITTERS as Record<string, Emitter<OpName> | undefined>)[n.op];
+    const reason = !e ? 'no tfjs emitter for this op' : e.check?.(n, n.inputs.map((i) => graph.shapes.get(i)!)) ?? null;
+    if (reason) problems.push({ node: n.name, op: n.op, target: TARGET, reason });
+  }
+  return problems;
+}
+
+export function buildGraphModel(graph: IrGraph, opts: BuildOptions): BuiltGraphModel {
+  const problems = findUnsupported(graph);
+  if (problems.length) throw new UnsupportedOpsError(problems);
+
+  const b = new GraphDefBuilder();
+  const tfName = new Map<string, string>(); // IR value -> TF tensor
+  const weightOperands = new Set<string>(); // Consts that are conv/dense weights (int8 quantizes only these)
+  const reshapedConsts = new Map<string, string>();
+
+  // Public names first, so IR names can never take them.
+  const outputNodes = graph.outputs.map((o) => b.unique(o.name));
+  for (const inp of graph.inputs) tfName.set(inp.name, b.placeholder(inp.name, inp.shape));
+
+  const constantName = (ir: string): string => {
+    let n = tfName.get(ir);
+    if (!n) { n = b.constFloat(ir, graph.constants.get(ir)!); tfName.set(ir, n); }
+    return n;
+  };
+  const valueName = (ir: string): string => (graph.constants.has(ir) ? constantName(ir) : tfName.get(ir)!);
+
+  for (const node of graph.nodes) {
+    const shapes = node.inputs.map((i) => graph.shapes.get(i)!);
+    let produced: string | undefined;
+    const ctx: EmitContext = {
+      input: (i) => valueName(node.inputs[i]!),
+      shape: (i) => shapes[i]!,
+      outShape: graph.shapes.get(node.output)!,
+      inputAs(i, shape) {
+        const ir = node.inputs[i]!;
+        const t = graph.constants.get(ir);
+        if (!t) return ctx.op('Reshape', [valueName(ir), ctx.ints(`weight_shape_${i}`, shape)], { T: { type: 'DT_FLOAT' }, Tshape: { type: 'DT_INT32' } }, `weight_${i}`);
+        const key = `${ir}|${shape.join(',')}`;
+        let name = shape.join() === t.shape.join() ? constantName(ir) : reshapedConsts.get(key);
+        if (!name) { name = b.constFloat(ir, { shape, data: t.data }); reshapedConsts.set(key, name); }
+        weightOperands.add(name);
+        return name;
+      },
+      op(op, inputs, attrs = {}, suffix) {
+        const name = b.node(suffix === undefined ? node.name : `${node.name}/${suffix}`, op, inputs, attrs);
+        if (suffix === undefined) produced = name;
+        return name;
+      },
+      ints: (suffix, values, shape) => b.constInt(`${node.name}/${suffix}`, values, shape),
+      scalar: (v) => b.scalar(v),
+    };
+    (EMITTERS[node.op] as Emitter<OpName>).emit(node as IrNode<OpName>, ctx);
+    if (!produced) throw new Error(`tfjs emitter for ${node.op} produced no output node for ${node.name}`);
+    tfName.set(node.output, produced);
+  }
+
+  const info = (tensor: string, shape: number[]): TensorInfoJson => ({ name: `${tensor}:0`, dtype: 'DT_FLOAT', tensorShape: shapeJson(shape) });
+  const signature = { inputs: {} as Record<string, TensorInfoJson>, outputs: {} as Record<string, TensorInfoJson> };
+  for (const inp of graph.inputs) signature.inputs[inp.name] = info(tfName.get(inp.name)!, inp.shape);
+  graph.outputs.forEach((o, k) => {
+    const node = b.node(outputNodes[k]!, 'Identity', [valueName(o.value)], { T: { type: 'DT_FLOAT' } }, true);
+    signature.outputs[o.name] = info(node, graph.shapes.get(o.value)!);
+  });
+
+  const storage = (precision: Precision, name: string): Storage =>
+    precision === 'fp16' ? 'float16' : precision === 'int8' && weightOperands.has(name) ? 'uint8' : 'float32';
+  const { specs, bytes } = encodeWeights(b.weights, (w) => storage(opts.precision, w.name));
+  const pieces = shardBytes(bytes, opts.shardBytes ?? SHARD_BYTES);
+  const shards = pieces.map((p, i) => ({ name: shardName(i, pieces.length), bytes: p }));
+
+  const version = toolVersion();
+  const json: GraphModelJson = {
+    format: GRAPH_MODEL_FORMAT,
+    generatedBy: `audio-to-midi ${version}`,
+    convertedBy: `audio-to-midi ${version} converters/tfjs`,
+    modelTopology: { node: b.nodes, library: {}, versions: { producer: GRAPH_PRODUCER } },
+    weightsManifest: [{ paths: shards.map((s) => s.name), weights: specs }],
+    signature,
+    userDefinedMetadata: { ...graph.metadata, ...opts.metadata, precision: opts.precision },
+  };
+  return { json, shards };
+}
