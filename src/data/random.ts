@@ -1,0 +1,67 @@
+/**
+ * A small seeded PRNG (mulberry32) and helpers. Dataset rendering must be
+ * reproducible from one seed, so nothing in src/data uses Math.random.
+ */
+export interface Rng {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** Uniform in [lo, hi). */
+  uniform(lo: number, hi: number): number;
+  /** Integer uniform in [lo, hi] (inclusive). */
+  int(lo: number, hi: number): number;
+  /** Standard normal (Box-Muller). */
+  normal(mean?: number, sd?: number): number;
+  /** True with probability p. */
+  chance(p: number): boolean;
+  pick<T>(items: readonly T[]): T;
+  /** Picks from a table of [weight, item]. */
+  weighted<T>(table: readonly (readonly [number, T])[]): T;
+}
+
+export function createRng(seed: number): Rng {
+  let a = (hashSeed(seed) >>> 0) || 0x9e3779b9;
+  const next = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const rng: Rng = {
+    next,
+    uniform: (lo, hi) => lo + (hi - lo) * next(),
+    int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
+    normal: (mean = 0, sd = 1) => {
+      const u = Math.max(next(), 1e-12);
+      const v = next();
+      return mean + sd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    },
+    chance: (p) => next() < p,
+    pick: (items) => items[Math.floor(next() * items.length)]!,
+    weighted: (table) => {
+      const total = table.reduce((s, [w]) => s + w, 0);
+      let r = next() * total;
+      for (const [w, item] of table) {
+        r -= w;
+        if (r < 0) return item;
+      }
+      return table[table.length - 1]![1];
+    },
+  };
+  return rng;
+}
+
+/** Mixes numbers into one 32-bit seed, so piece i of seed s gets its own independent stream. */
+export function deriveSeed(...parts: number[]): number {
+  let h = 0x811c9dc5;
+  for (const p of parts) {
+    h = Math.imul(h ^ (p >>> 0), 0x01000193);
+    h = Math.imul(h ^ Math.floor(p / 4294967296), 0x01000193);
+    h ^= h >>> 13;
+  }
+  return h >>> 0;
+}
+
+function hashSeed(seed: number): number {
+  return deriveSeed(seed, 0x5eed);
+}

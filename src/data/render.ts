@@ -1,0 +1,228 @@
+/**
+ * Renders a training dataset: procedural pieces (and optionally MIDI files)
+ * -> FluidSynth with a random piano timbre and effects -> `<out>/<name>.flac`
+ * + `<out>/<name>.csv`, with CSV times corrected for the renderer's measured
+ * onset latency. Every random choice comes from (seed, piece index), so a seed
+ * gives the same files whatever the job count; finished pieces are skipped on
+ * a rerun, so a long render can be resumed.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import { A2mError } from '../errors.js';
+import { writeAudioFile } from '../audio/pcm.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { writeCsv } from './csv.js';
+import { readMidiFile } from './midi.js';
+import { generatePiece } from './procedural.js';
+import { createRng, deriveSeed, type Rng } from './random.js';
+import { addNoise, codecRoundTrip, eqFilters, scaleToPeak, trimTail, type CodecSettings, type EqSettings, type NoiseSettings } from './render-effects.js';
+import { applyLatency, measureLatency, synthesize, type LatencyMeasurement, type Reverb } from './synth.js';
+
+/** The SoundFonts allowed for training (Debian fluid-soundfont-gm, timgm6mb-soundfont). */
+export const DEFAULT_SOUNDFONTS = ['/usr/share/sounds/sf2/FluidR3_GM.sf2', '/usr/share/sounds/sf2/TimGM6mb.sf2'];
+
+/** Timbres held out for evaluation: training on them would leak the test set. */
+const HELD_OUT = /musescore|librescore|\.sf3$/i;
+
+export interface RenderDatasetOptions {
+  out: string;
+  /** Hours of procedural material (0 with fromMidi renders only the MIDI files). */
+  hours: number;
+  seed: number;
+  soundfonts?: string[];
+  /** Pieces rendered at once (each runs fluidsynth/ffmpeg child processes); default 2. */
+  jobs?: number;
+  /** MIDI files or folders of them (searched recursively) to render as well. */
+  fromMidi?: string[];
+  format?: 'flac' | 'wav';
+  /** Show a cli-progress bar on stderr. */
+  progress?: boolean;
+}
+
+export interface RenderDatasetResult {
+  out: string;
+  /** Pieces rendered by this call. */
+  rendered: number;
+  /** Pieces already present (resumed). */
+  skipped: number;
+  /** Seconds of audio rendered by this call. */
+  seconds: number;
+  latencies: Record<string, LatencyMeasurement>;
+}
+
+/** Everything random about how one piece sounds. */
+export interface RenderSettings {
+  soundfont: string;
+  program: number;
+  reverb: Reverb | null;
+  eq: EqSettings;
+  /** Random gain: the piece's peak level, dBFS. */
+  peakDb: number;
+  noise: NoiseSettings | null;
+  codec: CodecSettings | null;
+}
+
+/** One piece to render: its name and where its notes come from. */
+export interface PiecePlan {
+  name: string;
+  seed: number;
+  /** Procedural length (s), or the MIDI file to read. */
+  source: { kind: 'procedural'; seconds: number } | { kind: 'midi'; file: string };
+}
+
+/** GM piano programs and how often each is drawn (acoustic grand most). */
+const PROGRAMS: readonly (readonly [number, number])[] = [[0.5, 0], [0.3, 1], [0.2, 2]];
+
+/** Draws how a piece will sound. Probabilities: reverb 1/2, EQ bump 0.3, noise 0.3, codec 0.25. */
+export function drawRenderSettings(rng: Rng, soundfonts: readonly string[]): RenderSettings {
+  return {
+    soundfont: rng.pick(soundfonts),
+    program: rng.weighted(PROGRAMS),
+    reverb: rng.chance(0.5)
+      ? { roomSize: round(rng.uniform(0.2, 0.95)), damp: round(rng.uniform(0, 0.8)), width: round(rng.uniform(0.5, 1)), level: round(rng.uniform(0.3, 1)), send: rng.int(30, 127) }
+      : null,
+    eq: {
+      tiltDb: round(rng.uniform(-8, 8)),
+      peak: rng.chance(0.3) ? { freq: Math.round(100 * 2 ** rng.uniform(0, 6)), gainDb: round(rng.uniform(-6, 6)) } : null,
+    },
+    peakDb: round(rng.uniform(-20, -0.5)),
+    noise: rng.chance(0.3) ? { color: rng.pick(['white', 'pink'] as const), snrDb: round(rng.uniform(15, 45)) } : null,
+    codec: rng.chance(0.25) ? { codec: rng.pick(['mp3', 'aac'] as const), kbps: rng.pick([32, 48, 64, 96, 128]) } : null,
+  };
+}
+
+/** The pieces a render produces, in order: MIDI files first, then procedural pieces until `hours` is reached. */
+export async function planDataset(opts: Pick<RenderDatasetOptions, 'hours' | 'seed' | 'fromMidi'>): Promise<PiecePlan[]> {
+  const plans: PiecePlan[] = [];
+  const midiFiles = (await Promise.all((opts.fromMidi ?? []).map(findMidiFiles))).flat();
+  const used = new Set<string>();
+  midiFiles.forEach((file, i) => {
+    let name = `midi-s${opts.seed}-${path.basename(file).replace(/\.midi?$/i, '').replace(/[^\w.-]+/g, '_')}`;
+    while (used.has(name)) name += '_';
+    used.add(name);
+    plans.push({ name, seed: deriveSeed(opts.seed, 1, i), source: { kind: 'midi', file } });
+  });
+  let total = 0;
+  for (let i = 0; total < opts.hours * 3600; i++) {
+    const seed = deriveSeed(opts.seed, 0, i);
+    const seconds = round(createRng(deriveSeed(seed, 7)).uniform(20, 60));
+    plans.push({ name: `proc-s${opts.seed}-${String(i).padStart(5, '0')}`, seed, source: { kind: 'procedural', seconds } });
+    total += seconds;
+  }
+  return plans;
+}
+
+async function findMidiFiles(p: string): Promise<string[]> {
+  let st;
+  try {
+    st = await stat(p);
+  } catch {
+    throw new A2mError(`${p}: no such MIDI file or folder`);
+  }
+  if (!st.isDirectory()) return [p];
+  const entries = await readdir(p, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile() && /\.midi?$/i.test(e.name)).map((e) => path.join(e.parentPath, e.name)).sort();
+}
+
+/** Checks the SoundFonts exist and are not held-out evaluation timbres. */
+export function checkSoundfonts(soundfonts: readonly string[]): void {
+  if (soundfonts.length === 0) throw new A2mError('no SoundFont given: expected at least one .sf2 file');
+  for (const sf of soundfonts) {
+    if (HELD_OUT.test(sf)) throw new A2mError(`${sf}: MuseScore-derived SoundFonts are reserved for held-out evaluation, not training`);
+    if (!existsSync(sf) || !statSync(sf).isFile()) {
+      throw new A2mError(`${sf}: SoundFont not found (Debian: apt-get install fluid-soundfont-gm timgm6mb-soundfont)`);
+    }
+  }
+}
+
+/** Renders the whole dataset; see the module comment. */
+export async function renderDataset(opts: RenderDatasetOptions): Promise<RenderDatasetResult> {
+  const soundfonts = opts.soundfonts && opts.soundfonts.length > 0 ? opts.soundfonts : DEFAULT_SOUNDFONTS;
+  checkSoundfonts(soundfonts);
+  const format = opts.format ?? 'flac';
+  const jobs = Math.max(1, opts.jobs ?? Math.min(2, os.cpus().length));
+  const plans = await planDataset(opts);
+  const out = path.resolve(opts.out);
+  await mkdir(out, { recursive: true });
+  const todo = plans.filter((p) => !(existsSync(path.join(out, `${p.name}.${format}`)) && existsSync(path.join(out, `${p.name}.csv`))));
+  const latencyCache = new Map<string, Promise<LatencyMeasurement>>();
+  const latencyOf = (sf: string, program: number): Promise<LatencyMeasurement> => {
+    const key = `${path.basename(sf)}#${program}`;
+    if (!latencyCache.has(key)) latencyCache.set(key, measureLatency(sf, program));
+    return latencyCache.get(key)!;
+  };
+
+  const bar = opts.progress
+    ? new cliProgress.SingleBar({ format: 'render [{bar}] {value}/{total} pieces | {audio} min audio | eta {eta_formatted}', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic)
+    : null;
+  bar?.start(todo.length, 0, { audio: '0.0' });
+  let seconds = 0;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < todo.length) {
+      const plan = todo[next++]!;
+      const pieceSeconds = await renderPiece(plan, soundfonts, out, format, latencyOf);
+      seconds += pieceSeconds; // not `seconds += await ...`: that reads `seconds` before the await
+      bar?.increment(1, { audio: (seconds / 60).toFixed(1) });
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, todo.length)) }, worker));
+  } finally {
+    bar?.stop();
+  }
+  const latencies: Record<string, LatencyMeasurement> = {};
+  for (const [k, v] of latencyCache) latencies[k] = await v;
+  if (todo.length > 0) {
+    await writeFileAtomic(path.join(out, `render-s${opts.seed}.json`), JSON.stringify({ seed: opts.seed, hours: opts.hours, soundfonts, pieces: plans.length, latencies }, (_k, v) => (typeof v === 'number' ? Math.round(v * 1e6) / 1e6 : v), 1) + '\n');
+  }
+  return { out, rendered: todo.length, skipped: plans.length - todo.length, seconds, latencies };
+}
+
+/** Seconds a rendered piece may run past its last release before it is cut. */
+const MAX_TAIL = 2;
+
+/** Renders one piece to `<out>/<name>.<format>` + `.csv` (audio first, each atomically); returns its length in seconds. */
+async function renderPiece(
+  plan: PiecePlan,
+  soundfonts: readonly string[],
+  out: string,
+  format: string,
+  latencyOf: (sf: string, program: number) => Promise<LatencyMeasurement>,
+): Promise<number> {
+  const rng = createRng(plan.seed);
+  const settings = drawRenderSettings(rng, soundfonts);
+  const notes = plan.source.kind === 'procedural' ? generatePiece(deriveSeed(plan.seed, 1), { seconds: plan.source.seconds }) : (await readMidiFile(plan.source.file)).notes;
+  if (notes.length === 0) throw new A2mError(`${plan.source.kind === 'midi' ? plan.source.file : plan.name}: no piano notes to render`);
+  const latency = await latencyOf(settings.soundfont, settings.program);
+  const synth = await synthesize(notes, { soundfont: settings.soundfont, program: settings.program, reverb: settings.reverb, filters: eqFilters(settings.eq) });
+  const csvNotes = applyLatency(synth.notes, latency);
+  const lastRelease = Math.max(...csvNotes.map((n) => n.offset));
+  let audio = trimTail(synth.audio, lastRelease + 0.1, lastRelease + MAX_TAIL);
+  scaleToPeak(audio, settings.peakDb);
+  if (settings.noise) addNoise(audio, settings.noise, createRng(deriveSeed(plan.seed, 2)));
+  if (settings.codec) audio = await codecRoundTrip(audio, settings.codec);
+  await writeAudioFile(path.join(out, `${plan.name}.${format}`), audio);
+  await writeCsv(path.join(out, `${plan.name}.csv`), csvNotes, describe(plan, settings, latency));
+  return audio.channels[0]!.length / audio.sampleRate;
+}
+
+/** CSV header comments: how the piece was made, so a dataset explains itself. */
+function describe(plan: PiecePlan, s: RenderSettings, lat: LatencyMeasurement): string[] {
+  const src = plan.source.kind === 'midi' ? `midi=${path.basename(plan.source.file)}` : `procedural seed=${plan.seed}`;
+  return [
+    `a2m dataset render: ${plan.name} (${src})`,
+    `timbre: ${path.basename(s.soundfont)} program ${s.program}; reverb ${s.reverb ? `room ${s.reverb.roomSize} damp ${s.reverb.damp} width ${s.reverb.width} level ${s.reverb.level} send ${s.reverb.send}` : 'off'}`,
+    `effects: peak ${s.peakDb} dBFS; eq tilt ${s.eq.tiltDb} dB${s.eq.peak ? `, peak ${s.eq.peak.gainDb} dB at ${s.eq.peak.freq} Hz` : ''}; noise ${s.noise ? `${s.noise.color} snr ${s.noise.snrDb} dB` : 'off'}; codec ${s.codec ? `${s.codec.codec} ${s.codec.kbps}k` : 'none'}`,
+    `onset latency corrected: median ${(lat.median * 1000).toFixed(2)} ms (per key, spread ${(lat.spread * 1000).toFixed(2)} ms)`,
+    'time,duration,key,velocity',
+  ];
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
