@@ -1,0 +1,183 @@
+// Event extraction on synthetic rolls built from known notes through the
+// training-target rule (src/data/targets.ts), clean and blurred, with
+// repeated notes (re-attacks), and with an onset / velocity head.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_THRESHOLDS, extractNotes, notesToFrames } from '../../src/infer/events.js';
+import { windowTargets } from '../../src/data/targets.js';
+import { scoreNotes } from '../../src/eval/mir-eval.js';
+import { FRAMES_PER_SECOND as FPS, MIDI_OFFSET, NUM_KEYS as K, type Note } from '../../src/types.js';
+
+const T = 250;
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Random notes on the frame grid: per key a sequence of notes where half of
+ * them are re-struck right at the previous note's end (the case the frame
+ * head's single 0 frame must carry), the rest after a gap.
+ */
+function randomNotes(seed: number, keys: number): Note[] {
+  const r = rng(seed);
+  const notes: Note[] = [];
+  for (let i = 0; i < keys; i++) {
+    const pitch = MIDI_OFFSET + 8 * i + Math.floor(r() * 8);
+    let f0 = Math.floor(r() * 20);
+    while (f0 < T - 12) {
+      const f1 = Math.min(T, f0 + 3 + Math.floor(r() * 40));
+      notes.push({ onset: f0 / FPS, offset: f1 / FPS, pitch, velocity: (1 + Math.floor(r() * 127)) / 127 });
+      f0 = r() < 0.5 ? f1 : f1 + 2 + Math.floor(r() * 10);
+    }
+  }
+  return notes.sort((a, b) => a.onset - b.onset || a.pitch - b.pitch);
+}
+
+/** What the target rule makes of a note list: a re-attacked note ends one frame before the next onset. */
+function quantised(notes: Note[]): { onset: number; offset: number; pitch: number }[] {
+  return notes
+    .map((n) => {
+      const f0 = Math.round(n.onset * FPS);
+      let f1 = Math.max(f0 + 1, Math.round(n.offset * FPS));
+      const nextOn = notes.filter((m) => m.pitch === n.pitch && m.onset > n.onset).map((m) => Math.round(m.onset * FPS));
+      if (nextOn.length) f1 = Math.min(f1, Math.min(...nextOn) - 1);
+      return { onset: f0 / FPS, offset: Math.min(T, f1) / FPS, pitch: n.pitch };
+    })
+    .sort((a, b) => a.onset - b.onset || a.pitch - b.pitch);
+}
+
+/** Temporal blur (3-tap) and a contrast squeeze: the 0 frame becomes a shallow dip. */
+function blur(roll: Float32Array, w = [0.2, 0.6, 0.2], scale = 0.9): Float32Array {
+  const out = new Float32Array(roll.length);
+  for (let t = 0; t < T; t++) {
+    for (let k = 0; k < K; k++) {
+      let s = 0;
+      for (let d = -1; d <= 1; d++) s += w[d + 1]! * (roll[Math.min(T - 1, Math.max(0, t + d)) * K + k] ?? 0);
+      out[t * K + k] = 0.05 + scale * s;
+    }
+  }
+  return out;
+}
+
+const strip = (ns: Note[]) => ns.map(({ onset, offset, pitch }) => ({ onset, offset, pitch }));
+
+test('clean target rolls give back the notes exactly (incl. re-attacks)', () => {
+  for (const seed of [1, 2, 3]) {
+    const notes = randomNotes(seed, 10);
+    const reattacks = notes.filter((n, i) => notes.some((m, j) => j !== i && m.pitch === n.pitch && Math.abs(m.onset - n.offset) < 1e-9)).length;
+    assert.ok(reattacks >= 5, `seed ${seed}: want re-attacks in the data, got ${reattacks}`);
+    const { frames } = windowTargets(notes, 0, { frames: T, keys: K });
+    const got = extractNotes({ frames }, { minNoteFrames: 1 });
+    assert.deepEqual(strip(got), quantised(notes), `seed ${seed}`);
+    for (const n of got) assert.equal(n.velocity, DEFAULT_THRESHOLDS.defaultVelocity);
+  }
+});
+
+test('blurred rolls: the rise test splits re-attacks whose dip stays above release', () => {
+  const notes = randomNotes(7, 10);
+  const { frames } = windowTargets(notes, 0, { frames: T, keys: K });
+  const soft = blur(frames);
+  // The dips really are shallow: no frame of a sounding key drops below release.
+  let minInNote = 1;
+  for (const n of notes) for (let f = Math.round(n.onset * FPS) + 1; f < Math.round(n.offset * FPS) - 1; f++) minInNote = Math.min(minInNote, soft[f * K + n.pitch - MIDI_OFFSET]!);
+  assert.ok(minInNote > DEFAULT_THRESHOLDS.release, `dips should stay above release, min ${minInNote}`);
+
+  const got = extractNotes({ frames: soft });
+  const s = scoreNotes(notes, got);
+  assert.equal(s.onset.f1, 1, `onset F1 with the rise test: ${JSON.stringify(s.onset)}`);
+  // Onsets within a frame, offsets within two (pairs in key order).
+  const byKey = <N extends { pitch: number; onset: number }>(ns: N[]) => [...ns].sort((a, b) => a.pitch - b.pitch || a.onset - b.onset);
+  for (const [a, b] of zip(byKey(got), byKey(quantised(notes)))) {
+    assert.equal(a.pitch, b.pitch);
+    assert.ok(Math.abs(a.onset - b.onset) <= 1 / FPS + 1e-9, `key ${a.pitch}: onset ${a.onset} vs ${b.onset}`);
+    assert.ok(Math.abs(a.offset - b.offset) <= 2 / FPS + 1e-9, `key ${a.pitch}: offset ${a.offset} vs ${b.offset}`);
+  }
+  // Without the rise test the repeated notes merge: the test is what splits them.
+  const merged = extractNotes({ frames: soft }, { riseDelta: Infinity });
+  assert.ok(merged.length < notes.length, `without the rise test expected merged notes, got ${merged.length} of ${notes.length}`);
+});
+
+test('a single note: decay to the floor and an onset ramp never split it', () => {
+  const n: Note = { onset: 0.2, offset: 3, pitch: 60, velocity: 0.5 };
+  const { frames } = windowTargets([n], 0, { frames: T, keys: K });
+  const k = n.pitch - MIDI_OFFSET;
+  const f0 = Math.round(n.onset * FPS);
+  // A model-like ramp into the onset: 0.55 then 0.8 then the envelope.
+  frames[f0 * K + k] = 0.55;
+  frames[(f0 + 1) * K + k] = 0.8;
+  // Small wobble on the sustain floor (±0.05) must not count as a rise.
+  for (let f = f0 + 20; f < 150; f += 3) frames[f * K + k] = 0.55;
+  const got = extractNotes({ frames });
+  assert.deepEqual(strip(got), [{ onset: 0.2, offset: 3, pitch: 60 }]);
+});
+
+test('onset head: peaks start and re-start notes even without a frame dip', () => {
+  const notes: Note[] = [
+    { onset: 0.5, offset: 1.0, pitch: 60, velocity: 0.3 },
+    { onset: 1.0, offset: 1.6, pitch: 60, velocity: 0.9 },
+    { onset: 1.6, offset: 2.0, pitch: 60, velocity: 0.6 },
+    { onset: 0.7, offset: 2.5, pitch: 72, velocity: 0.5 },
+  ];
+  const tg = windowTargets(notes, 0, { frames: T, keys: K });
+  // A frame head that cannot show re-attacks at all: flat 0.8 while any note sounds.
+  const flat = tg.frames.map((v) => (v > 0 ? 0.8 : 0.02));
+  for (const f of [49, 79]) flat[f * K + 60 - MIDI_OFFSET] = 0.8; // fill the 0 frames
+  const onsets = blur(tg.onsets, [0.3, 0.6, 0.3], 0.9); // peaks at the onset frames, 0.59 + 0.05
+  const got = extractNotes({ frames: flat, onsets, velocities: tg.velocities });
+  assert.deepEqual(
+    got.map(({ onset, offset, pitch }) => ({ onset, offset, pitch })),
+    [
+      { onset: 0.5, offset: 1.0, pitch: 60 },
+      { onset: 0.7, offset: 2.5, pitch: 72 },
+      { onset: 1.0, offset: 1.6, pitch: 60 },
+      { onset: 1.6, offset: 2.0, pitch: 60 },
+    ],
+  );
+  // Velocities read at the onset frame (float32 storage of the targets).
+  const byOnset = new Map(notes.map((n) => [`${n.pitch}@${n.onset}`, n.velocity]));
+  for (const n of got) assert.ok(Math.abs(n.velocity - byOnset.get(`${n.pitch}@${n.onset}`)!) < 1e-6);
+  // Frame rule alone on the same flat roll: one long note on key 60.
+  assert.equal(extractNotes({ frames: flat }).filter((n) => n.pitch === 60).length, 1);
+});
+
+test('onset head: frames without an onset peak start nothing unless allowed', () => {
+  const frames = new Float32Array(T * K);
+  for (let f = 10; f < 40; f++) frames[f * K + 30] = 0.9;
+  const onsets = new Float32Array(T * K);
+  assert.equal(extractNotes({ frames, onsets }).length, 0);
+  assert.equal(extractNotes({ frames, onsets }, { allowFrameStarts: true }).length, 1);
+});
+
+test('non-piano keys, short blips, threshold overrides, bad shapes', () => {
+  const frames = new Float32Array(T * K);
+  for (let f = 10; f < 20; f++) frames[f * K + 88] = frames[f * K + 89] = 1; // MIDI 109, 110: not piano
+  frames[50 * K + 5] = 1; // a 1-frame blip
+  for (let f = 60; f < 70; f++) frames[f * K + 5] = 0.45;
+  assert.equal(extractNotes({ frames }).length, 0);
+  assert.equal(extractNotes({ frames }, { minNoteFrames: 1 }).length, 1);
+  assert.deepEqual(strip(extractNotes({ frames }, { activate: 0.4 })), [{ onset: 60 / FPS, offset: 70 / FPS, pitch: 26 }]);
+  assert.throws(() => extractNotes({ frames: new Float32Array(91) }), /multiple of 90/);
+  assert.throws(() => extractNotes({ frames, onsets: new Float32Array(90) }), /onset roll/);
+});
+
+test('notesToFrames marks the sounding frames on the target grid', () => {
+  const notes: Note[] = [{ onset: 0.1, offset: 0.2, pitch: 21, velocity: 1 }, { onset: 4.98, offset: 6, pitch: 110, velocity: 1 }];
+  const roll = notesToFrames(notes, T);
+  const on = [...roll.keys()].filter((i) => roll[i] === 1).map((i) => [Math.floor(i / K), i % K]);
+  assert.deepEqual(on, [[5, 0], [6, 0], [7, 0], [8, 0], [9, 0], [249, 89]]);
+  const target = windowTargets(notes, 0, { frames: T, keys: K }).frames;
+  assert.deepEqual([...roll].map((v, i) => v > 0 === target[i]! > 0), new Array(T * K).fill(true));
+});
+
+function zip<A, B>(a: A[], b: B[]): [A, B][] {
+  assert.equal(a.length, b.length, 'same number of notes');
+  return a.map((x, i) => [x, b[i]!]);
+}
