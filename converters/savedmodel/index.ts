@@ -1,0 +1,13 @@
+/** The TF SavedModel converter (see README.md for the format facts it relies on). */
+import type { Converter } from '../types.js';
+import { writeSavedModel } from './export.js';
+
+const savedModelConverter: Converter = {
+  format: 'savedmodel',
+  defaultName: 'savedmodel',
+  write: (graph, outPath, opts) => writeSavedModel(graph, outPath, opts),
+};
+
+export default savedModelConverter;
+export { buildSavedModel, writeSavedModel, validateForSavedModel } from './export.js';
+export { readBundle, decodeBundle, encodeBundle } from './bundle.js';
