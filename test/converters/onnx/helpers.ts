@@ -1,0 +1,68 @@
+/** Shared by the ONNX tests: export a preset, run it in ONNX Runtime, compare with the canonical tfjs outputs. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomizedModel, testInput } from '../../helpers/models.js';
+import { writeOnnx, type OnnxExportOptions } from '../../../converters/onnx/write.js';
+import onnxRuntime from '../../../src/runtimes/onnxruntime.js';
+import type { HostTensor } from '../../../src/ir/tensor.js';
+import type { IrGraph } from '../../../src/ir/graph.js';
+
+export interface Diff { maxAbs: number; maxRel: number; cosine: number; beyond: number; spread: number }
+
+/** Per output: max |a-b|, max |a-b|/|a| (over |a| > 1e-3), cosine, elements beyond atol + rtol*|a|, value spread of the reference. */
+export function diff(ref: HostTensor, got: HostTensor, atol: number, rtol: number): Diff {
+  const a = ref.data, b = got.data;
+  if (a.length !== b.length) throw new Error(`sizes differ: ${a.length} vs ${b.length}`);
+  let maxAbs = 0, maxRel = 0, dot = 0, na = 0, nb = 0, beyond = 0, lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    if (!(d <= atol + rtol * Math.abs(a[i]!))) beyond++;
+    maxAbs = Math.max(maxAbs, Number.isNaN(d) ? Infinity : d);
+    if (Math.abs(a[i]!) > 1e-3) maxRel = Math.max(maxRel, d / Math.abs(a[i]!));
+    dot += a[i]! * b[i]!; na += a[i]! * a[i]!; nb += b[i]! * b[i]!;
+    lo = Math.min(lo, a[i]!); hi = Math.max(hi, a[i]!);
+  }
+  return { maxAbs, maxRel, cosine: dot / Math.sqrt(na * nb), beyond, spread: hi - lo };
+}
+
+export interface Exported {
+  graph: IrGraph;
+  ref: Record<string, HostTensor>;
+  input: HostTensor;
+  dir: string;
+  cleanup(): Promise<void>;
+}
+
+/** A randomized model of `preset`, its IR graph, its tfjs outputs on the test input, and a temp dir. */
+export async function prepare(preset: string, std = preset === 'base' ? 0.05 : 0.2): Promise<Exported> {
+  const m = await randomizedModel(preset, 7, std);
+  const graph = await m.graph(1);
+  const input = testInput();
+  const ref = await m.predict(input);
+  m.dispose();
+  const dir = await mkdtemp(path.join(os.tmpdir(), `a2m-onnx-${preset}-`));
+  return { graph, ref, input, dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Exports, runs in ONNX Runtime, returns every output's diff against the tfjs reference. */
+export async function exportAndRun(e: Exported, file: string, opts: OnnxExportOptions, atol: number, rtol: number, input = e.input) {
+  const t0 = performance.now();
+  const paths = await writeOnnx(e.graph, path.join(e.dir, file), opts);
+  const exportMs = performance.now() - t0;
+  const session = await onnxRuntime.load(paths[0]!);
+  try {
+    const out = await session.run({ samples: input });
+    const diffs: Record<string, Diff> = {};
+    for (const k of Object.keys(e.ref)) {
+      if (!out[k]) throw new Error(`ONNX Runtime returned no output ${k} (got ${Object.keys(out).join(', ')})`);
+      diffs[k] = diff(e.ref[k]!, out[k]!, atol, rtol);
+    }
+    return { paths, exportMs, out, diffs };
+  } finally {
+    await session.dispose();
+  }
+}
+
+export const fmt = (d: Record<string, Diff>) =>
+  Object.entries(d).map(([k, v]) => `${k}: maxAbs ${v.maxAbs.toExponential(2)} maxRel ${v.maxRel.toExponential(2)} cos ${v.cosine.toFixed(6)}`).join('; ');
