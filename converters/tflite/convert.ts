@@ -1,0 +1,81 @@
+/**
+ * IR graph -> TflModel -> .tflite bytes. Validates the whole graph first
+ * (every problem reported at once), then runs the emitter table in graph
+ * order, then names the signature `serving_default`: input `samples`, outputs
+ * by public name (logits, probs, onset_logits, onset_probs, velocity).
+ */
+import type { IrGraph } from '../../src/ir/graph.js';
+import { UnsupportedOpsError, type Precision, type UnsupportedOp } from '../types.js';
+import { TflBuilder } from './builder.js';
+import { EMITTERS, type Emitter } from './emitters.js';
+import type { TflModel } from './model.js';
+import { serializeModel, type Serialized } from './serialize.js';
+
+export const TARGET = 'tflite';
+
+export interface TfliteExportOptions {
+  precision: Precision;
+  /** Provenance written as a JSON metadata entry (`a2m_metadata`). */
+  metadata?: Record<string, string>;
+  /** Extra Model.metadata entries (e.g. TFLITE_METADATA for bundles). */
+  extraMetadata?: { name: string; data: Uint8Array }[];
+  /** int8 only: weights with fewer elements stay float (TF's default: 1024). */
+  int8MinElements?: number;
+}
+
+export const PROVENANCE_METADATA = 'a2m_metadata';
+
+/** Every reason the graph cannot be written as TFLite, for all nodes at once. */
+export function findProblems(graph: IrGraph, b: TflBuilder): UnsupportedOp[] {
+  const problems: UnsupportedOp[] = [];
+  for (const input of graph.inputs) {
+    if (!input.shape.every((d) => Number.isInteger(d) && d > 0)) {
+      problems.push({ node: input.name, op: 'input', target: TARGET, reason: `shape [${input.shape}] is not static (LiteRT wants static input shapes)` });
+    }
+  }
+  for (const n of graph.nodes) {
+    const emitter = (EMITTERS as Record<string, Emitter | undefined>)[n.op];
+    const reason = emitter ? emitter.check?.(n, b) ?? null : `no TFLite emitter for IR op ${n.op}`;
+    if (reason) problems.push({ node: n.name, op: n.op, target: TARGET, reason });
+  }
+  return problems;
+}
+
+export function graphToTflModel(graph: IrGraph, opts: TfliteExportOptions): TflModel {
+  const preset = graph.metadata.preset ? ` ${graph.metadata.preset}` : '';
+  const b = new TflBuilder(graph, { precision: opts.precision, int8MinElements: opts.int8MinElements, description: `audio-to-midi${preset} (${opts.precision})` });
+  const problems = findProblems(graph, b);
+  if (problems.length) throw new UnsupportedOpsError(problems);
+  const m = b.model;
+
+  for (const input of graph.inputs) {
+    const t = b.output(input.name);
+    m.inputs.push(t);
+    m.signature.inputs.push({ name: input.name, tensor: t });
+  }
+  for (const n of graph.nodes) (EMITTERS[n.op] as Emitter).emit(n, b);
+
+  const taken = new Set<number>(m.inputs);
+  for (const out of graph.outputs) {
+    let t = b.value(out.value);
+    // A tensor can be only one subgraph output and must be computed: copy inputs, constants, repeats.
+    if (taken.has(t) || m.tensors[t]!.buffer !== 0) {
+      const copy = b.activation(out.name, m.tensors[t]!.shape);
+      b.op('RESHAPE', [t, b.int32(m.tensors[t]!.shape)], [copy], { new_shape: m.tensors[t]!.shape });
+      t = copy;
+    }
+    taken.add(t);
+    if (!m.tensors.some((x) => x.name === out.name)) m.tensors[t]!.name = out.name;
+    m.outputs.push(t);
+    m.signature.outputs.push({ name: out.name, tensor: t });
+  }
+
+  const provenance = { ...graph.metadata, ...opts.metadata, precision: opts.precision };
+  m.metadata.push({ name: PROVENANCE_METADATA, data: new TextEncoder().encode(JSON.stringify(provenance)) });
+  m.metadata.push(...(opts.extraMetadata ?? []));
+  return m;
+}
+
+export function graphToTflite(graph: IrGraph, opts: TfliteExportOptions): Serialized {
+  return serializeModel(graphToTflModel(graph, opts));
+}

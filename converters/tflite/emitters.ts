@@ -1,0 +1,239 @@
+/**
+ * IR op -> TFLite builtin ops: one entry per IR op (the compiler proves the
+ * table covers OpName). Each emitter opens with the IR signature and the
+ * TFLite signature it produces. Layout changes the format needs (NLC conv as
+ * NHWC with H = 1, weights as OHWI / [out,in]) happen here, at the op that
+ * needs them; layouts never leak into the graph between ops.
+ */
+import type { IrNode } from '../../src/ir/graph.js';
+import type { OpName } from '../../src/ir/ops.js';
+import { ACTIVATION, PADDING, type EmittedOp } from './format.js';
+import type { TflBuilder } from './builder.js';
+
+export interface Emitter<O extends OpName = OpName> {
+  /** Why this node cannot be expressed in TFLite, or null. Run for every node before anything is written. */
+  check?(node: IrNode<O>, b: TflBuilder): string | null;
+  emit(node: IrNode<O>, b: TflBuilder): void;
+}
+
+/** Elementwise binary with numpy broadcasting (TFLite broadcasts up to rank 6). */
+function binary(op: EmittedOp): Emitter {
+  return {
+    // IR  Add|Sub|Mul|Div(a, b) -> broadcast(a, b)
+    // TFL ADD|SUB|MUL|DIV(a, b, fused_activation_function=NONE)
+    emit(n, b) {
+      const [x, y] = n.inputs.map((i) => b.value(i));
+      b.op(op, [x!, y!], [b.output(n.output)], { fused_activation_function: ACTIVATION.NONE });
+    },
+  };
+}
+
+function unary(op: EmittedOp, options?: Record<string, boolean | number>): Emitter {
+  return {
+    // IR  Sigmoid|Gelu|Sqrt|Log(x) -> x.shape
+    // TFL LOGISTIC|GELU(approximate)|SQRT|LOG(x)
+    emit(n, b) { b.op(op, [b.value(n.inputs[0]!)], [b.output(n.output)], options); },
+  };
+}
+
+/** TFLite's SAME padding: total = max((out-1)*s + k - in, 0), the odd pixel at the end. */
+function samePadding(length: number, kernel: number, stride: number): [number, number] {
+  const out = Math.ceil(length / stride);
+  const total = Math.max((out - 1) * stride + kernel - length, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+const conv1d: Emitter<'Conv1D'> = {
+  check(n) {
+    const { padBegin, padEnd, stride, groups } = n.attrs;
+    if (padBegin < 0 || padEnd < 0) return `negative padding [${padBegin}, ${padEnd}] has no TFLite PAD equivalent`;
+    if (!Number.isInteger(stride) || stride < 1 || !Number.isInteger(groups) || groups < 1) return `stride ${stride} / groups ${groups} must be positive integers`;
+    return null;
+  },
+  // IR  Conv1D(x [B,L,Cin], w [K,Cin/g,Cout], bias? [Cout]; stride, padBegin, padEnd, groups) -> [B,Lout,Cout]
+  // TFL RESHAPE [B,1,L,Cin] -> (PAD) -> CONV_2D(filter OHWI [Cout,1,K,Cin/g]) | DEPTHWISE_CONV_2D(filter [1,1,K,Cout])
+  //     (groups > 1 and < Cin: SLICE per group + CONV_2D + CONCATENATION) -> RESHAPE [B,Lout,Cout]
+  emit(n, b) {
+    const [xName, wName, biasName] = n.inputs as [string, string, string | undefined];
+    const [B, L, cin] = b.shapeOf(xName) as [number, number, number];
+    const w = b.graph.constants.get(wName);
+    const [K, cinG, cout] = b.shapeOf(wName) as [number, number, number];
+    const [, lout] = b.shapeOf(n.output) as [number, number, number];
+    const { stride, padBegin, padEnd, groups } = n.attrs;
+    if (!w) throw new Error(`Conv1D ${n.name}: weight ${wName} must be a constant for TFLite`);
+
+    let x4 = b.activation(`${n.name}/nhwc`, [B, 1, L, cin]);
+    b.op('RESHAPE', [b.value(xName), b.int32([B, 1, L, cin])], [x4], { new_shape: [B, 1, L, cin] });
+    let padding: number = PADDING.VALID, lp = L;
+    const same = samePadding(L, K, stride);
+    if (padBegin !== 0 || padEnd !== 0) {
+      if (padBegin === same[0] && padEnd === same[1]) padding = PADDING.SAME;
+      else {
+        lp = L + padBegin + padEnd;
+        const padded = b.activation(`${n.name}/pad`, [B, 1, lp, cin]);
+        b.op('PAD', [x4, b.int32([0, 0, 0, 0, padBegin, padEnd, 0, 0], [4, 2])], [padded]);
+        x4 = padded;
+      }
+    }
+    const convOpts = { padding, stride_w: stride, stride_h: 1, fused_activation_function: ACTIVATION.NONE };
+    const biasOf = (lo: number, count: number): number => {
+      if (!biasName) return b.constant(`${n.name}/zero_bias${lo ? `_${lo}` : ''}`, [count], new Float32Array(count), 'plain');
+      if (lo === 0 && count === cout) return b.value(biasName);
+      const full = b.graph.constants.get(biasName);
+      if (!full) throw new Error(`Conv1D ${n.name}: grouped bias ${biasName} must be a constant`);
+      return b.constant(`${biasName}#group${lo}`, [count], full.data.slice(lo, lo + count), 'plain');
+    };
+    const y4 = b.activation(`${n.name}/conv`, [B, 1, lout, cout]);
+
+    if (groups > 1 && groups === cin) {
+      // Depthwise: IR weight [K, 1, Cout] has the memory layout of TFLite's [1, 1, K, Cout].
+      const filter = b.constant(`${wName}#depthwise`, [1, 1, K, cout], w.data, 'depthwise');
+      b.op('DEPTHWISE_CONV_2D', [x4, filter, biasOf(0, cout)], [y4], { ...convOpts, depth_multiplier: cout / cin });
+    } else if (groups === 1) {
+      const filter = b.derived(`${wName}#ohwi`, [cout, 1, K, cin], () => toOhwi(w.data, K, cin, cout, 0, cout), 'conv');
+      b.op('CONV_2D', [x4, filter, biasOf(0, cout)], [y4], convOpts);
+    } else {
+      // Grouped: one CONV_2D per group on a channel slice (CONV_2D's own grouped mode is not in every kernel).
+      const coutG = cout / groups;
+      const parts: number[] = [];
+      for (let g = 0; g < groups; g++) {
+        const xs = b.activation(`${n.name}/group${g}/x`, [B, 1, lp, cinG]);
+        b.op('SLICE', [x4, b.int32([0, 0, 0, g * cinG]), b.int32([B, 1, lp, cinG])], [xs]);
+        const filter = b.derived(`${wName}#ohwi_group${g}`, [coutG, 1, K, cinG], () => toOhwi(w.data, K, cinG, cout, g * coutG, coutG), 'conv');
+        const ys = b.activation(`${n.name}/group${g}/y`, [B, 1, lout, coutG]);
+        b.op('CONV_2D', [xs, filter, biasOf(g * coutG, coutG)], [ys], convOpts);
+        parts.push(ys);
+      }
+      b.op('CONCATENATION', parts, [y4], { axis: 3, fused_activation_function: ACTIVATION.NONE });
+    }
+    b.op('RESHAPE', [y4, b.int32([B, lout, cout])], [b.output(n.output)], { new_shape: [B, lout, cout] });
+  },
+};
+
+/** IR conv weight [K, cinG, Cout] (columns co0..co0+n) -> OHWI [n, 1, K, cinG]. */
+function toOhwi(w: Float32Array, K: number, cinG: number, cout: number, co0: number, n: number): Float32Array {
+  const out = new Float32Array(n * K * cinG);
+  for (let o = 0; o < n; o++) for (let k = 0; k < K; k++) for (let ci = 0; ci < cinG; ci++) {
+    out[(o * K + k) * cinG + ci] = w[(k * cinG + ci) * cout + co0 + o]!;
+  }
+  return out;
+}
+
+const dense: Emitter<'Dense'> = {
+  check(n, b) { return b.graph.constants.has(n.inputs[1]!) ? null : `weight ${n.inputs[1]} is not a constant (FULLY_CONNECTED wants a constant [out,in] weight)`; },
+  // IR  Dense(x [...,K], w [K,N], bias? [N]) -> [...,N]
+  // TFL FULLY_CONNECTED(x, W [N,K], bias | -1; keep_num_dims) -> [...,N]
+  emit(n, b) {
+    const [xName, wName, biasName] = n.inputs as [string, string, string | undefined];
+    const w = b.graph.constants.get(wName)!;
+    const [K, N] = w.shape as [number, number];
+    const weight = b.derived(`${wName}#fc`, [N, K], () => {
+      const t = new Float32Array(K * N);
+      for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) t[j * K + k] = w.data[k * N + j]!;
+      return t;
+    }, 'fc');
+    const hybrid = b.isInt8(weight);
+    b.op('FULLY_CONNECTED', [b.value(xName), weight, biasName ? b.value(biasName) : -1], [b.output(n.output)], {
+      fused_activation_function: ACTIVATION.NONE, keep_num_dims: true,
+      // TF's dynamic-range default: the hybrid kernel quantizes its float input asymmetrically per row.
+      ...(hybrid ? { asymmetric_quantize_inputs: true } : {}),
+    });
+  },
+};
+
+const batchMatMul: Emitter<'BatchMatMul'> = {
+  // IR  BatchMatMul(a [...,M,K], b [...,K,N] | [...,N,K]; transposeB) -> [...,M,N]
+  // TFL BATCH_MATMUL(a, b; adj_x=false, adj_y=transposeB)
+  emit(n, b) {
+    const [x, y] = n.inputs.map((i) => b.value(i));
+    b.op('BATCH_MATMUL', [x!, y!], [b.output(n.output)], { adj_x: false, adj_y: n.attrs.transposeB });
+  },
+};
+
+const layerNorm: Emitter<'LayerNorm'> = {
+  // IR  LayerNorm(x [...,C], gamma [C], beta [C]; epsilon) -> [...,C]
+  // TFL (TFLite has no layer-norm builtin)
+  //     mean = MEAN(x, C axis, keep_dims); var = MEAN(SQUARED_DIFFERENCE(x, mean))
+  //     y = SUB(x, mean) * RSQRT(ADD(var, eps)) * gamma + beta
+  emit(n, b) {
+    const [xName, gName, bName] = n.inputs as [string, string, string];
+    const shape = b.shapeOf(xName);
+    const reduced = [...shape.slice(0, -1), 1];
+    const axis = b.int32([shape.length - 1]);
+    const x = b.value(xName);
+    const t = (suffix: string, s: number[] = shape) => b.activation(`${n.name}/${suffix}`, s);
+    const mean = t('mean', reduced), sq = t('sqdiff'), variance = t('var', reduced), veps = t('var_eps', reduced);
+    const inv = t('rsqrt', reduced), centered = t('centered'), normed = t('normed'), scaled = t('scaled');
+    const none = { fused_activation_function: ACTIVATION.NONE };
+    b.op('MEAN', [x, axis], [mean], { keep_dims: true });
+    b.op('SQUARED_DIFFERENCE', [x, mean], [sq]);
+    b.op('MEAN', [sq, axis], [variance], { keep_dims: true });
+    b.op('ADD', [variance, b.constant(`${n.name}/epsilon`, [1], Float32Array.of(n.attrs.epsilon), 'exact')], [veps], none);
+    b.op('RSQRT', [veps], [inv]);
+    b.op('SUB', [x, mean], [centered], none);
+    b.op('MUL', [centered, inv], [normed], none);
+    b.op('MUL', [normed, b.value(gName)], [scaled], none);
+    b.op('ADD', [scaled, b.value(bName)], [b.output(n.output)], none);
+  },
+};
+
+const softmax: Emitter<'Softmax'> = {
+  // IR  Softmax(x) over the last axis
+  // TFL SOFTMAX(x; beta=1.0) — the schema default beta is 0, so it is always written
+  emit(n, b) { b.op('SOFTMAX', [b.value(n.inputs[0]!)], [b.output(n.output)], { beta: 1.0 }); },
+};
+
+const reshape: Emitter<'Reshape'> = {
+  // IR  Reshape(x; shape) -> shape
+  // TFL RESHAPE(x, shape int32; new_shape)
+  emit(n, b) {
+    const s = n.attrs.shape;
+    b.op('RESHAPE', [b.value(n.inputs[0]!), b.int32(s)], [b.output(n.output)], { new_shape: s });
+  },
+};
+
+const transpose: Emitter<'Transpose'> = {
+  check(n, b) { return b.shapeOf(n.inputs[0]!).length > 6 ? 'TRANSPOSE supports rank <= 6' : null; },
+  // IR  Transpose(x; perm) -> perm(x.shape)
+  // TFL TRANSPOSE(x, perm int32)
+  emit(n, b) { b.op('TRANSPOSE', [b.value(n.inputs[0]!), b.int32(n.attrs.perm)], [b.output(n.output)]); },
+};
+
+const slice: Emitter<'Slice'> = {
+  // IR  Slice(x; begin, size (-1 = to the end)) -> size
+  // TFL SLICE(x, begin int32, size int32)
+  emit(n, b) {
+    b.op('SLICE', [b.value(n.inputs[0]!), b.int32(n.attrs.begin), b.int32(n.attrs.size)], [b.output(n.output)]);
+  },
+};
+
+const concat: Emitter<'Concat'> = {
+  // IR  Concat(a, b; axis) -> a ++ b along axis
+  // TFL CONCATENATION(a, b; axis, fused_activation_function=NONE)
+  emit(n, b) {
+    const rank = b.shapeOf(n.inputs[0]!).length;
+    const axis = n.attrs.axis < 0 ? n.attrs.axis + rank : n.attrs.axis;
+    b.op('CONCATENATION', n.inputs.map((i) => b.value(i)), [b.output(n.output)], { axis, fused_activation_function: ACTIVATION.NONE });
+  },
+};
+
+export const EMITTERS = {
+  Add: binary('ADD'),
+  Sub: binary('SUB'),
+  Mul: binary('MUL'),
+  Div: binary('DIV'),
+  Sigmoid: unary('LOGISTIC'),
+  // The model's GELU is the tanh approximation (ops.ts geluTanh).
+  Gelu: unary('GELU', { approximate: true }),
+  Sqrt: unary('SQRT'),
+  Log: unary('LOG'),
+  Conv1D: conv1d,
+  Dense: dense,
+  BatchMatMul: batchMatMul,
+  LayerNorm: layerNorm,
+  Softmax: softmax,
+  Reshape: reshape,
+  Transpose: transpose,
+  Slice: slice,
+  Concat: concat,
+} satisfies { [O in OpName]: Emitter<O> | Emitter };

@@ -1,0 +1,20 @@
+/** The TFLite converter: IR graph -> one `.tflite` flatbuffer, written atomically. */
+import type { Converter, ExportOptions } from '../types.js';
+import type { IrGraph } from '../../src/ir/graph.js';
+import { writeFileAtomic } from '../../src/util/atomic.js';
+import { graphToTflite } from './convert.js';
+
+export { graphToTflite, graphToTflModel, findProblems, PROVENANCE_METADATA, type TfliteExportOptions } from './convert.js';
+export { readTflite, readTfliteFile, type TfliteSummary } from './read.js';
+
+const tflite: Converter = {
+  format: 'tflite',
+  defaultName: 'model.tflite',
+  async write(graph: IrGraph, outPath: string, opts: ExportOptions): Promise<string[]> {
+    const { bytes } = graphToTflite(graph, { precision: opts.precision, metadata: opts.metadata });
+    await writeFileAtomic(outPath, bytes);
+    return [outPath];
+  },
+};
+
+export default tflite;
