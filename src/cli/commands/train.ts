@@ -1,0 +1,73 @@
+import type { CommandModule } from 'yargs';
+import cliProgress from 'cli-progress';
+import { getPreset } from '../../model/config.js';
+import { loadPieces } from '../../data/loader.js';
+import { train } from '../../train/trainer.js';
+import { DEFAULT_OPTIMIZER } from '../../train/optimizer.js';
+import { DEFAULT_AUGMENT, NO_AUGMENT } from '../../data/augment.js';
+import { backendSummary } from '../../util/backend.js';
+import { scoreValidationNotes } from '../../eval/validate-notes.js';
+
+interface Args {
+  data: string; val: string; preset: string; out: string; steps: number; batch: number; accumulate: number;
+  lr: number; warmup: number; 'weight-decay': number; 'clip-norm': number; seed: number; 'checkpoint-every': number;
+  'validate-every': number; keep: number; resume: boolean; 'init-from'?: string; augment: boolean; 'max-minutes'?: number;
+}
+
+const command: CommandModule<object, Args> = {
+  command: 'train',
+  describe: 'train a model preset on a dataset folder (tfjs-node, native TensorFlow)',
+  builder: (y) => y
+    .option('data', { type: 'string', demandOption: true, describe: 'training dataset folder (<name>.<audio> + <name>.csv)' })
+    .option('val', { type: 'string', demandOption: true, describe: 'validation dataset folder (pieces never used in training)' })
+    .option('preset', { type: 'string', default: 'small', describe: 'model preset: tiny, small, base' })
+    .option('out', { type: 'string', default: 'runs/default', describe: 'run directory (checkpoints, log.jsonl, tensorboard/)' })
+    .option('steps', { type: 'number', default: 10000, describe: 'total optimizer steps (the cosine schedule ends here)' })
+    .option('batch', { type: 'number', default: 8, describe: 'windows per micro-batch' })
+    .option('accumulate', { type: 'number', default: 1, describe: 'micro-batches per optimizer step (gradient accumulation)' })
+    .option('lr', { type: 'number', default: DEFAULT_OPTIMIZER.lr, describe: 'peak learning rate' })
+    .option('warmup', { type: 'number', default: DEFAULT_OPTIMIZER.warmupSteps, describe: 'linear warm-up steps' })
+    .option('weight-decay', { type: 'number', default: DEFAULT_OPTIMIZER.weightDecay })
+    .option('clip-norm', { type: 'number', default: DEFAULT_OPTIMIZER.clipNorm, describe: 'global gradient norm clip (applied to the gradients)' })
+    .option('seed', { type: 'number', default: 0 })
+    .option('checkpoint-every', { type: 'number', default: 200 })
+    .option('validate-every', { type: 'number', default: 500 })
+    .option('keep', { type: 'number', default: 3, describe: 'keep the last K step checkpoints (plus best/)' })
+    .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out exactly where its last checkpoint left off' })
+    .option('init-from', { type: 'string', describe: 'start from a checkpoint\'s weights (fine-tuning)' })
+    .option('augment', { type: 'boolean', default: true, describe: 'apply the seed\'s augmentations (--no-augment to disable)' })
+    .option('max-minutes', { type: 'number', describe: 'stop (with a checkpoint) after this much wall time' })
+    .example('a2m train --data data/train --val data/val --preset small --out runs/small --steps 6000', 'train the default preset')
+    .example('a2m train --data data/train --val data/val --out runs/small --resume', 'continue after an interruption'),
+  handler: async (a) => {
+    const config = getPreset(a.preset);
+    process.stderr.write(`backend: ${backendSummary()}\n`);
+    const grid = { sampleRate: config.sampleRate, windowSamples: config.windowSamples, frames: config.frames, keys: config.keys };
+    const tr = await loadPieces(a.data, grid, (d, n) => process.stderr.write(`\rdecoding training set ${d}/${n}`));
+    process.stderr.write('\n');
+    const val = await loadPieces(a.val, grid, (d, n) => process.stderr.write(`\rdecoding validation set ${d}/${n}`));
+    process.stderr.write(`\n${tr.length} training pieces (${(tr.reduce((s, p) => s + p.seconds, 0) / 3600).toFixed(2)} h), ${val.length} validation pieces\n`);
+    const tty = process.stderr.isTTY;
+    const bar = tty ? new cliProgress.SingleBar({ format: 'step {value}/{total} |{bar}| loss {loss} | {wps} win/s | lr {lr} | ETA {eta_formatted}', etaBuffer: 50 }, cliProgress.Presets.shades_classic) : null;
+    let lastLine = 0;
+    const state = await train({
+      config, runDir: a.out, train: tr, val, steps: a.steps, batch: a.batch, accumulate: a.accumulate, seed: a.seed,
+      optimizer: { ...DEFAULT_OPTIMIZER, lr: a.lr, warmupSteps: a.warmup, totalSteps: a.steps, weightDecay: a['weight-decay'], clipNorm: a['clip-norm'] },
+      augment: a.augment ? DEFAULT_AUGMENT : NO_AUGMENT, checkpointEvery: a['checkpoint-every'], validateEvery: a['validate-every'], keep: a.keep,
+      resume: a.resume, initFrom: a['init-from'], maxSeconds: a['max-minutes'] ? a['max-minutes'] * 60 : undefined,
+      scoreNotes: scoreValidationNotes,
+      onProgress: (p) => {
+        if (bar) {
+          if (!bar.getProgress() && p.step) bar.start(p.steps, p.step - 1);
+          bar.update(p.step, { loss: p.loss.toFixed(4), wps: p.windowsPerSecond.toFixed(1), lr: p.lr.toExponential(2) });
+        } else if (Date.now() - lastLine > 30000 || p.step === p.steps) {
+          lastLine = Date.now();
+          process.stderr.write(`step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} ${p.windowsPerSecond.toFixed(1)} win/s lr ${p.lr.toExponential(2)} eta ${Math.round(p.etaSeconds / 60)} min\n`);
+        }
+      },
+    });
+    bar?.stop();
+    process.stderr.write(`done at step ${state.step}; best ${state.best ? `${state.best.metric} ${state.best.value.toFixed(4)} at step ${state.best.step}` : 'n/a'}\n`);
+  },
+};
+export default command;

@@ -1,0 +1,192 @@
+/**
+ * The training loop: tfjs-node (native TensorFlow), AdamW with clipping,
+ * warm-up + cosine schedule, optional gradient accumulation, periodic
+ * validation, atomic checkpoints (last K + best), exact resume.
+ */
+import * as tf from '@tensorflow/tfjs-node';
+import { appendFile, mkdir, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Model } from '../model/model.js';
+import { type ModelConfig } from '../model/config.js';
+import { saveCheckpoint, loadCheckpoint, latestCheckpoint } from '../model/checkpoint.js';
+import { AdamW, type OptimizerConfig, learningRate } from './optimizer.js';
+import { computeLoss } from './loss.js';
+import { type Piece, WindowSampler, validationBatches, type Grid } from '../data/loader.js';
+import type { AugmentConfig, Batch } from '../data/augment.js';
+import { A2mError } from '../errors.js';
+
+export interface TrainOptions {
+  config: ModelConfig;
+  runDir: string;
+  train: Piece[];
+  val: Piece[];
+  steps: number;
+  batch: number;
+  accumulate: number;
+  seed: number;
+  optimizer: OptimizerConfig;
+  augment: AugmentConfig;
+  checkpointEvery: number;
+  validateEvery: number;
+  keep: number;
+  resume: boolean;
+  /** Start from these weights (fine-tuning), when not resuming. */
+  initFrom?: string;
+  /** Stop after this many seconds of wall time (a checkpoint is written first). */
+  maxSeconds?: number;
+  /** Scores validation notes; returns {f1, ...} (higher is better). */
+  scoreNotes?: (model: Model, pieces: Piece[]) => Promise<Record<string, number>>;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface Progress { step: number; steps: number; loss: number; lr: number; windowsPerSecond: number; etaSeconds: number }
+
+export interface RunState {
+  step: number;
+  seed: number;
+  windowsSeen: number;
+  trainSeconds: number;
+  best: { metric: string; value: number; step: number } | null;
+  optimizer: OptimizerConfig;
+  batch: number;
+  accumulate: number;
+  lastValidation?: Record<string, number>;
+}
+
+function gridOf(c: ModelConfig): Grid {
+  return { sampleRate: c.sampleRate, windowSamples: c.windowSamples, frames: c.frames, keys: c.keys };
+}
+
+function batchTensors(b: Batch) {
+  const shapeT = [b.batch, b.frames, b.keys];
+  return {
+    x: tf.tensor3d(b.audio, [b.batch, 2, b.samples]),
+    targets: { frames: tf.tensor(b.targets.frames, shapeT), onsets: tf.tensor(b.targets.onsets, shapeT), velocities: tf.tensor(b.targets.velocities, shapeT) },
+  };
+}
+
+/** Mean validation loss (frame BCE summed per window, averaged over windows: the seed's definition) and total loss. */
+export async function validationLoss(model: Model, pieces: Piece[], batch: number): Promise<{ frameBceSumPerWindow: number; loss: number }> {
+  let bceSum = 0, loss = 0, windows = 0;
+  for (const b of validationBatches(pieces, gridOf(model.config), batch)) {
+    const [l, f] = tf.tidy(() => {
+      const { x, targets } = batchTensors(b);
+      const parts = computeLoss(model.apply(x), targets);
+      return [parts.total.dataSync()[0]!, parts.frame.dataSync()[0]!];
+    });
+    loss += l * b.batch;
+    bceSum += f * b.frames * b.keys * b.batch;
+    windows += b.batch;
+  }
+  return { frameBceSumPerWindow: bceSum / Math.max(1, windows), loss: loss / Math.max(1, windows) };
+}
+
+async function writeCheckpoint(dir: string, model: Model, opt: AdamW, state: RunState, withOptimizer: boolean) {
+  await saveCheckpoint(dir, { config: model.config, weights: await model.weights(), optimizer: withOptimizer ? await opt.state() : undefined, state: state as unknown as Record<string, unknown> });
+}
+
+async function pruneCheckpoints(runDir: string, keep: number) {
+  const steps = (await readdir(runDir)).filter((d) => /^step-\d+$/.test(d)).sort();
+  for (const d of steps.slice(0, Math.max(0, steps.length - keep))) await rm(path.join(runDir, d), { recursive: true, force: true });
+}
+
+export async function train(o: TrainOptions): Promise<RunState> {
+  await mkdir(o.runDir, { recursive: true });
+  const logFile = path.join(o.runDir, 'log.jsonl');
+  const tb = tf.node.summaryFileWriter(path.join(o.runDir, 'tensorboard'));
+  let model: Model;
+  const opt = new AdamW(o.optimizer);
+  let state: RunState = { step: 0, seed: o.seed, windowsSeen: 0, trainSeconds: 0, best: null, optimizer: o.optimizer, batch: o.batch, accumulate: o.accumulate };
+
+  const resumeFrom = o.resume ? await latestCheckpoint(o.runDir) : null;
+  if (o.resume && !resumeFrom) throw new A2mError(`${o.runDir}: --resume given but no checkpoint found`);
+  if (resumeFrom) {
+    const ck = await loadCheckpoint(resumeFrom);
+    if (ck.config.preset !== o.config.preset) throw new A2mError(`${resumeFrom}: checkpoint is preset ${ck.config.preset}, not ${o.config.preset}`);
+    model = Model.fromWeights(ck.config, ck.weights);
+    state = { ...(ck.state as unknown as RunState), optimizer: o.optimizer };
+    opt.load(ck.optimizer ?? new Map(), state.step);
+    process.stderr.write(`resuming ${o.runDir} at step ${state.step} from ${resumeFrom}\n`);
+  } else if (o.initFrom) {
+    const ck = await loadCheckpoint(o.initFrom);
+    model = Model.fromWeights(ck.config, ck.weights);
+  } else {
+    model = Model.create(o.config, o.seed);
+  }
+
+  const sampler = new WindowSampler(o.train, gridOf(o.config), o.augment, state.seed);
+  const vars = model.store.vars;
+  const started = Date.now();
+  let windowStart = Date.now(), windowSteps = 0;
+  const log = async (rec: Record<string, unknown>) => appendFile(logFile, JSON.stringify({ time: new Date().toISOString(), ...rec }) + '\n');
+
+  const validate = async () => {
+    model.ops.setTraining(false);
+    const vl = await validationLoss(model, o.val, o.batch);
+    const scores = o.scoreNotes ? await o.scoreNotes(model, o.val) : {};
+    const metrics: Record<string, number> = { val_loss: vl.loss, val_frame_bce_per_window: vl.frameBceSumPerWindow, ...scores };
+    for (const [k, v] of Object.entries(metrics)) tb.scalar(k, v, state.step);
+    await log({ step: state.step, ...metrics });
+    state.lastValidation = metrics;
+    const [metric, value, better] = 'f1' in metrics ? ['f1', metrics.f1!, (a: number, b: number) => a > b] as const : ['val_loss', metrics.val_loss!, (a: number, b: number) => a < b] as const;
+    if (!state.best || state.best.metric !== metric || better(value, state.best.value)) {
+      state.best = { metric, value, step: state.step };
+      await writeCheckpoint(path.join(o.runDir, 'best'), model, opt, state, false);
+    }
+    return metrics;
+  };
+
+  try {
+    while (state.step < o.steps) {
+      const stepStart = Date.now();
+      model.ops.setTraining(true, deriveDropoutSeed(state.seed, state.step));
+      let lossValue = 0;
+      let grads: Record<string, tf.Tensor> | null = null;
+      for (let micro = 0; micro < o.accumulate; micro++) {
+        const b = sampler.batch(o.batch, state.step * o.accumulate + micro);
+        const { x, targets } = batchTensors(b);
+        const { value, grads: g } = tf.variableGrads(() => computeLoss(model.apply(x), targets).total);
+        lossValue += value.dataSync()[0]! / o.accumulate;
+        tf.dispose([x, targets.frames, targets.onsets, targets.velocities, value]);
+        if (!grads) grads = g;
+        else { const prev: Record<string, tf.Tensor> = grads; grads = Object.fromEntries(Object.entries(prev).map(([k, v]) => [k, tf.add(v, g[k]!)])); tf.dispose([...Object.values(prev), ...Object.values(g)]); }
+      }
+      if (o.accumulate > 1) { const prev: Record<string, tf.Tensor> = grads!; grads = Object.fromEntries(Object.entries(prev).map(([k, v]) => [k, tf.div(v, o.accumulate)])); tf.dispose(Object.values(prev)); }
+      if (!Number.isFinite(lossValue)) throw new A2mError(`loss became ${lossValue} at step ${state.step}: lower --lr or check the data`);
+      const gradNorm = opt.apply(vars, grads!);
+      tf.dispose(Object.values(grads!));
+      state.step++;
+      state.windowsSeen += o.batch * o.accumulate;
+      state.trainSeconds += (Date.now() - stepStart) / 1000;
+      windowSteps++;
+      const elapsed = (Date.now() - windowStart) / 1000;
+      const wps = (windowSteps * o.batch * o.accumulate) / Math.max(elapsed, 1e-3);
+      const lr = learningRate(o.optimizer, state.step - 1);
+      o.onProgress?.({ step: state.step, steps: o.steps, loss: lossValue, lr, windowsPerSecond: wps, etaSeconds: ((o.steps - state.step) * o.batch * o.accumulate) / Math.max(wps, 1e-6) });
+      if (state.step % 10 === 0) {
+        tb.scalar('loss', lossValue, state.step);
+        tb.scalar('learning_rate', lr, state.step);
+        tb.scalar('grad_norm', gradNorm, state.step);
+        tb.scalar('windows_per_second', wps, state.step);
+        await log({ step: state.step, loss: lossValue, lr, grad_norm: gradNorm, windows_per_second: wps });
+        if (elapsed > 60) { windowStart = Date.now(); windowSteps = 0; }
+      }
+      const timeUp = o.maxSeconds !== undefined && (Date.now() - started) / 1000 >= o.maxSeconds;
+      if (state.step % o.validateEvery === 0 || state.step === o.steps || timeUp) await validate();
+      if (state.step % o.checkpointEvery === 0 || state.step === o.steps || timeUp) {
+        await writeCheckpoint(path.join(o.runDir, `step-${String(state.step).padStart(8, '0')}`), model, opt, state, true);
+        await pruneCheckpoints(o.runDir, o.keep);
+      }
+      if (timeUp) break;
+    }
+  } finally {
+    tb.flush();
+  }
+  model.dispose();
+  opt.dispose();
+  return state;
+}
+
+function deriveDropoutSeed(seed: number, step: number): number {
+  return (seed * 7919 + step) % 2147483647;
+}
