@@ -16,8 +16,8 @@ export interface OnsetSearch {
 /**
  * Time (s) of the first sample near `expected` whose magnitude reaches
  * background + fraction * (peak - background); null when nothing rises there.
- * `background` is the loudest sample in the first 5 ms of the search window,
- * so a decaying earlier note does not count as the onset.
+ * `background` is the loudest sample in the first half of the `before` span,
+ * so a decaying earlier note (or reverb) does not count as the onset.
  */
 export function detectOnsetNear(x: Float32Array, sampleRate: number, expected: number, opts: OnsetSearch = {}): number | null {
   const before = opts.before ?? 0.03;
@@ -26,7 +26,7 @@ export function detectOnsetNear(x: Float32Array, sampleRate: number, expected: n
   const a = Math.max(0, Math.round((expected - before) * sampleRate));
   const b = Math.min(x.length, Math.round((expected + after) * sampleRate));
   if (b - a < 2) return null;
-  const bgEnd = Math.min(b, a + Math.round(0.005 * sampleRate));
+  const bgEnd = Math.min(b, a + Math.max(1, Math.round((before / 2) * sampleRate)));
   let background = 0;
   for (let i = a; i < bgEnd; i++) background = Math.max(background, Math.abs(x[i]!));
   let peak = 0;

@@ -12,14 +12,15 @@ import os from 'node:os';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { A2mError } from '../errors.js';
-import { writeAudioFile } from '../audio/pcm.js';
+import { writeAudioFile, type PlanarAudio } from '../audio/pcm.js';
+import type { Note } from '../types.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { writeCsv } from './csv.js';
 import { readMidiFile } from './midi.js';
 import { generatePiece } from './procedural.js';
 import { createRng, deriveSeed, type Rng } from './random.js';
 import { addNoise, codecRoundTrip, eqFilters, scaleToPeak, trimTail, type CodecSettings, type EqSettings, type NoiseSettings } from './render-effects.js';
-import { applyLatency, measureLatency, synthesize, type LatencyMeasurement, type Reverb } from './synth.js';
+import { applyLatency, measureLatencyCached, synthesize, type LatencyMeasurement, type Reverb } from './synth.js';
 
 /** The SoundFonts allowed for training (Debian fluid-soundfont-gm, timgm6mb-soundfont). */
 export const DEFAULT_SOUNDFONTS = ['/usr/share/sounds/sf2/FluidR3_GM.sf2', '/usr/share/sounds/sf2/TimGM6mb.sf2'];
@@ -40,6 +41,8 @@ export interface RenderDatasetOptions {
   format?: 'flac' | 'wav';
   /** Show a cli-progress bar on stderr. */
   progress?: boolean;
+  /** Range of procedural piece lengths in seconds (default [20, 60]; tests use short pieces). */
+  pieceSeconds?: [number, number];
 }
 
 export interface RenderDatasetResult {
@@ -73,6 +76,9 @@ export interface PiecePlan {
   source: { kind: 'procedural'; seconds: number } | { kind: 'midi'; file: string };
 }
 
+/** Procedural piece lengths (s): long enough for phrases, short enough to shuffle well. */
+const DEFAULT_PIECE_SECONDS: [number, number] = [20, 60];
+
 /** GM piano programs and how often each is drawn (acoustic grand most). */
 const PROGRAMS: readonly (readonly [number, number])[] = [[0.5, 0], [0.3, 1], [0.2, 2]];
 
@@ -95,7 +101,8 @@ export function drawRenderSettings(rng: Rng, soundfonts: readonly string[]): Ren
 }
 
 /** The pieces a render produces, in order: MIDI files first, then procedural pieces until `hours` is reached. */
-export async function planDataset(opts: Pick<RenderDatasetOptions, 'hours' | 'seed' | 'fromMidi'>): Promise<PiecePlan[]> {
+export async function planDataset(opts: Pick<RenderDatasetOptions, 'hours' | 'seed' | 'fromMidi' | 'pieceSeconds'>): Promise<PiecePlan[]> {
+  const [minLen, maxLen] = opts.pieceSeconds ?? DEFAULT_PIECE_SECONDS;
   const plans: PiecePlan[] = [];
   const midiFiles = (await Promise.all((opts.fromMidi ?? []).map(findMidiFiles))).flat();
   const used = new Set<string>();
@@ -108,7 +115,7 @@ export async function planDataset(opts: Pick<RenderDatasetOptions, 'hours' | 'se
   let total = 0;
   for (let i = 0; total < opts.hours * 3600; i++) {
     const seed = deriveSeed(opts.seed, 0, i);
-    const seconds = round(createRng(deriveSeed(seed, 7)).uniform(20, 60));
+    const seconds = round(createRng(deriveSeed(seed, 7)).uniform(minLen, maxLen));
     plans.push({ name: `proc-s${opts.seed}-${String(i).padStart(5, '0')}`, seed, source: { kind: 'procedural', seconds } });
     total += seconds;
   }
@@ -151,7 +158,7 @@ export async function renderDataset(opts: RenderDatasetOptions): Promise<RenderD
   const latencyCache = new Map<string, Promise<LatencyMeasurement>>();
   const latencyOf = (sf: string, program: number): Promise<LatencyMeasurement> => {
     const key = `${path.basename(sf)}#${program}`;
-    if (!latencyCache.has(key)) latencyCache.set(key, measureLatency(sf, program));
+    if (!latencyCache.has(key)) latencyCache.set(key, measureLatencyCached(sf, program));
     return latencyCache.get(key)!;
   };
 
@@ -198,16 +205,34 @@ async function renderPiece(
   const notes = plan.source.kind === 'procedural' ? generatePiece(deriveSeed(plan.seed, 1), { seconds: plan.source.seconds }) : (await readMidiFile(plan.source.file)).notes;
   if (notes.length === 0) throw new A2mError(`${plan.source.kind === 'midi' ? plan.source.file : plan.name}: no piano notes to render`);
   const latency = await latencyOf(settings.soundfont, settings.program);
+  const r = await renderNotes(notes, settings, latency, deriveSeed(plan.seed, 2));
+  await writeAudioFile(path.join(out, `${plan.name}.${format}`), r.audio);
+  await writeCsv(path.join(out, `${plan.name}.csv`), r.notes, describe(plan, settings, r.latency));
+  return r.audio.channels[0]!.length / r.audio.sampleRate;
+}
+
+export interface RenderedNotes {
+  audio: PlanarAudio;
+  /** The notes as they sound in `audio`: tick-quantised and shifted by the measured latency. */
+  notes: Note[];
+  latency: LatencyMeasurement;
+}
+
+/**
+ * Synthesises notes with one piece's settings and applies its effects; the
+ * returned notes are what the CSV must say. `latency` defaults to a (cached)
+ * measurement for the settings' SoundFont and program.
+ */
+export async function renderNotes(notes: readonly Note[], settings: RenderSettings, latency?: LatencyMeasurement, noiseSeed = 0): Promise<RenderedNotes> {
+  const lat = latency ?? (await measureLatencyCached(settings.soundfont, settings.program));
   const synth = await synthesize(notes, { soundfont: settings.soundfont, program: settings.program, reverb: settings.reverb, filters: eqFilters(settings.eq) });
-  const csvNotes = applyLatency(synth.notes, latency);
+  const csvNotes = applyLatency(synth.notes, lat);
   const lastRelease = Math.max(...csvNotes.map((n) => n.offset));
   let audio = trimTail(synth.audio, lastRelease + 0.1, lastRelease + MAX_TAIL);
   scaleToPeak(audio, settings.peakDb);
-  if (settings.noise) addNoise(audio, settings.noise, createRng(deriveSeed(plan.seed, 2)));
+  if (settings.noise) addNoise(audio, settings.noise, createRng(noiseSeed));
   if (settings.codec) audio = await codecRoundTrip(audio, settings.codec);
-  await writeAudioFile(path.join(out, `${plan.name}.${format}`), audio);
-  await writeCsv(path.join(out, `${plan.name}.csv`), csvNotes, describe(plan, settings, latency));
-  return audio.channels[0]!.length / audio.sampleRate;
+  return { audio, notes: csvNotes, latency: lat };
 }
 
 /** CSV header comments: how the piece was made, so a dataset explains itself. */

@@ -3,13 +3,15 @@
  * its 64-sample event blocks quantise timing to 1.5 ms, not 4 ms at 16 kHz)
  * -> ffmpeg (EQ, resample to 16 kHz) -> planar stereo float32.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { A2mError } from '../errors.js';
 import { ffmpegBin, lastLine, runTool } from '../audio/ffmpeg.js';
 import { deinterleave, type PlanarAudio } from '../audio/pcm.js';
 import { PIANO_HIGH, PIANO_LOW, type Note } from '../types.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import { notesToMidi } from './midi.js';
 import { detectOnsetNear, mid } from './onsets.js';
 
@@ -119,6 +121,31 @@ export async function measureLatency(soundfont: string, program: number): Promis
   const med = median(deltas);
   const byPitch = found.map((d) => d ?? med);
   return { byPitch, median: med, spread: Math.max(...deltas.map((d) => Math.abs(d - med))), detected: deltas.length };
+}
+
+/** Bump when the probe or detector changes, so cached measurements are redone. */
+const LATENCY_CACHE_VERSION = 1;
+
+/**
+ * measureLatency, remembered on disk ($A2M_CACHE_DIR or ~/.cache/a2m) per
+ * SoundFont path, size, mtime and program: the probe render costs ~1.5 s and
+ * the answer only changes with the SoundFont.
+ */
+export async function measureLatencyCached(soundfont: string, program: number): Promise<LatencyMeasurement> {
+  const st = await stat(soundfont);
+  const key = createHash('sha256').update(JSON.stringify([LATENCY_CACHE_VERSION, path.resolve(soundfont), st.size, st.mtimeMs, program, RENDER_RATE])).digest('hex').slice(0, 24);
+  const file = path.join(cacheRoot(), 'latency', `${key}.json`);
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as LatencyMeasurement;
+  } catch {
+    const m = await measureLatency(soundfont, program);
+    await writeFileAtomic(file, JSON.stringify(m)).catch(() => {}); // a read-only cache only costs time
+    return m;
+  }
+}
+
+export function cacheRoot(): string {
+  return process.env.A2M_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'a2m');
 }
 
 /** Shifts notes by the measured latency so CSV times match the audio. */
