@@ -3,7 +3,7 @@
 // repeated notes (re-attacks), and with an onset / velocity head.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_THRESHOLDS, extractNotes, notesToFrames } from '../../src/infer/events.js';
+import { DEFAULT_THRESHOLDS, extractNotes, notesToFrames, parseThresholds } from '../../src/infer/events.js';
 import { windowTargets } from '../../src/data/targets.js';
 import { scoreNotes } from '../../src/eval/mir-eval.js';
 import { FRAMES_PER_SECOND as FPS, MIDI_OFFSET, NUM_KEYS as K, type Note } from '../../src/types.js';
@@ -181,3 +181,11 @@ function zip<A, B>(a: A[], b: B[]): [A, B][] {
   assert.equal(a.length, b.length, 'same number of notes');
   return a.map((x, i) => [x, b[i]!]);
 }
+
+test('parseThresholds: model-card values checked, errors name the file and field', () => {
+  assert.deepEqual(parseThresholds({ activate: 0.4, riseDelta: null, velocityReduce: 'max' }, 'card.json'), { activate: 0.4, riseDelta: Infinity, velocityReduce: 'max' });
+  assert.throws(() => parseThresholds({ activte: 0.4 }, 'card.json'), /card\.json: thresholds\.activte: unknown threshold/);
+  assert.throws(() => parseThresholds({ release: 2 }, 'card.json'), /card\.json: thresholds\.release: expected a probability 0\.\.1, got 2/);
+  assert.throws(() => parseThresholds({ minNoteFrames: 1.5 }, 'card.json'), /minNoteFrames: expected an integer >= 1/);
+  assert.throws(() => parseThresholds([], 'card.json'), /expected an object/);
+});
