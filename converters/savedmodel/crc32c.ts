@@ -2,7 +2,8 @@
  * CRC-32C (Castagnoli, reflected polynomial 0x82f63b78), as LevelDB and
  * TensorBundle use it, plus TF's masking (crc32c.h Mask/Unmask: stored CRCs
  * are rotated and offset so that CRCs of data containing CRCs stay strong).
- * Slicing-by-8: the base preset's 46 MB of weights checksum in ~0.1 s.
+ * Slicing-by-8 over aligned 32-bit words (this assumes a little-endian host, as
+ * TensorBundle's data does).
  */
 import { CRC_MASK_DELTA } from './facts.js';
 
@@ -25,11 +26,18 @@ export function crc32cExtend(crc: number, data: Uint8Array): number {
   let c = ~crc >>> 0;
   let i = 0;
   const n = data.length;
-  const n8 = n - (n % 8);
-  for (; i < n8; i += 8) {
-    const lo = (c ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
-    c = t[7 * 256 + (lo & 0xff)]! ^ t[6 * 256 + ((lo >>> 8) & 0xff)]! ^ t[5 * 256 + ((lo >>> 16) & 0xff)]! ^ t[4 * 256 + (lo >>> 24)]!
-      ^ t[3 * 256 + data[i + 4]!]! ^ t[2 * 256 + data[i + 5]!]! ^ t[256 + data[i + 6]!]! ^ t[data[i + 7]!]!;
+  // Bytes up to a 4-byte boundary, then two aligned 32-bit words per step (little-endian hosts).
+  const head = Math.min(n, (4 - ((data.byteOffset) & 3)) & 3);
+  for (; i < head; i++) c = t[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  const words = (n - i) >>> 3;
+  if (words > 0) {
+    const w = new Uint32Array(data.buffer, data.byteOffset + i, words * 2);
+    for (let k = 0; k < w.length; k += 2) {
+      const lo = c ^ w[k]!, hi = w[k + 1]!;
+      c = t[1792 + (lo & 0xff)]! ^ t[1536 + ((lo >>> 8) & 0xff)]! ^ t[1280 + ((lo >>> 16) & 0xff)]! ^ t[1024 + (lo >>> 24)]!
+        ^ t[768 + (hi & 0xff)]! ^ t[512 + ((hi >>> 8) & 0xff)]! ^ t[256 + ((hi >>> 16) & 0xff)]! ^ t[hi >>> 24]!;
+    }
+    i += words * 8;
   }
   for (; i < n; i++) c = t[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;

@@ -30,7 +30,8 @@ export const METADATA_FILE = 'assets.extra/audio_to_midi.json';
 export interface SavedModelFiles {
   savedModel: Uint8Array;
   index: Uint8Array;
-  data: Uint8Array;
+  /** variables.data-00000-of-00001 as chunks in file order. */
+  data: Uint8Array[];
   metadata: string;
   /** TF nodes in the GraphDef and variables in the bundle. */
   stats: { nodes: number; variables: number };
@@ -88,7 +89,7 @@ export function buildSavedModel(graph: IrGraph, opts: ExportOptions): SavedModel
   const bundle = encodeBundle(vars.bundleTensors());
   const metadata = JSON.stringify({ format: 'savedmodel', precision: opts.precision, ...graph.metadata, ...opts.metadata }, null, 2) + '\n';
   return {
-    savedModel: encodeMessage('SavedModel', model), index: bundle.index, data: bundle.data, metadata,
+    savedModel: encodeMessage('SavedModel', model), index: bundle.index, data: bundle.dataChunks, metadata,
     stats: { nodes: g.nodes.length, variables: vars.bundleTensors().length },
   };
 }
@@ -101,12 +102,12 @@ function missing(node: IrNode, i: number): never {
 export async function writeSavedModel(graph: IrGraph, outDir: string, opts: ExportOptions): Promise<string[]> {
   const files = buildSavedModel(graph, opts);
   const rel = [SAVED_MODEL_FILE, bundleIndexPath(VARIABLES_PREFIX), bundleDataPath(VARIABLES_PREFIX), METADATA_FILE];
-  const contents = [files.savedModel, files.index, files.data, files.metadata];
+  const contents: (Uint8Array | Uint8Array[] | string)[] = [files.savedModel, files.index, files.data, files.metadata];
   await writeDirAtomic(outDir, async (dir) => {
     for (let i = 0; i < rel.length; i++) {
       const p = path.join(dir, rel[i]!);
       await mkdir(path.dirname(p), { recursive: true });
-      await writeFile(p, contents[i]!);
+      await writeFile(p, contents[i]!); // an array is written chunk by chunk
     }
   });
   return rel.map((r) => path.join(outDir, r));

@@ -31,13 +31,17 @@ export function stringTensor(values: string[]): TensorProto {
 export class TfGraph {
   readonly nodes: NodeDef[] = [];
   private names = new Set<string>();
+  /** Next suffix to try per base name (keeps naming linear for bases used hundreds of times). */
+  private nextSuffix = new Map<string, number>();
   private consts = new Map<string, string>();
 
   /** A fresh node name derived from `base` (suffix _1, _2... on collision). */
   uniqueName(base: string): string {
     const b = sanitizeNodeName(base);
     let name = b;
-    for (let i = 1; this.names.has(name); i++) name = `${b}_${i}`;
+    let i = this.nextSuffix.get(b) ?? 1;
+    while (this.names.has(name)) name = `${b}_${i++}`;
+    this.nextSuffix.set(b, i);
     this.names.add(name);
     return name;
   }

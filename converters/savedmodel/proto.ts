@@ -62,6 +62,8 @@ export interface MetaGraphDef {
   graph_def?: GraphDef;
   saver_def?: SaverDef;
   signature_def?: Record<string, SignatureDef>;
+  /** Only detected (TF 2 SavedModels); never written. */
+  object_graph_def?: object;
 }
 export interface SavedModel { saved_model_schema_version?: number; meta_graphs?: MetaGraphDef[] }
 export interface BundleHeaderProto { num_shards?: number; endianness?: number; version?: { producer?: number; min_consumer?: number } }

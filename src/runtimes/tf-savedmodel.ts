@@ -23,7 +23,7 @@ const runtime: Runtime = {
   get name() { return `TensorFlow ${tfVersion()} (tfjs-node ${tf.version['tfjs-node']})`; },
   format: 'savedmodel',
   async load(dir: string): Promise<Session> {
-    let model: tf.node.TFSavedModel;
+    let model: Awaited<ReturnType<typeof tf.node.loadSavedModel>>;
     let inputNames: string[];
     try {
       const metas = await tf.node.getMetaGraphsFromSavedModel(dir);

@@ -1,0 +1,51 @@
+/** Shared by the SavedModel tests: Python oracles, temp dirs, tolerance checks. */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { venvPython } from '../../../src/util/paths.js';
+import type { HostTensor } from '../../../src/ir/tensor.js';
+
+export const hasPython = existsSync(venvPython);
+export const NO_PYTHON = 'skipped: .venv/bin/python (TensorFlow oracle) not present';
+const ORACLES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'oracles');
+
+/** Runs oracles/<script> with the venv's Python; returns the JSON it prints last. */
+export async function runOracle<T>(script: string, args: string[]): Promise<T> {
+  const r = await execa(venvPython, [path.join(ORACLES, script), ...args], { env: { TF_CPP_MIN_LOG_LEVEL: '3' }, reject: false });
+  if (r.exitCode !== 0) throw new Error(`${script} failed (${r.exitCode}):\n${r.stderr.split('\n').slice(-15).join('\n')}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
+}
+
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'a2m-savedmodel-'));
+  try { return await fn(dir); } finally { await rm(dir, { recursive: true, force: true }); }
+}
+
+export interface Errors { maxAbs: number; maxRel: number; /** max |d| / (atol + rtol·|ref|): <= 1 passes. */ worst: number }
+
+export function compare(ref: HostTensor, got: HostTensor, atol: number, rtol: number): Errors {
+  if (ref.shape.join() !== got.shape.join()) throw new Error(`shape [${got.shape}] differs from the reference [${ref.shape}]`);
+  let maxAbs = 0, maxRel = 0, worst = 0;
+  for (let i = 0; i < ref.data.length; i++) {
+    const r = ref.data[i]!, d = Math.abs(r - got.data[i]!);
+    if (!(d <= maxAbs)) maxAbs = Number.isNaN(d) ? Infinity : d;
+    maxRel = Math.max(maxRel, d / Math.max(Math.abs(r), 1e-12));
+    worst = Math.max(worst, Number.isNaN(d) ? Infinity : d / (atol + rtol * Math.abs(r)));
+  }
+  return { maxAbs, maxRel, worst };
+}
+
+/** A small seeded PRNG (mulberry32) for the fuzz loops. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
