@@ -12,6 +12,7 @@ import { loadCheckpoint, saveCheckpoint } from '../../src/model/checkpoint.js';
 import { loadPieces, type Piece } from '../../src/data/loader.js';
 import { projectRoot } from '../../src/util/paths.js';
 import { Model } from '../../src/model/model.js';
+import { scoreValidationNotes } from '../../src/eval/validate-notes.js';
 
 const FIXTURE = path.join(projectRoot, 'fixtures', 'tiny-set');
 const cfg = getPreset('tiny');
@@ -22,7 +23,7 @@ const data = async () => (pieces ??= await loadPieces(FIXTURE, grid));
 const opts = async (runDir: string, steps: number, resume: boolean) => ({
   config: cfg, runDir, train: await data(), val: (await data()).slice(0, 1), steps, batch: 2, accumulate: 1, seed: 3,
   optimizer: { ...DEFAULT_OPTIMIZER, warmupSteps: 2, totalSteps: 6 }, augment: DEFAULT_AUGMENT,
-  checkpointEvery: 3, validateEvery: 3, keep: 2, resume,
+  checkpointEvery: 3, validateEvery: 3, keep: 2, resume, scoreNotes: scoreValidationNotes,
 });
 
 test('tiny preset trains, checkpoints, and resumes exactly', async () => {
