@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { A2mError } from '../../src/errors.js';
 import { GRAPH_MODEL_FORMAT, parseInputRef, type GraphModelJson, type NodeDefJson } from './format.js';
-import { decodeWeights, type WeightValue } from './weights.js';
+import { checkWeightBytes, decodeWeights, type WeightValue } from './weights.js';
 
 export interface GraphModelFiles {
   /** Absolute path of model.json. */
@@ -70,8 +70,7 @@ export function checkModelJson(json: unknown, file: string): asserts json is Gra
   }
 }
 
-/** Reads `dir` or `dir/model.json` with all its shards. */
-export async function readGraphModel(p: string): Promise<GraphModelFiles> {
+async function readModelJson(p: string): Promise<{ file: string; json: GraphModelJson }> {
   const file = path.resolve(existsSync(p) && statSync(p).isDirectory() ? path.join(p, 'model.json') : p);
   if (!existsSync(file)) throw new A2mError(`${file}: no such file (expected a tfjs graph model directory or its model.json)`);
   const size = statSync(file).size;
@@ -83,6 +82,32 @@ export async function readGraphModel(p: string): Promise<GraphModelFiles> {
     throw new A2mError(`${file}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
   checkModelJson(json, file);
+  return { file, json };
+}
+
+/**
+ * The cheap checks a loader should make before handing files to tfjs (whose
+ * own messages for a missing or short shard are cryptic): model.json's
+ * structure, every weight spec, and each group's shards present with exactly
+ * the bytes the manifest describes. Reads no weight data.
+ */
+export async function preflightGraphModel(p: string): Promise<string> {
+  const { file, json } = await readModelJson(p);
+  for (const [k, group] of json.weightsManifest.entries()) {
+    let bytes = 0;
+    for (const shard of group.paths) {
+      const sp = path.join(path.dirname(file), shard);
+      if (!existsSync(sp)) throw new A2mError(`${sp}: weight shard listed in ${path.basename(file)} is missing`);
+      bytes += statSync(sp).size;
+    }
+    checkWeightBytes(group.weights, bytes, `${file} weightsManifest[${k}] (${group.paths.join(', ')})`);
+  }
+  return file;
+}
+
+/** Reads `dir` or `dir/model.json` with all its shards. */
+export async function readGraphModel(p: string): Promise<GraphModelFiles> {
+  const { file, json } = await readModelJson(p);
   const dir = path.dirname(file);
   const weights = new Map<string, WeightValue>();
   for (const [k, group] of json.weightsManifest.entries()) {

@@ -122,15 +122,21 @@ function checkSpec(spec: WeightSpecJson, where: string): void {
   if (!Number.isFinite(q.min) || !Number.isFinite(q.scale)) bad('has uint8/uint16 quantization without finite min and scale');
 }
 
+/** Every spec well-formed and the group's shards exactly as long as the specs need. */
+export function checkWeightBytes(specs: WeightSpecJson[], byteLength: number, where: string): void {
+  if (!Array.isArray(specs)) throw new A2mError(`${where}: weights must be a list`);
+  specs.forEach((s) => checkSpec(s, where));
+  const expected = specs.reduce((n, s) => n + storedBytes(s), 0);
+  if (expected !== byteLength) throw new A2mError(`${where}: the manifest describes ${expected} bytes of weights, the shards hold ${byteLength}`);
+}
+
 /**
  * Splits a group's concatenated bytes back into weights. Sizes are checked
  * against the manifest before any value is read, so a truncated or padded
  * shard set is a clear error, never a silent misread.
  */
 export function decodeWeights(specs: WeightSpecJson[], bytes: Uint8Array, where: string): WeightValue[] {
-  specs.forEach((s) => checkSpec(s, where));
-  const expected = specs.reduce((n, s) => n + storedBytes(s), 0);
-  if (expected !== bytes.length) throw new A2mError(`${where}: the manifest describes ${expected} bytes of weights, the shards hold ${bytes.length}`);
+  checkWeightBytes(specs, bytes.length, where);
   const out: WeightValue[] = [];
   let off = 0;
   for (const spec of specs) {

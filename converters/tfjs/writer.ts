@@ -33,6 +33,20 @@ const toolVersion = (): string => {
   try { return (JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version; } catch { return 'unknown'; }
 };
 
+/**
+ * Tensors below this size stay float32 at every precision (as TFLite's
+ * dynamic-range quantizer): biases, norms and scalars cost nothing to keep, and
+ * some scalars (the log-power floor 1e-8) do not survive float16 at all.
+ */
+export const QUANTIZE_MIN_ELEMENTS = 1024;
+
+/** fp16: every large float tensor as float16; int8: large conv/dense weights as uint8 affine, the rest float32. */
+function storageOf(precision: Precision, elements: number, isWeightOperand: boolean): Storage {
+  if (elements < QUANTIZE_MIN_ELEMENTS || precision === 'fp32') return 'float32';
+  if (precision === 'fp16') return 'float16';
+  return isWeightOperand ? 'uint8' : 'float32';
+}
+
 /** Every node the table cannot express, with the reason: all of them, before anything is built. */
 export function findUnsupported(graph: IrGraph): UnsupportedOp[] {
   const problems: UnsupportedOp[] = [];
@@ -42,6 +56,12 @@ export function findUnsupported(graph: IrGraph): UnsupportedOp[] {
     if (reason) problems.push({ node: n.name, op: n.op, target: TARGET, reason });
   }
   return problems;
+}
+
+/** tfjs reads `signature` and `structuredOutputKeys` from userDefinedMetadata as its own: never let provenance shadow them. */
+const RESERVED_METADATA_KEYS = ['signature', 'structuredOutputKeys'];
+function withoutReservedKeys(m: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(m).filter(([k]) => !RESERVED_METADATA_KEYS.includes(k)));
 }
 
 export function buildGraphModel(graph: IrGraph, opts: BuildOptions): BuiltGraphModel {
@@ -102,9 +122,7 @@ export function buildGraphModel(graph: IrGraph, opts: BuildOptions): BuiltGraphM
     signature.outputs[o.name] = info(node, graph.shapes.get(o.value)!);
   });
 
-  const storage = (precision: Precision, name: string): Storage =>
-    precision === 'fp16' ? 'float16' : precision === 'int8' && weightOperands.has(name) ? 'uint8' : 'float32';
-  const { specs, bytes } = encodeWeights(b.weights, (w) => storage(opts.precision, w.name));
+  const { specs, bytes } = encodeWeights(b.weights, (w) => storageOf(opts.precision, w.data.length, weightOperands.has(w.name)));
   const pieces = shardBytes(bytes, opts.shardBytes ?? SHARD_BYTES);
   const shards = pieces.map((p, i) => ({ name: shardName(i, pieces.length), bytes: p }));
 
@@ -116,7 +134,7 @@ export function buildGraphModel(graph: IrGraph, opts: BuildOptions): BuiltGraphM
     modelTopology: { node: b.nodes, library: {}, versions: { producer: GRAPH_PRODUCER } },
     weightsManifest: [{ paths: shards.map((s) => s.name), weights: specs }],
     signature,
-    userDefinedMetadata: { ...graph.metadata, ...opts.metadata, precision: opts.precision },
+    userDefinedMetadata: withoutReservedKeys({ ...graph.metadata, ...opts.metadata, precision: opts.precision }),
   };
   return { json, shards };
 }

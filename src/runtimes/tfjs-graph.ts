@@ -18,6 +18,7 @@ import type * as TfCore from '@tensorflow/tfjs-core';
 import { A2mError } from '../errors.js';
 import type { HostTensor } from '../ir/tensor.js';
 import type { Runtime, Session } from './types.js';
+import { preflightGraphModel } from '../../converters/tfjs/reader.js';
 
 export type WebBackend = 'cpu' | 'wasm';
 
@@ -34,8 +35,10 @@ function firstLine(e: unknown): string {
 
 /** A loaded model's session over any tfjs backend (the caller picked it). */
 function sessionOf(tf: typeof TfCore, model: GraphModel, file: string): Session {
-  const inputNames = model.inputs.map((i) => i.name);
-  const outputNames = model.outputs.map((o) => o.name);
+  // Public names are the signature's keys (GraphModel.outputs lists node names instead).
+  const sig = model.modelSignature as { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> } | undefined;
+  const inputNames = sig?.inputs ? Object.keys(sig.inputs) : model.inputs.map((i) => i.name);
+  const outputNames = sig?.outputs ? Object.keys(sig.outputs) : model.outputs.map((o) => o.name);
   return {
     async run(feeds) {
       const missing = inputNames.filter((n) => !feeds[n]);
@@ -70,7 +73,7 @@ const tfjsGraphRuntime: Runtime = {
   name: 'TensorFlow.js graph model on tfjs-node (TensorFlow C)',
   format: 'tfjs',
   async load(p) {
-    const file = modelJsonPath(p);
+    const file = await preflightGraphModel(modelJsonPath(p));
     const tf = await import('@tensorflow/tfjs-node');
     let model: GraphModel;
     try {
@@ -104,7 +107,7 @@ export interface WebRunResult {
  * `wasm` backend, in a fresh Node process (tfjs + tsx only, no tfjs-node).
  */
 export async function runOnWebBackend(p: string, feeds: Record<string, HostTensor>, backend: WebBackend, timeoutMs = 120_000): Promise<WebRunResult> {
-  const file = modelJsonPath(p);
+  const file = await preflightGraphModel(modelJsonPath(p));
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'a2m-tfjs-web-'));
   try {
     const inFile = path.join(tmp, 'in.json'), outFile = path.join(tmp, 'out.json');
