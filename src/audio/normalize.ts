@@ -1,40 +1,66 @@
 /**
- * Whole-file RMS normalisation, as the seed did before windowing: scale so the
- * file's RMS (over both channels) is TARGET_RMS, unless its peak is at most
- * SILENCE_PEAK (a near-silent file would only have its noise amplified).
- * Training and inference both call this, so the model always sees one level.
+ * Whole-file RMS normalisation, as the seed: one gain for the whole file,
+ * computed before windowing so every window of a file sees the same level.
+ * Near-silent files (peak <= 0.05) are left alone rather than amplifying noise.
+ *
+ * Target RMS 0.1 (-20 dBFS over both channels): typical of mastered piano
+ * recordings' loudness, so normalised audio rarely exceeds full scale by much
+ * (float samples are not clipped anyway) while quiet home recordings come up.
  */
+
 export const TARGET_RMS = 0.1;
-export const SILENCE_PEAK = 0.05;
+export const MIN_PEAK = 0.05;
 
-export interface RmsStats { sumSquares: number; count: number; peak: number }
+/** Running level of a file: feed chunks in order, read rms/peak at the end (streaming-friendly). */
+export class LevelMeter {
+  private sumSquares = 0;
+  private count = 0;
+  peak = 0;
 
-export function emptyStats(): RmsStats { return { sumSquares: 0, count: 0, peak: 0 }; }
-
-/** Accumulates statistics chunk by chunk (streaming decode). */
-export function accumulate(stats: RmsStats, ...channels: Float32Array[]): RmsStats {
-  for (const ch of channels) {
-    for (let i = 0; i < ch.length; i++) {
-      const v = ch[i]!;
-      stats.sumSquares += v * v;
-      const a = Math.abs(v);
-      if (a > stats.peak) stats.peak = a;
+  push(channels: readonly Float32Array[]): void {
+    for (const ch of channels) {
+      let s = 0;
+      let p = this.peak;
+      for (let i = 0; i < ch.length; i++) {
+        const v = ch[i]!;
+        s += v * v;
+        const a = Math.abs(v);
+        if (a > p) p = a;
+      }
+      this.sumSquares += s;
+      this.count += ch.length;
+      this.peak = p;
     }
-    stats.count += ch.length;
   }
-  return stats;
+
+  get rms(): number {
+    return this.count === 0 ? 0 : Math.sqrt(this.sumSquares / this.count);
+  }
 }
 
-/** The gain to apply for given statistics (1 when skipped). */
-export function normalizationGain(stats: RmsStats): number {
-  if (stats.peak <= SILENCE_PEAK || stats.count === 0) return 1;
-  const rms = Math.sqrt(stats.sumSquares / stats.count);
-  return rms > 0 ? TARGET_RMS / rms : 1;
+export interface NormalizeOptions {
+  targetRms?: number;
+  minPeak?: number;
 }
 
-/** Normalises channels in place; returns the gain applied. */
-export function rmsNormalize(channels: Float32Array[]): number {
-  const g = normalizationGain(accumulate(emptyStats(), ...channels));
-  if (g !== 1) for (const ch of channels) for (let i = 0; i < ch.length; i++) ch[i]! *= g;
-  return g;
+/** The gain normalisation applies for these levels: 1 when the peak is <= minPeak (or the file is silent). */
+export function normalizationGain(rms: number, peak: number, opts: NormalizeOptions = {}): number {
+  const minPeak = opts.minPeak ?? MIN_PEAK;
+  if (peak <= minPeak || rms === 0) return 1;
+  return (opts.targetRms ?? TARGET_RMS) / rms;
+}
+
+/** Multiplies every sample by `gain`, in place. */
+export function applyGain(channels: readonly Float32Array[], gain: number): void {
+  if (gain === 1) return;
+  for (const ch of channels) for (let i = 0; i < ch.length; i++) ch[i]! *= gain;
+}
+
+/** Normalises in place; returns the gain used. */
+export function rmsNormalize(channels: readonly Float32Array[], opts: NormalizeOptions = {}): number {
+  const meter = new LevelMeter();
+  meter.push(channels);
+  const gain = normalizationGain(meter.rms, meter.peak, opts);
+  applyGain(channels, gain);
+  return gain;
 }

@@ -1,56 +1,95 @@
 /**
- * Training targets for one window, on the model's grid (50 fps x 90 keys,
- * index k = MIDI k + 21), as the seed defined them:
- *   frames: 1.0 at the onset frame, decaying exp(-0.05 * frames since onset)
- *           to a 0.6 floor, until the release frame; the frame before a
- *           re-attack of the same key is 0 so a repeated note shows a dip.
- *   onsets: 1 at each onset frame (for the onset head).
- *   velocities: the note's velocity (0..1) at its onset frame, 0 elsewhere.
+ * Training targets for one window, on the model's grid: 50 frames/s, column
+ * k = MIDI note k + 21 (90 columns; the 88 keys use 0..87). Frame f of a
+ * window starting at `start` seconds covers [start + f/50, start + (f+1)/50).
+ *
+ * - frames:     the seed's target: 1.0 at the onset frame, decaying
+ *               exp(-0.05 * frames since onset) to a 0.6 floor, on every
+ *               frame the note sounds in (a release exactly on a frame
+ *               boundary ends before that frame); the frame just before a re-attack
+ *               of the same key is 0, so repeated notes stay separable.
+ * - onsets:     1 at each note's onset frame.
+ * - offsets:    1 at each note's last active frame.
+ * - velocities: the note's velocity (0..1) on every frame where `frames` is
+ *               > 0 for it, 0 elsewhere: train the velocity head masked by
+ *               frames > 0 (or by onsets, to learn only at attacks).
+ * A note that began before the window keeps decaying from its real onset.
+ * All arrays are [frames, keys] row-major (index f * keys + k).
  */
-import { FRAMES_PER_SECOND, MIDI_OFFSET, type Note } from '../types.js';
+import { FRAMES_PER_SECOND, MIDI_OFFSET, NUM_KEYS, type Note } from '../types.js';
 
-export const DECAY_PER_FRAME = 0.05;
-export const SUSTAIN_FLOOR = 0.6;
+export const FRAME_DECAY = 0.05;
+export const FRAME_FLOOR = 0.6;
+export const WINDOW_FRAMES = 250;
 
 export interface WindowTargets {
   frames: Float32Array;
   onsets: Float32Array;
+  offsets: Float32Array;
   velocities: Float32Array;
 }
 
-export interface TargetGrid { frames: number; keys: number; fps?: number }
+export interface TargetGrid {
+  frames?: number;
+  keys?: number;
+  fps?: number;
+}
 
-/** Targets for the window starting at `start` seconds. `notes` need not be sorted or clipped. */
-export function windowTargets(notes: readonly Note[], start: number, grid: TargetGrid): WindowTargets {
-  const { frames: T, keys: K } = grid;
+/** Frame index holding time t (s) relative to the window start; the epsilon keeps 0.02*50 = 1, not 0.99999. */
+function frameOf(t: number, fps: number): number {
+  return Math.floor(t * fps + 1e-6);
+}
+
+/** The seed's frame value `age` frames after the onset. */
+export function frameValue(age: number): number {
+  return Math.max(FRAME_FLOOR, Math.exp(-FRAME_DECAY * age));
+}
+
+export function windowTargets(notes: readonly Note[], start: number, grid: TargetGrid = {}): WindowTargets {
+  const F = grid.frames ?? WINDOW_FRAMES;
+  const K = grid.keys ?? NUM_KEYS;
   const fps = grid.fps ?? FRAMES_PER_SECOND;
-  const frames = new Float32Array(T * K), onsets = new Float32Array(T * K), velocities = new Float32Array(T * K);
-  const end = start + T / fps;
-  // Per key, notes in onset order, so each knows the next re-attack.
+  const t: WindowTargets = {
+    frames: new Float32Array(F * K),
+    onsets: new Float32Array(F * K),
+    offsets: new Float32Array(F * K),
+    velocities: new Float32Array(F * K),
+  };
+  const end = start + F / fps;
+  // Per key, in onset order, so each note knows where its key is struck next.
   const byKey = new Map<number, Note[]>();
   for (const n of notes) {
     const k = n.pitch - MIDI_OFFSET;
-    if (k < 0 || k >= K || n.offset <= start || n.onset >= end + 1 / fps) continue;
-    (byKey.get(k) ?? byKey.set(k, []).get(k)!).push(n);
+    if (k < 0 || k >= K || n.onset >= end + 1 / fps) continue;
+    let list = byKey.get(k);
+    if (!list) byKey.set(k, (list = []));
+    list.push(n);
   }
   for (const [k, list] of byKey) {
     list.sort((a, b) => a.onset - b.onset);
-    list.forEach((n, i) => {
-      const f0 = Math.round((n.onset - start) * fps);
-      let f1 = Math.max(f0 + 1, Math.round((n.offset - start) * fps));
+    for (let i = 0; i < list.length; i++) {
+      const n = list[i]!;
+      const on = frameOf(n.onset - start, fps);
+      // Exclusive end: the frame holding the release is still active; at least the onset frame.
+      let stop = Math.max(on + 1, Math.ceil((n.offset - start) * fps - 1e-6));
       const next = list[i + 1];
       if (next) {
-        const g0 = Math.round((next.onset - start) * fps);
-        f1 = Math.min(f1, g0 - 1); // the frame before a re-attack stays 0
+        const nextOn = frameOf(next.onset - start, fps);
+        // Leave the frame before the re-attack empty, unless it is this note's own onset frame.
+        if (stop >= nextOn) stop = Math.max(on + 1, nextOn - 1);
       }
-      for (let f = Math.max(0, f0); f < Math.min(T, f1); f++) {
-        frames[f * K + k] = Math.max(SUSTAIN_FLOOR, Math.exp(-DECAY_PER_FRAME * (f - f0)));
+      if (stop <= 0 || on >= F) continue;
+      for (let f = Math.max(0, on); f < Math.min(stop, F); f++) {
+        const idx = f * K + k;
+        const v = frameValue(f - on);
+        if (v >= t.frames[idx]!) {
+          t.frames[idx] = v;
+          t.velocities[idx] = n.velocity;
+        }
       }
-      if (f0 >= 0 && f0 < T) {
-        onsets[f0 * K + k] = 1;
-        velocities[f0 * K + k] = n.velocity;
-      }
-    });
+      if (on >= 0) t.onsets[on * K + k] = 1;
+      if (stop - 1 < F && stop - 1 >= 0) t.offsets[(stop - 1) * K + k] = 1;
+    }
   }
-  return { frames, onsets, velocities };
+  return t;
 }
