@@ -64,3 +64,6 @@ export function rmsNormalize(channels: readonly Float32Array[], opts: NormalizeO
   applyGain(channels, gain);
   return gain;
 }
+
+/** The same as rmsNormalize (both names are in use). */
+export const normalizeRms = rmsNormalize;
