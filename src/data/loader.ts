@@ -12,9 +12,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { A2mError } from '../errors.js';
 import type { Note } from '../types.js';
-import { ffmpegBin, lastLine, runTool } from '../audio/ffmpeg.js';
-import { deinterleave } from '../audio/pcm.js';
-import { rmsNormalize } from '../audio/normalize.js';
+import { decodeFile } from '../audio/decode.js';
+import { normalizeRms } from '../audio/normalize.js';
 import { readCsv } from './csv.js';
 import { windowTargets } from './targets.js';
 import { type AugmentConfig, type Batch, augmentBatch } from './augment.js';
@@ -49,15 +48,6 @@ export async function listPairs(dir: string): Promise<{ audio: string; csv: stri
   return pairs.sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
-/** Decodes to 16 kHz stereo float32 (mono duplicated), all at once. */
-async function decodeWhole(file: string, sampleRate: number): Promise<[Float32Array, Float32Array]> {
-  const r = await runTool(ffmpegBin(), ['-v', 'error', '-nostdin', '-i', file, '-f', 'f32le', '-ac', '2', '-ar', String(sampleRate), '-']);
-  if (r.exitCode !== 0) throw new A2mError(`${file}: cannot decode audio (${lastLine(r.stderr)})`);
-  const [l, rr] = deinterleave(r.stdout, 2);
-  if (!l || l.length === 0) throw new A2mError(`${file}: decoded to zero samples`);
-  return [l, rr!];
-}
-
 export async function loadPieces(dir: string, grid: Grid, onProgress?: (done: number, total: number) => void): Promise<Piece[]> {
   const pairs = await listPairs(dir);
   const pieces: Piece[] = new Array(pairs.length);
@@ -66,8 +56,8 @@ export async function loadPieces(dir: string, grid: Grid, onProgress?: (done: nu
     while (next < pairs.length) {
       const i = next++;
       const p = pairs[i]!;
-      const channels = await decodeWhole(p.audio, grid.sampleRate);
-      rmsNormalize(channels);
+      const { channels } = await decodeFile(p.audio, { sampleRate: grid.sampleRate });
+      normalizeRms(channels);
       pieces[i] = { name: p.name, channels, notes: await readCsv(p.csv), seconds: channels[0].length / grid.sampleRate };
       onProgress?.(++done, pairs.length);
     }
