@@ -15,37 +15,72 @@ export type BlobDType = (typeof BLOB.dtype)[keyof typeof BLOB.dtype];
 
 const align = (n: number) => Math.ceil(n / BLOB.alignment) * BLOB.alignment;
 
-/** Accumulates blobs in memory; `finish()` returns the whole file. */
+/**
+ * A blob's bytes: a typed array written as is, or a producer that fills a
+ * scratch buffer on demand (layout transforms and fp16 conversion happen while
+ * writing, so the base preset's 46 MB never sit in memory twice; on this
+ * machine first-touching fresh memory costs more than the copy itself).
+ */
+export type BlobSource = Float32Array | Uint16Array | Uint8Array | Int8Array | { byteLength: number; fill(dst: Uint8Array): void };
+
+/** Lays blobs out as they are added; `chunks()` streams the file, `finish()` returns it whole. */
 export class BlobWriter {
-  private chunks: { meta: number; dtype: BlobDType; bytes: Uint8Array }[] = [];
-  private end = BLOB.headerSize;
+  private blobs: { meta: number; dtype: BlobDType; src: BlobSource }[] = [];
+  private end: number = BLOB.headerSize;
 
   /** Appends one blob; returns the offset of its metadata (the value of blobFileValue.offset). */
-  add(dtype: BlobDType, data: Float32Array | Uint16Array | Uint8Array | Int8Array): number {
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  add(dtype: BlobDType, src: BlobSource): number {
     const size = BLOB.elementSize[dtype]!;
-    if (bytes.byteLength % size !== 0) throw new Error(`blob of dtype ${dtype} has ${bytes.byteLength} bytes, not a multiple of ${size}`);
+    if (src.byteLength % size !== 0) throw new Error(`blob of dtype ${dtype} has ${src.byteLength} bytes, not a multiple of ${size}`);
     const meta = align(this.end);
-    this.chunks.push({ meta, dtype, bytes });
-    this.end = meta + BLOB.metadataSize + bytes.byteLength;
+    this.blobs.push({ meta, dtype, src });
+    this.end = meta + BLOB.metadataSize + src.byteLength;
     return meta;
   }
 
-  get count(): number { return this.chunks.length; }
+  get count(): number { return this.blobs.length; }
+  get byteLength(): number { return this.end; }
 
-  finish(): Uint8Array {
-    const out = new Uint8Array(this.end); // zero-filled: padding and reserved fields stay 0
-    const dv = new DataView(out.buffer);
-    dv.setUint32(0, this.chunks.length, true);
-    dv.setUint32(4, BLOB.version, true);
-    for (const c of this.chunks) {
-      const dataOffset = c.meta + BLOB.metadataSize;
-      dv.setUint32(c.meta, BLOB.sentinel, true);
-      dv.setUint32(c.meta + 4, c.dtype, true);
-      dv.setBigUint64(c.meta + 8, BigInt(c.bytes.byteLength), true);
-      dv.setBigUint64(c.meta + 16, BigInt(dataOffset), true);
-      out.set(c.bytes, dataOffset);
+  /**
+   * The file in order, as chunks valid until the next one is requested
+   * (producer blobs share one scratch buffer).
+   */
+  *chunks(): Generator<Uint8Array> {
+    const header = new Uint8Array(BLOB.headerSize); // zero-filled: reserved fields stay 0
+    const hv = new DataView(header.buffer);
+    hv.setUint32(0, this.blobs.length, true);
+    hv.setUint32(4, BLOB.version, true);
+    yield header;
+    let pos: number = BLOB.headerSize;
+    let scratch = new Uint8Array(0);
+    for (const b of this.blobs) {
+      // padding up to the metadata, then the 64-byte metadata
+      const meta = new Uint8Array(b.meta - pos + BLOB.metadataSize);
+      const mv = new DataView(meta.buffer);
+      const m = b.meta - pos;
+      mv.setUint32(m, BLOB.sentinel, true);
+      mv.setUint32(m + 4, b.dtype, true);
+      mv.setBigUint64(m + 8, BigInt(b.src.byteLength), true);
+      mv.setBigUint64(m + 16, BigInt(b.meta + BLOB.metadataSize), true);
+      yield meta;
+      const src = b.src;
+      if (ArrayBuffer.isView(src)) {
+        yield new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
+      } else {
+        if (scratch.byteLength < src.byteLength) scratch = new Uint8Array(src.byteLength);
+        const dst = scratch.subarray(0, src.byteLength);
+        src.fill(dst);
+        yield dst;
+      }
+      pos = b.meta + BLOB.metadataSize + b.src.byteLength;
     }
+  }
+
+  /** The whole file in one buffer (tests, small models). */
+  finish(): Uint8Array {
+    const out = new Uint8Array(this.end);
+    let pos = 0;
+    for (const c of this.chunks()) { out.set(c, pos); pos += c.byteLength; }
     return out;
   }
 }
@@ -105,7 +140,7 @@ export class BlobReader {
   /** Walks every blob in file order (header count), as a whole-file check. */
   entries(): BlobEntry[] {
     const out: BlobEntry[] = [];
-    let off = BLOB.headerSize;
+    let off: number = BLOB.headerSize;
     for (let i = 0; i < this.count; i++) {
       if (off >= this.bytes.byteLength) throw new A2mError(`${this.file}: header says ${this.count} blobs, file ends after ${i}`);
       const e = this.entry(off);

@@ -7,29 +7,30 @@
  * same model always gives byte-identical packages.
  */
 import { createHash } from 'node:crypto';
-import { readFile, mkdir, writeFile, stat } from 'node:fs/promises';
+import { readFile, mkdir, writeFile, stat, open } from 'node:fs/promises';
 import path from 'node:path';
 import { A2mError } from '../../src/errors.js';
 import { writeDirAtomic } from '../../src/util/atomic.js';
 import { PACKAGE } from './format.js';
 import { decodeModel, type CoreMLModel } from './schema.js';
-import { BlobReader } from './blob.js';
+import { BlobReader, BlobWriter } from './blob.js';
 
 interface ManifestItem { author: string; description: string; name: string; path: string }
 export interface Manifest { fileFormatVersion: string; itemInfoEntries: Record<string, ManifestItem>; rootModelIdentifier: string }
 
-/** A name-based UUID (v5 layout over sha256), upper case as Apple writes them. */
-function contentUuid(label: string, bytes: Uint8Array): string {
-  const h = createHash('sha256').update(label).update(bytes).digest();
+/** A name-based UUID (v5 layout over a sha256 digest), upper case as Apple writes them. */
+function digestUuid(label: string, digest: Buffer): string {
+  const h = createHash('sha256').update(label).update(digest).digest();
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString('hex').toUpperCase();
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
 
-export function buildManifest(model: Uint8Array, weights: Uint8Array): Manifest {
-  const modelId = contentUuid('model', model);
-  const weightsId = contentUuid('weights', weights);
+/** The manifest, its item keys derived from the sha256 of the model and weight files. */
+export function buildManifest(modelSha: Buffer, weightsSha: Buffer): Manifest {
+  const modelId = digestUuid('model', modelSha);
+  const weightsId = digestUuid('weights', weightsSha);
   return {
     fileFormatVersion: PACKAGE.fileFormatVersion,
     itemInfoEntries: {
@@ -40,16 +41,52 @@ export function buildManifest(model: Uint8Array, weights: Uint8Array): Manifest 
   };
 }
 
+// Small chunks (blob metadata, padding) are gathered into writes of about this size.
+const COALESCE_BYTES = 1 << 20;
+
+/** Streams weight.bin to `file`; returns the sha256 of what was written. */
+async function writeWeights(file: string, weights: BlobWriter | Uint8Array): Promise<Buffer> {
+  const hash = createHash('sha256');
+  const fh = await open(file, 'w');
+  try {
+    if (weights instanceof Uint8Array) {
+      await fh.write(weights);
+      hash.update(weights);
+    } else {
+      let pending: Uint8Array[] = [], pendingBytes = 0;
+      const flush = async () => {
+        if (!pendingBytes) return;
+        const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+        await fh.write(buf);
+        pending = []; pendingBytes = 0;
+      };
+      for (const chunk of weights.chunks()) {
+        hash.update(chunk);
+        if (chunk.byteLength >= COALESCE_BYTES) { await flush(); await fh.write(chunk); continue; }
+        // Chunks from a producer live in a reused scratch buffer: copy before holding on.
+        pending.push(Uint8Array.prototype.slice.call(chunk));
+        pendingBytes += chunk.byteLength;
+        if (pendingBytes >= COALESCE_BYTES) await flush();
+      }
+      await flush();
+    }
+  } finally {
+    await fh.close();
+  }
+  return hash.digest();
+}
+
 /** Writes a whole package atomically (temp dir + rename); returns the written file paths. */
-export async function writePackage(dir: string, model: Uint8Array, weights: Uint8Array): Promise<string[]> {
+export async function writePackage(dir: string, model: Uint8Array, weights: BlobWriter | Uint8Array): Promise<string[]> {
   const rel = [PACKAGE.manifest, path.join(PACKAGE.dataDir, PACKAGE.modelPath), path.join(PACKAGE.dataDir, PACKAGE.weightsPath, PACKAGE.weightFile)];
   await writeDirAtomic(dir, async (tmp) => {
     const [manifestPath, modelPath, weightPath] = rel.map((r) => path.join(tmp, r)) as [string, string, string];
     await mkdir(path.dirname(weightPath), { recursive: true });
-    // Apple's manifests are 4-space indented JSON.
-    await writeFile(manifestPath, JSON.stringify(buildManifest(model, weights), null, 4) + '\n');
+    const weightsSha = await writeWeights(weightPath, weights);
     await writeFile(modelPath, model);
-    await writeFile(weightPath, weights);
+    const modelSha = createHash('sha256').update(model).digest();
+    // Apple's manifests are 4-space indented JSON.
+    await writeFile(manifestPath, JSON.stringify(buildManifest(modelSha, weightsSha), null, 4) + '\n');
   });
   return rel.map((r) => path.join(dir, r));
 }

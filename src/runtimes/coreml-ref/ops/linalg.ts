@@ -79,6 +79,8 @@ const linear: MilOpDef = {
     const x = floatTensor(c, 'x'), w = floatTensor(c, 'weight');
     sameDtype(c, x, w, 'x and weight dtypes differ');
     if (w.shape.length !== 2) c.fail(`weight must be [Dout, Din], got ${fmt(w.shape)}`);
+    // The MIL spec limits linear's x to rank 1..3 (use matmul beyond); a device rejects more.
+    if (x.shape.length < 1 || x.shape.length > 3) c.fail(`x ${fmt(x.shape)} must have rank 1..3`);
     const [Dout, Din] = w.shape as [number, number];
     if (x.shape.at(-1) !== Din) c.fail(`x ${fmt(x.shape)} last dim must equal weight Din ${Din}`);
     const wd = w.data as Float32Array;

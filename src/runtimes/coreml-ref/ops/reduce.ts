@@ -15,8 +15,7 @@ function floatX(c: OpContext): MilTensor {
 
 function axesOf(c: OpContext, x: MilTensor, name: string, all: boolean): number[] {
   const raw = c.has(name) ? c.ints(name) : all ? x.shape.map((_, i) => i) : c.fail(`missing ${name}`);
-  const axes = normAxes(raw, x.shape.length);
-  if (!axes) c.fail(`${name} [${raw}] invalid for rank ${x.shape.length}`);
+  const axes = normAxes(raw, x.shape.length) ?? c.fail(`${name} [${raw}] invalid for rank ${x.shape.length}`);
   return axes;
 }
 
@@ -45,8 +44,7 @@ const softmax: MilOpDef = {
   optional: ['axis'],
   run(c) {
     const x = floatX(c);
-    const axes = normAxes([c.int('axis', -1)], x.shape.length);
-    if (!axes) c.fail(`axis out of range for ${fmt(x.shape)}`);
+    const axes = normAxes([c.int('axis', -1)], x.shape.length) ?? c.fail(`axis out of range for ${fmt(x.shape)}`);
     const { data, outer, inner } = axesLast(x.data as Float32Array, x.shape, axes);
     const out = new Float32Array(data.length);
     for (let r = 0; r < outer; r++) {

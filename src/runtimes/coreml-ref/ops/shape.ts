@@ -33,7 +33,7 @@ const transpose: MilOpDef = {
   run(c) {
     const x = c.tensor('x');
     const perm = normAxes(c.ints('perm'), x.shape.length);
-    if (!perm || perm.length !== x.shape.length) c.fail(`perm [${c.ints('perm')}] is not a permutation of rank ${x.shape.length}`);
+    if (!perm || perm.length !== x.shape.length) return c.fail(`perm [${c.ints('perm')}] is not a permutation of rank ${x.shape.length}`);
     const r = permute(x.data, x.shape, perm);
     return { dtype: x.dtype, shape: r.shape, data: r.data };
   },
@@ -44,8 +44,7 @@ const expandDims: MilOpDef = {
   run(c) {
     const x = c.tensor('x');
     const outRank = x.shape.length + c.ints('axes').length;
-    const axes = normAxes(c.ints('axes'), outRank);
-    if (!axes) c.fail(`axes [${c.ints('axes')}] invalid for output rank ${outRank}`);
+    const axes = normAxes(c.ints('axes'), outRank) ?? c.fail(`axes [${c.ints('axes')}] invalid for output rank ${outRank}`);
     const shape: number[] = [];
     for (let i = 0, j = 0; i < outRank; i++) shape.push(axes.includes(i) ? 1 : x.shape[j++]!);
     return { dtype: x.dtype, shape, data: x.data };
@@ -58,7 +57,7 @@ const squeeze: MilOpDef = {
   run(c) {
     const x = c.tensor('x');
     const axes = c.has('axes') ? normAxes(c.ints('axes'), x.shape.length) : x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
-    if (!axes || axes.some((a) => x.shape[a] !== 1)) c.fail(`cannot squeeze axes [${c.ints('axes', [])}] of ${fmt(x.shape)}`);
+    if (!axes || axes.some((a) => x.shape[a] !== 1)) return c.fail(`cannot squeeze axes [${c.ints('axes', [])}] of ${fmt(x.shape)}`);
     return { dtype: x.dtype, shape: x.shape.filter((_, i) => !axes.includes(i)), data: x.data };
   },
 };
@@ -100,8 +99,7 @@ const concat: MilOpDef = {
   optional: ['interleave'],
   run(c) {
     const values = c.list('values');
-    const axes = normAxes([c.int('axis')], values[0]!.shape.length);
-    if (!axes) c.fail(`axis ${c.int('axis')} out of range`);
+    const axes = normAxes([c.int('axis')], values[0]!.shape.length) ?? c.fail(`axis ${c.int('axis')} out of range`);
     return join(c, values, axes[0]!, c.bool('interleave', false));
   },
 };
@@ -110,8 +108,7 @@ const stack: MilOpDef = {
   required: ['values', 'axis'],
   run(c) {
     const values = c.list('values');
-    const axes = normAxes([c.int('axis')], values[0]!.shape.length + 1);
-    if (!axes) c.fail(`axis ${c.int('axis')} out of range`);
+    const axes = normAxes([c.int('axis')], values[0]!.shape.length + 1) ?? c.fail(`axis ${c.int('axis')} out of range`);
     const a = axes[0]!;
     const expanded = values.map((v) => ({ ...v, shape: [...v.shape.slice(0, a), 1, ...v.shape.slice(a)] }));
     return join(c, expanded, a, false);

@@ -1,0 +1,169 @@
+/**
+ * The Core ML converter as a table: every IR op -> MIL ops, keyed by the first
+ * iOS target the lowering works on (pickEmitter takes the highest key <= target).
+ * IR activations are channels-last; MIL conv is channels-first, so Conv1D wraps
+ * its conv in transposes and the cancel-transposes pass removes the pairs that
+ * meet (e.g. the model's own NCL->NLC input transpose).
+ */
+import type { IrNode } from '../../src/ir/graph.js';
+import type { HostTensor } from '../../src/ir/tensor.js';
+import type { OpName, Conv1DAttrs, LayerNormAttrs, BatchMatMulAttrs, ReshapeAttrs, TransposeAttrs, SliceAttrs, ConcatAttrs } from '../../src/ir/ops.js';
+import type { IosTarget } from './format.js';
+import { reverseAxes3, transposeMatrix } from './layout.js';
+
+/** What an emitter may do; all names are MIL value names. */
+export interface EmitApi {
+  node: IrNode;
+  /** The node's compute dtype (MIL_DTYPE.FLOAT32 or FLOAT16). */
+  dtype: number;
+  base: string;
+  outShape: number[];
+  inShape(i: number): number[];
+  hasInput(i: number): boolean;
+  /** IR input i as a MIL value in the node's dtype. */
+  input(i: number): string;
+  /** IR input i's constant data, or null when it is computed. */
+  constant(i: number): HostTensor | null;
+  /** A const made from constant input i by `make`, which fills `out` while weight.bin is written (cached by key). */
+  derivedConst(i: number, key: string, shape: number[], make: (t: HostTensor, out: Float32Array) => void): string;
+  ints(what: string, values: number[], scalar?: boolean): string;
+  bools(what: string, values: boolean[], scalar?: boolean): string;
+  string(what: string, s: string): string;
+  /** A float scalar in the node's dtype. */
+  scalar(what: string, v: number): string;
+  /** An intermediate op in the node's dtype. */
+  temp(type: string, what: string, inputs: Record<string, string | string[]>, shape: number[]): string;
+  /** The op that produces the node's output (IR shape, public name when it is a model output). */
+  final(type: string, inputs: Record<string, string | string[]>): string;
+}
+
+export type EmitFn = (e: EmitApi) => string;
+export type Emitter = Partial<Record<IosTarget, EmitFn>>;
+
+const attrs = <A>(e: EmitApi) => e.node.attrs as A;
+
+const binary = (type: string): Emitter => ({
+  // IR Add/Sub/Mul/Div(a, b) numpy broadcasting -> MIL <type>(x, y), same broadcasting
+  15: (e) => e.final(type, { x: e.input(0), y: e.input(1) }),
+});
+
+const unary = (type: string): Emitter => ({
+  15: (e) => e.final(type, { x: e.input(0) }),
+});
+
+/** Dense weight as MIL linear's [out, in] const. */
+const linearWeight = (e: EmitApi) => {
+  const [K, N] = e.inShape(1) as [number, number];
+  return e.derivedConst(1, 'oi', [N, K], transposeMatrix);
+};
+
+export const COREML_EMITTERS = {
+  Add: binary('add'),
+  Sub: binary('sub'),
+  Mul: binary('mul'),
+  Div: binary('real_div'),
+  Sigmoid: unary('sigmoid'),
+  Sqrt: unary('sqrt'),
+  // IR Log(x) = ln x -> MIL log(x, epsilon=1e-45 default): the epsilon vanishes in fp32 for x >= 1e-38.
+  Log: unary('log'),
+  Gelu: {
+    // IR Gelu(x) (tanh form) -> MIL gelu(x, mode=TANH_APPROXIMATION)
+    15: (e) => e.final('gelu', { x: e.input(0), mode: e.string('mode', 'TANH_APPROXIMATION') }),
+  },
+  Softmax: {
+    // IR Softmax(x) over the last axis -> MIL softmax(x, axis=-1)
+    15: (e) => e.final('softmax', { x: e.input(0), axis: e.ints('axis', [-1], true) }),
+  },
+  LayerNorm: {
+    // IR LayerNorm(x [..., C], gamma [C], beta [C]; epsilon) -> MIL layer_norm(x, axes=[-1], gamma, beta, epsilon)
+    15: (e) => e.final('layer_norm', {
+      x: e.input(0), axes: e.ints('axes', [-1]), gamma: e.input(1), beta: e.input(2),
+      epsilon: e.scalar('epsilon', attrs<LayerNormAttrs>(e).epsilon),
+    }),
+  },
+  Conv1D: {
+    // IR Conv1D(x [B,L,Cin], w [K,Cin/g,Cout], bias? [Cout]; stride, padBegin, padEnd, groups) -> [B,Lout,Cout]
+    // MIL transpose(x,[0,2,1]) -> conv(x [B,Cin,L], weight [Cout,Cin/g,K], bias, strides, pad_type=custom, pad, dilations, groups)
+    //     -> transpose(., [0,2,1])
+    15: (e) => {
+      const a = attrs<Conv1DAttrs>(e);
+      const [B, L, Cin] = e.inShape(0) as [number, number, number];
+      const [K, cinG, Cout] = e.inShape(1) as [number, number, number];
+      const Lout = e.outShape[1]!;
+      const x = e.temp('transpose', 'ncl', { x: e.input(0), perm: e.ints('ncl_perm', [0, 2, 1]) }, [B, Cin, L]);
+      const weight = e.constant(1)
+        ? e.derivedConst(1, 'oik', [Cout, cinG, K], reverseAxes3)
+        : e.temp('transpose', 'w_oik', { x: e.input(1), perm: e.ints('w_perm', [2, 1, 0]) }, [Cout, cinG, K]);
+      const ins: Record<string, string> = {
+        x, weight,
+        strides: e.ints('strides', [a.stride]),
+        pad_type: e.string('pad_type', 'custom'),
+        pad: e.ints('pad', [a.padBegin, a.padEnd]),
+        dilations: e.ints('dilations', [1]),
+        groups: e.ints('groups', [a.groups], true),
+      };
+      if (e.hasInput(2)) ins.bias = e.input(2);
+      const y = e.temp('conv', 'conv', ins, [B, Cout, Lout]);
+      return e.final('transpose', { x: y, perm: e.ints('nlc_perm', [0, 2, 1]) });
+    },
+  },
+  Dense: {
+    // IR Dense(x [..., K], w [K, N], bias? [N]) -> [..., N]
+    // MIL linear(x, weight [N, K], bias) for rank(x) <= 3 and a constant w (the spec's limits);
+    //     else matmul(x, w) (+ add(bias)).
+    15: (e) => {
+      const rank = e.inShape(0).length;
+      if (rank <= 3 && e.constant(1)) {
+        const ins: Record<string, string> = { x: e.input(0), weight: linearWeight(e) };
+        if (e.hasInput(2)) ins.bias = e.input(2);
+        return e.final('linear', ins);
+      }
+      const mm = { x: e.input(0), y: e.input(1), transpose_x: e.bools('transpose_x', [false], true), transpose_y: e.bools('transpose_y', [false], true) };
+      if (!e.hasInput(2)) return e.final('matmul', mm);
+      const y = e.temp('matmul', 'matmul', mm, e.outShape);
+      return e.final('add', { x: y, y: e.input(2) });
+    },
+  },
+  BatchMatMul: {
+    // IR BatchMatMul(a [...,M,K], b [...,K,N] | [...,N,K]; transposeB) -> MIL matmul(x, y, transpose_x=false, transpose_y)
+    15: (e) => e.final('matmul', {
+      x: e.input(0), y: e.input(1),
+      transpose_x: e.bools('transpose_x', [false], true),
+      transpose_y: e.bools('transpose_y', [attrs<BatchMatMulAttrs>(e).transposeB], true),
+    }),
+  },
+  Reshape: {
+    // IR Reshape(x; shape) -> MIL reshape(x, shape)
+    15: (e) => e.final('reshape', { x: e.input(0), shape: e.ints('shape', attrs<ReshapeAttrs>(e).shape) }),
+  },
+  Transpose: {
+    // IR Transpose(x; perm) -> MIL transpose(x, perm)
+    15: (e) => e.final('transpose', { x: e.input(0), perm: e.ints('perm', attrs<TransposeAttrs>(e).perm) }),
+  },
+  Slice: {
+    // IR Slice(x; begin, size) -> MIL slice_by_index(x, begin, end = begin + out size) (static shapes)
+    15: (e) => {
+      const { begin } = attrs<SliceAttrs>(e);
+      return e.final('slice_by_index', { x: e.input(0), begin: e.ints('begin', begin), end: e.ints('end', begin.map((b, d) => b + e.outShape[d]!)) });
+    },
+  },
+  Concat: {
+    // IR Concat(a, b; axis) -> MIL concat(values=[a, b], axis, interleave=false)
+    15: (e) => e.final('concat', { values: [e.input(0), e.input(1)], axis: e.ints('axis', [attrs<ConcatAttrs>(e).axis], true), interleave: e.bools('interleave', [false], true) }),
+  },
+} satisfies Record<OpName, Emitter>;
+
+/** The emitter for `op` at deployment target `ios`: the highest version key <= ios. */
+export function pickEmitter(op: OpName, ios: IosTarget): EmitFn | null {
+  const versions = COREML_EMITTERS[op] as Emitter;
+  const keys = (Object.keys(versions).map(Number) as IosTarget[]).filter((k) => k <= ios).sort((a, b) => b - a);
+  return keys.length ? versions[keys[0]!]! : null;
+}
+
+/** Why `op` cannot be exported for `ios`, or null. */
+export function unsupportedReason(op: OpName, ios: IosTarget): string | null {
+  const versions = COREML_EMITTERS[op] as Emitter | undefined;
+  if (!versions) return 'no MIL lowering';
+  const first = Math.min(...Object.keys(versions).map(Number));
+  return pickEmitter(op, ios) ? null : `needs iOS ${first}+ (target iOS ${ios})`;
+}

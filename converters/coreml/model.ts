@@ -1,0 +1,59 @@
+/**
+ * Assembles the Core ML Model message around a MIL block:
+ *   Model{specificationVersion, description{input, output, metadata}, mlProgram{version 1, functions{main}}}
+ * Inputs/outputs are FLOAT32 multiArrays with static shapes; the feature names
+ * are the MIL function input and block output names.
+ */
+import { ARRAY_DTYPE, IOS_TARGETS, MAIN_FUNCTION, MIL_DTYPE, MIL_PROGRAM_VERSION, type IosTarget } from './format.js';
+import { tensorType, type TypeSpec } from './mil-builder.js';
+import type { CoreMLModel, FeatureDescription, Metadata, Operation } from './schema.js';
+
+/** Descriptions Xcode shows for our model's features; other names get none. */
+const FEATURE_DOCS: Record<string, string> = {
+  samples: 'Raw audio, 16 kHz, channels first [batch, 2, 80000] (5 s windows, RMS-normalised file-wide)',
+  logits: 'Frame activity logits [batch, 250, 90]: 50 frames/s, index k = MIDI note k+21',
+  probs: 'Frame activity probabilities (sigmoid of logits) [batch, 250, 90]',
+  onset_logits: 'Onset logits [batch, 250, 90]',
+  onset_probs: 'Onset probabilities [batch, 250, 90]',
+  velocity: 'Note velocity 0..1 [batch, 250, 90]',
+};
+
+const ARRAY_OF: Record<number, number> = { [MIL_DTYPE.FLOAT32]: ARRAY_DTYPE.FLOAT32, [MIL_DTYPE.FLOAT16]: ARRAY_DTYPE.FLOAT16, [MIL_DTYPE.INT32]: ARRAY_DTYPE.INT32 };
+
+function feature(name: string, t: TypeSpec): FeatureDescription {
+  const dataType = ARRAY_OF[t.dtype];
+  if (dataType === undefined) throw new Error(`feature ${name}: no multiArray data type for MIL dtype ${t.dtype}`);
+  const f: FeatureDescription = { name, type: { multiArrayType: { shape: t.shape, dataType } } };
+  if (FEATURE_DOCS[name]) f.shortDescription = FEATURE_DOCS[name];
+  return f;
+}
+
+export interface ProgramParts {
+  ios: IosTarget;
+  inputs: { name: string; type: TypeSpec }[];
+  outputs: { name: string; type: TypeSpec }[];
+  ops: Operation[];
+  metadata: Metadata;
+}
+
+export function assembleModel(p: ProgramParts): CoreMLModel {
+  const { specVersion, opset } = IOS_TARGETS[p.ios];
+  return {
+    specificationVersion: specVersion,
+    description: {
+      input: p.inputs.map((i) => feature(i.name, i.type)),
+      output: p.outputs.map((o) => feature(o.name, o.type)),
+      metadata: p.metadata,
+    },
+    mlProgram: {
+      version: MIL_PROGRAM_VERSION,
+      functions: {
+        [MAIN_FUNCTION]: {
+          inputs: p.inputs.map((i) => ({ name: i.name, type: tensorType(i.type.dtype, i.type.shape) })),
+          opset,
+          block_specializations: { [opset]: { outputs: p.outputs.map((o) => o.name), operations: p.ops } },
+        },
+      },
+    },
+  };
+}
