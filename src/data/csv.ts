@@ -49,6 +49,22 @@ function parseLine(raw: string, file: string, lineNo: number): Note | null {
   return { onset: time, offset: time + duration, pitch: key, velocity };
 }
 
+/** Parses every line, collecting each bad line's error instead of stopping at the first (for `dataset check`). */
+export function parseCsvAll(text: string, file: string): { notes: Note[]; errors: A2mError[] } {
+  const notes: Note[] = [];
+  const errors: A2mError[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    try {
+      const note = parseLine(line, file, i + 1);
+      if (note) notes.push(note);
+    } catch (e) {
+      if (!(e instanceof A2mError)) throw e;
+      errors.push(e);
+    }
+  });
+  return { notes: sortNotes(notes), errors };
+}
+
 export async function readCsv(file: string): Promise<Note[]> {
   let text: string;
   try {
