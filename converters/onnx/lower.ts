@@ -13,6 +13,7 @@ import { attr, type FloatType, type OnnxAttr, type OnnxGraph, type OnnxInitializ
 import { type PrecisionPlan, quantizeInt8 } from './precision.js';
 import { DataType } from './facts.js';
 import { toHalfArray } from './half.js';
+import { A2mError } from '../../src/errors.js';
 
 const ONNX_TYPE_CODE: Record<FloatType, number> = { float32: DataType.FLOAT, float16: DataType.FLOAT16 };
 
@@ -178,33 +179,46 @@ class Lowering {
     if (!produced) throw new Error(`ONNX emitter for ${n.op} produced no final node for ${n.name}`);
   }
 
-  /** Graph outputs under their public names, always float32 (a Cast from float16 when needed). */
+  /**
+   * Graph outputs under their public names, always float32 (a Cast from float16 when needed).
+   * The value producing an output is renamed to the public name; a second output of the same
+   * value, an input or a constant gets an Identity. Public names also work for intermediate
+   * values exposed as extra outputs (bisect): an internal value holding the name moves aside.
+   */
   finishOutputs(): void {
     const producer = new Map<string, OnnxNode>();
     for (const node of this.out.nodes) for (const o of node.outputs) producer.set(o, node);
-    const claimed = new Set<string>();
+    const names = this.graph.outputs.map((o) => o.name);
+    if (new Set(names).size !== names.length) throw new A2mError(`ONNX export: output names repeat: ${names.join(', ')}`);
+    const rename = (from: string, to: string) => {
+      const node = producer.get(from)!;
+      node.outputs = node.outputs.map((x) => (x === from ? to : x));
+      for (const m of this.out.nodes) m.inputs = m.inputs.map((x) => (x === from ? to : x));
+      producer.delete(from);
+      producer.set(to, node);
+      this.types.set(to, this.types.get(from)!);
+    };
+    const publicOf = new Map<string, string>();
     for (const o of this.graph.outputs) {
-      const shape = this.graph.shapes.get(o.value)!;
-      this.out.outputs.push({ name: o.name, type: 'float32', shape: [...shape] });
+      if (this.out.inputs.some((i) => i.name === o.name) || this.out.initializers.has(o.name)) {
+        throw new A2mError(`ONNX export: output name ${o.name} is also an input or weight name`);
+      }
       const constant = this.graph.constants.get(o.value);
-      const v = constant ? this.constant(o.value, constant, 'float32') : o.value;
-      const node = producer.get(v);
+      let v = publicOf.get(o.value) ?? (constant ? this.constant(o.value, constant, 'float32') : o.value);
+      if (producer.has(o.name) && !(v === o.name && this.types.get(v) === 'float32')) {
+        const aside = this.unique(`${o.name}:internal`);
+        rename(o.name, aside);
+        if (v === o.name) v = aside;
+      }
+      this.out.outputs.push({ name: o.name, type: 'float32', shape: [...this.graph.shapes.get(o.value)!] });
       if (this.types.get(v) === 'float16') {
         this.addNode('Cast', [v], { to: attr.int(DataType.FLOAT) }, `${o.name}/cast_float32`, o.name, 'float32');
-      } else if (node && !claimed.has(v)) {
-        // Rename the producing node's output to the public name, and every use of it.
-        claimed.add(v);
-        node.outputs = node.outputs.map((x) => (x === v ? o.name : x));
-        for (const m of this.out.nodes) m.inputs = m.inputs.map((x) => (x === v ? o.name : x));
-        this.types.set(o.name, 'float32');
+      } else if (producer.has(v) && !publicOf.has(o.value)) {
+        rename(v, o.name);
+        publicOf.set(o.value, o.name);
       } else {
-        this.addNode('Identity', [claimed.has(v) ? this.renamed(v) : v], {}, `${o.name}/identity`, o.name, 'float32');
+        this.addNode('Identity', [v], {}, `${o.name}/identity`, o.name, 'float32');
       }
     }
-  }
-
-  private renamed(v: string): string {
-    const i = this.graph.outputs.findIndex((o) => o.value === v);
-    return this.graph.outputs[i]!.name;
   }
 }

@@ -7,24 +7,9 @@ import { writeOnnx, type OnnxExportOptions } from '../../../converters/onnx/writ
 import onnxRuntime from '../../../src/runtimes/onnxruntime.js';
 import type { HostTensor } from '../../../src/ir/tensor.js';
 import type { IrGraph } from '../../../src/ir/graph.js';
+import { diff, type Diff } from './compare.js';
 
-export interface Diff { maxAbs: number; maxRel: number; cosine: number; beyond: number; spread: number }
-
-/** Per output: max |a-b|, max |a-b|/|a| (over |a| > 1e-3), cosine, elements beyond atol + rtol*|a|, value spread of the reference. */
-export function diff(ref: HostTensor, got: HostTensor, atol: number, rtol: number): Diff {
-  const a = ref.data, b = got.data;
-  if (a.length !== b.length) throw new Error(`sizes differ: ${a.length} vs ${b.length}`);
-  let maxAbs = 0, maxRel = 0, dot = 0, na = 0, nb = 0, beyond = 0, lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!);
-    if (!(d <= atol + rtol * Math.abs(a[i]!))) beyond++;
-    maxAbs = Math.max(maxAbs, Number.isNaN(d) ? Infinity : d);
-    if (Math.abs(a[i]!) > 1e-3) maxRel = Math.max(maxRel, d / Math.abs(a[i]!));
-    dot += a[i]! * b[i]!; na += a[i]! * a[i]!; nb += b[i]! * b[i]!;
-    lo = Math.min(lo, a[i]!); hi = Math.max(hi, a[i]!);
-  }
-  return { maxAbs, maxRel, cosine: dot / Math.sqrt(na * nb), beyond, spread: hi - lo };
-}
+export { diff, fmt, type Diff } from './compare.js';
 
 export interface Exported {
   graph: IrGraph;
@@ -45,6 +30,18 @@ export async function prepare(preset: string, std = preset === 'base' ? 0.05 : 0
   return { graph, ref, input, dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
+const cache = new Map<string, Promise<Exported>>();
+/** `prepare(preset)` once per test file; call `cleanupPrepared` from `after`. */
+export function prepared(preset: string): Promise<Exported> {
+  let p = cache.get(preset);
+  if (!p) { p = prepare(preset); cache.set(preset, p); }
+  return p;
+}
+export async function cleanupPrepared(): Promise<void> {
+  for (const p of cache.values()) await (await p).cleanup();
+  cache.clear();
+}
+
 /** Exports, runs in ONNX Runtime, returns every output's diff against the tfjs reference. */
 export async function exportAndRun(e: Exported, file: string, opts: OnnxExportOptions, atol: number, rtol: number, input = e.input) {
   const t0 = performance.now();
@@ -63,6 +60,3 @@ export async function exportAndRun(e: Exported, file: string, opts: OnnxExportOp
     await session.dispose();
   }
 }
-
-export const fmt = (d: Record<string, Diff>) =>
-  Object.entries(d).map(([k, v]) => `${k}: maxAbs ${v.maxAbs.toExponential(2)} maxRel ${v.maxRel.toExponential(2)} cos ${v.cosine.toFixed(6)}`).join('; ');

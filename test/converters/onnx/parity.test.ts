@@ -1,50 +1,124 @@
-/** fp32 parity: our ONNX files run in ONNX Runtime (CPU) against the canonical tfjs model. */
-import { test } from 'node:test';
+/**
+ * fp32 exports judged by ONNX Runtime (CPU) against the canonical tfjs model, plus the file-level
+ * checks on the same exports: onnx.checker (the ONNX project's own oracle) and external data.
+ */
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { prepare, exportAndRun, fmt } from './helpers.js';
+import { existsSync } from 'node:fs';
+import { readFile, stat, truncate } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { prepared, cleanupPrepared, exportAndRun, fmt } from './helpers.js';
 import { readOnnx } from '../../../converters/onnx/read.js';
+import { writeOnnx, type OnnxExportOptions } from '../../../converters/onnx/write.js';
+import { ModelProto, toNumber, type PbModel } from '../../../converters/onnx/proto.js';
+import { EXTERNAL_DATA_ALIGNMENT, EXTERNAL_MIN_TENSOR_BYTES } from '../../../converters/onnx/facts.js';
+import onnxRuntime from '../../../src/runtimes/onnxruntime.js';
+import { venvPython } from '../../../src/util/paths.js';
 
 // DESIGN: fp32 exports match the canonical model to atol 1e-4 + rtol 1e-4 (elementwise |a-b| <= atol + rtol*|a|).
 const FP32_ATOL = 1e-4;
 const FP32_RTOL = 1e-4;
 
+after(cleanupPrepared);
+
 for (const preset of ['tiny', 'tiny-logspec', 'small']) {
   test(`ONNX fp32 ${preset}: ONNX Runtime matches tfjs on every output`, async (t) => {
-    const e = await prepare(preset);
-    try {
-      const r = await exportAndRun(e, `${preset}.onnx`, { precision: 'fp32', metadata: { tool_version: '9.9.9-test' } }, FP32_ATOL, FP32_RTOL);
-      t.diagnostic(`${preset}: export ${r.exportMs.toFixed(0)} ms; ${fmt(r.diffs)}`);
-      assert.deepEqual(Object.keys(r.out).sort(), Object.keys(e.ref).sort(), 'outputs by public name');
-      for (const [k, d] of Object.entries(r.diffs)) {
-        assert.equal(d.beyond, 0, `${preset} ${k}: ${d.beyond} elements beyond atol ${FP32_ATOL} + rtol ${FP32_RTOL} (max abs ${d.maxAbs})`);
-        assert.ok(d.spread > 1e-3, `${preset} ${k}: reference is nearly constant, the comparison would prove nothing`);
-      }
-      const s = await readOnnx(r.paths[0]!);
-      assert.equal(s.irVersion, 8);
-      assert.deepEqual(s.opsets, [{ domain: '', version: 17 }]);
-      assert.equal(s.producer.name, 'audio-to-midi');
-      assert.equal(s.producer.version, '9.9.9-test');
-      assert.equal(s.metadata.preset, preset);
-      assert.equal(s.metadata.precision, 'fp32');
-      assert.deepEqual(s.inputs, [{ name: 'samples', elemType: 'float', shape: [1, 2, 80000] }]);
-      assert.deepEqual(s.outputs.map((o) => o.name), ['logits', 'probs', 'onset_logits', 'onset_probs', 'velocity']);
-      assert.ok(s.opTypes.LayerNormalization! > 0 && !('Gelu' in s.opTypes), 'opset 17: native LayerNormalization, Gelu decomposed');
-    } finally {
-      await e.cleanup();
+    const e = await prepared(preset);
+    const r = await exportAndRun(e, `${preset}.onnx`, { precision: 'fp32', metadata: { tool_version: '9.9.9-test' } }, FP32_ATOL, FP32_RTOL);
+    t.diagnostic(`${preset}: export ${r.exportMs.toFixed(0)} ms, ${((await stat(r.paths[0]!)).size / 2 ** 20).toFixed(2)} MiB; ${fmt(r.diffs)}`);
+    assert.deepEqual(Object.keys(r.out).sort(), Object.keys(e.ref).sort(), 'outputs by public name');
+    for (const [k, d] of Object.entries(r.diffs)) {
+      assert.equal(d.beyond, 0, `${preset} ${k}: ${d.beyond} elements beyond atol ${FP32_ATOL} + rtol ${FP32_RTOL} (max abs ${d.maxAbs})`);
+      assert.ok(d.spread > 1e-3, `${preset} ${k}: reference is nearly constant, the comparison would prove nothing`);
     }
+    const s = await readOnnx(r.paths[0]!);
+    assert.equal(s.irVersion, 8);
+    assert.deepEqual(s.opsets, [{ domain: '', version: 17 }]);
+    assert.equal(s.producer.name, 'audio-to-midi');
+    assert.equal(s.producer.version, '9.9.9-test');
+    assert.equal(s.metadata.preset, preset);
+    assert.equal(s.metadata.precision, 'fp32');
+    assert.deepEqual(s.inputs, [{ name: 'samples', elemType: 'float', shape: [1, 2, 80000] }]);
+    assert.deepEqual(s.outputs.map((o) => o.name), ['logits', 'probs', 'onset_logits', 'onset_probs', 'velocity']);
+    assert.ok(s.opTypes.LayerNormalization! > 0 && !('Gelu' in s.opTypes), 'opset 17: native LayerNormalization, Gelu decomposed');
   });
 }
 
 test('ONNX fp32 tiny at opset 20 uses the native Gelu (IR 9) and still matches', async (t) => {
-  const e = await prepare('tiny');
-  try {
-    const r = await exportAndRun(e, 'tiny20.onnx', { precision: 'fp32', opset: 20 }, FP32_ATOL, FP32_RTOL);
-    t.diagnostic(fmt(r.diffs));
-    for (const [k, d] of Object.entries(r.diffs)) assert.equal(d.beyond, 0, `${k}: max abs ${d.maxAbs}`);
-    const s = await readOnnx(r.paths[0]!);
-    assert.equal(s.irVersion, 9);
-    assert.ok(s.opTypes.Gelu! > 0 && !('Tanh' in s.opTypes));
-  } finally {
-    await e.cleanup();
+  const e = await prepared('tiny');
+  const r = await exportAndRun(e, 'tiny20.onnx', { precision: 'fp32', opset: 20 }, FP32_ATOL, FP32_RTOL);
+  t.diagnostic(fmt(r.diffs));
+  for (const [k, d] of Object.entries(r.diffs)) assert.equal(d.beyond, 0, `${k}: max abs ${d.maxAbs}`);
+  const s = await readOnnx(r.paths[0]!);
+  assert.equal(s.irVersion, 9);
+  assert.ok(s.opTypes.Gelu! > 0 && !('Tanh' in s.opTypes));
+});
+
+test('ONNX external data: aligned chunks in <model>.data, ONNX Runtime loads it, reader checks the ranges', async (t) => {
+  const e = await prepared('tiny');
+  const r = await exportAndRun(e, 'ext/model.onnx', { precision: 'fp32', externalDataThresholdBytes: 0 }, FP32_ATOL, FP32_RTOL);
+  t.diagnostic(fmt(r.diffs));
+  assert.deepEqual(r.paths.map((p) => path.basename(p)), ['model.onnx', 'model.onnx.data']);
+  for (const [k, d] of Object.entries(r.diffs)) assert.equal(d.beyond, 0, `${k}: max abs ${d.maxAbs}`);
+
+  const m = ModelProto.decode(await readFile(r.paths[0]!)) as unknown as PbModel;
+  const external = m.graph!.initializer.filter((x) => x.data_location === 1);
+  assert.ok(external.length > 0);
+  let end = 0;
+  for (const x of external) {
+    const kv = Object.fromEntries(x.external_data!.map((p) => [p.key, p.value]));
+    assert.equal(kv.location, 'model.onnx.data');
+    assert.equal(Number(kv.offset) % EXTERNAL_DATA_ALIGNMENT, 0, `${x.name} offset ${kv.offset} not 4096-aligned`);
+    assert.equal(Number(kv.length), 4 * x.dims.reduce((a: number, d) => a * toNumber(d), 1));
+    assert.ok(!x.raw_data || x.raw_data.length === 0, `${x.name} must not also carry raw_data`);
+    end = Math.max(end, Number(kv.offset) + Number(kv.length));
   }
+  for (const x of m.graph!.initializer.filter((y) => y.data_location !== 1)) {
+    assert.ok(x.raw_data!.length < EXTERNAL_MIN_TENSOR_BYTES, `${x.name} is large but inline`);
+  }
+  assert.equal((await stat(r.paths[1]!)).size, end);
+  assert.equal((await readOnnx(r.paths[0]!)).initializers.external, external.length);
+
+  // A damaged data file is an error naming the tensor, in our reader and in ONNX Runtime.
+  await truncate(r.paths[1]!, end - 100);
+  await assert.rejects(readOnnx(r.paths[0]!), /lie beyond the end of model\.onnx\.data/);
+  await assert.rejects(onnxRuntime.load(r.paths[0]!), /ONNX Runtime could not load/);
+});
+
+// One Python start for every file (importing onnx costs ~1 s here). full_check adds strict shape
+// and type inference over the whole graph to the structural checks.
+const CHECK = `
+import json, sys, onnx
+res = {}
+for f in sys.argv[1:]:
+    try:
+        onnx.checker.check_model(f, full_check=True)  # given a path, external data resolves beside it
+        m = onnx.load(f, load_external_data=False)
+        res[f] = {"ok": True, "ir": m.ir_version, "opset": m.opset_import[0].version}
+    except Exception as e:
+        res[f] = {"ok": False, "error": str(e)[:500]}
+print(json.dumps(res))
+`;
+const ORACLE_VARIANTS: [string, string, OnnxExportOptions][] = [
+  ['tiny', 'check/tiny-fp32.onnx', { precision: 'fp32' }],
+  ['tiny', 'check/tiny-fp16.onnx', { precision: 'fp16' }],
+  ['tiny', 'check/tiny-opset20.onnx', { precision: 'fp32', opset: 20 }],
+  ['tiny', 'check/external/tiny.onnx', { precision: 'fp32', externalDataThresholdBytes: 0 }],
+  ['tiny-logspec', 'check/logspec-fp16.onnx', { precision: 'fp16' }],
+  ['small', 'check/small-int8.onnx', { precision: 'int8' }],
+];
+
+test('onnx.checker.check_model(full_check=True) accepts fp32, fp16, int8, opset-20 and external-data exports', async (t) => {
+  if (!existsSync(venvPython)) return t.skip(`skipped: no venv Python at ${venvPython}`);
+  const files: string[] = [];
+  for (const [preset, file, opts] of ORACLE_VARIANTS) {
+    const e = await prepared(preset);
+    files.push((await writeOnnx(e.graph, path.join(e.dir, file), opts))[0]!);
+  }
+  const { stdout } = await execa(venvPython, ['-c', CHECK, ...files]);
+  const res = JSON.parse(stdout) as Record<string, { ok: boolean; error?: string; ir?: number; opset?: number }>;
+  for (const f of files) assert.ok(res[f]?.ok, `${path.basename(f)}: ${res[f]?.error}`);
+  assert.deepEqual([res[files[0]!]!.ir, res[files[0]!]!.opset], [8, 17]);
+  assert.deepEqual([res[files[2]!]!.ir, res[files[2]!]!.opset], [9, 20]);
 });
