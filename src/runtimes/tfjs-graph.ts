@@ -12,6 +12,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type * as TfCore from '@tensorflow/tfjs-core';
@@ -43,34 +44,36 @@ function sessionOf(tf: typeof TfCore, model: GraphModel, file: string): Session 
     async run(feeds) {
       const missing = inputNames.filter((n) => !feeds[n]);
       if (missing.length) throw new A2mError(`${file}: missing input(s) ${missing.join(', ')} (the model takes ${inputNames.join(', ')})`);
-      const inputs = Object.fromEntries(inputNames.map((n) => [n, tf.tensor(feeds[n]!.data, feeds[n]!.shape)]));
-      let outs: TfCore.Tensor[];
+      const inputs: Record<string, TfCore.Tensor> = {};
+      let outs: TfCore.Tensor[] = [];
       try {
+        for (const n of inputNames) inputs[n] = tf.tensor(feeds[n]!.data, feeds[n]!.shape);
         // execute() runs graphs without control flow or dynamic shapes synchronously; the others need executeAsync.
-        try { outs = model.execute(inputs, outputNames) as TfCore.Tensor[]; } catch (e) {
+        try { outs = [model.execute(inputs, outputNames)].flat() as TfCore.Tensor[]; } catch (e) {
           if (!/executeAsync|dynamic/.test(firstLine(e))) throw e;
-          outs = (await model.executeAsync(inputs, outputNames)) as TfCore.Tensor[];
+          outs = [await model.executeAsync(inputs, outputNames)].flat() as TfCore.Tensor[];
         }
+        if (outs.length !== outputNames.length || outs.some((t) => !(t instanceof tf.Tensor))) throw new Error(`returned ${outs.length} tensor(s) for ${outputNames.length} output(s)`);
+        const res: Record<string, HostTensor> = {};
+        for (let i = 0; i < outputNames.length; i++) res[outputNames[i]!] = { shape: [...outs[i]!.shape], data: Float32Array.from(await outs[i]!.data()) };
+        return res;
       } catch (e) {
         throw new A2mError(`${file}: tfjs failed to run the graph model: ${firstLine(e)}`, { cause: e });
       } finally {
         Object.values(inputs).forEach((t) => t.dispose());
+        outs.forEach((t) => t instanceof tf.Tensor && t.dispose());
       }
-      if (!Array.isArray(outs)) outs = [outs as unknown as TfCore.Tensor];
-      const res: Record<string, HostTensor> = {};
-      for (let i = 0; i < outputNames.length; i++) {
-        const t = outs[i]!;
-        res[outputNames[i]!] = { shape: [...t.shape], data: Float32Array.from(await t.data()) };
-        t.dispose();
-      }
-      return res;
     },
     dispose: () => model.dispose(),
   };
 }
 
+function packageVersion(pkg: string): string {
+  try { return (createRequire(import.meta.url)(`${pkg}/package.json`) as { version: string }).version; } catch { return '?'; }
+}
+
 const tfjsGraphRuntime: Runtime = {
-  name: 'TensorFlow.js graph model on tfjs-node (TensorFlow C)',
+  name: `tf.loadGraphModel on tfjs-node ${packageVersion('@tensorflow/tfjs-node')} (TensorFlow C kernels)`,
   format: 'tfjs',
   async load(p) {
     const file = await preflightGraphModel(modelJsonPath(p));
@@ -139,7 +142,6 @@ async function webChild(backend: WebBackend, file: string, inFile: string, outFi
   if (backend === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     // Offline: the .wasm binaries ship inside the package.
-    const { createRequire } = await import('node:module');
     const dist = path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
     wasm.setWasmPaths(dist + path.sep);
   }
