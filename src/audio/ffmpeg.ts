@@ -38,7 +38,8 @@ export async function runTool(bin: string, args: readonly string[], opts: { inpu
 }
 
 export function missingTool(bin: string): A2mError {
-  const name = bin.split('/').pop()!;
+  // $A2M_FFMPEG may name any path: it is still ffmpeg we are missing.
+  const name = bin === ffmpegBin() ? 'ffmpeg' : bin.split('/').pop()!;
   const hint = INSTALL_HINTS[name] ?? `install ${name}`;
   return new A2mError(`${name} not found (looked for "${bin}" on PATH): ${hint}`);
 }
