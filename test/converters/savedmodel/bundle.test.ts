@@ -38,7 +38,7 @@ test('fp16 rounding: exact values, round-to-nearest-even, overflow, subnormals',
 
 test('LevelDB table round trip: many blocks, restart points, separators over 0xff keys', () => {
   const keys = new Set<string>();
-  const entries = [];
+  const entries: { key: Uint8Array; value: Uint8Array }[] = [];
   for (let i = 0; i < 700; i++) keys.add(`k/${String(i * 7919 % 1000).padStart(4, '0')}/${'z'.repeat(i % 13)}`);
   for (const k of [...keys].sort()) entries.push({ key: enc.encode(k), value: enc.encode(`v${k}`.repeat(1 + (k.length % 3))) });
   entries.push({ key: Uint8Array.of(0xff, 0xff), value: Uint8Array.of(1) }, { key: Uint8Array.of(0xff, 0xff, 0x00), value: new Uint8Array(0) });

@@ -8,6 +8,7 @@ import { readSavedModelSummary } from '../../../converters/savedmodel/reader.js'
 import { DT, VARIABLES_PREFIX } from '../../../converters/savedmodel/facts.js';
 import type { Precision } from '../../../converters/types.js';
 import runtime from '../../../src/runtimes/tf-savedmodel.js';
+import { A2mError } from '../../../src/errors.js';
 import { randomizedModel, testInput } from '../../helpers/models.js';
 import { compare, withTempDir } from './helpers.js';
 
@@ -81,5 +82,28 @@ test('the same graph exports byte-identical files (deterministic bundles)', asyn
     // Re-export over an existing directory replaces it whole.
     await savedModel.write(graph, path.join(dir, 'a'), { precision: 'fp32' });
     assert.equal((await readBundle(path.join(dir, 'a', VARIABLES_PREFIX))).entries.find((e) => e.key === 'layer0/ffn/up/w')!.dtype, DT.FLOAT);
+  });
+});
+
+test('batch 2 exports run in TensorFlow; the runtime reports missing inputs and unloadable dirs clearly', async () => {
+  const m = await randomizedModel('tiny');
+  const x = testInput(3, 2);
+  const ref = await m.predict(x);
+  const graph = await m.graph(2);
+  m.dispose();
+  await withTempDir(async (dir) => {
+    await savedModel.write(graph, path.join(dir, 'b2'), { precision: 'fp32' });
+    const session = await runtime.load(path.join(dir, 'b2'));
+    try {
+      const got = await session.run({ samples: x });
+      for (const k of Object.keys(ref)) {
+        const e = compare(ref[k]!, got[k]!, FP32_ATOL, FP32_RTOL);
+        assert.ok(e.worst <= 1, `batch 2 ${k}: max abs ${e.maxAbs}`);
+      }
+      await assert.rejects(session.run({}), /missing input\(s\) samples/);
+    } finally {
+      await session.dispose();
+    }
+    await assert.rejects(runtime.load(path.join(dir, 'nothing')), (e: Error) => e instanceof A2mError && /nothing: TensorFlow could not load the SavedModel/.test(e.message));
   });
 });

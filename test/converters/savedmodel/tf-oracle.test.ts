@@ -102,7 +102,7 @@ after(async () => { if (dir) await rm(dir, { recursive: true, force: true }); })
 function result<K extends keyof Results>(k: K): Results[K] {
   const r = results[k] as Results[K] & { error?: string };
   assert.ok(r, `oracle job ${k} returned nothing`);
-  assert.equal(r.error, undefined, r.error);
+  assert.equal(r.error, undefined, `oracle job ${k} failed: ${r.error}`);
   return r;
 }
 
