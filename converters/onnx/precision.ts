@@ -65,22 +65,24 @@ export function planPrecision(graph: IrGraph, precision: Precision): PrecisionPl
 
 /** Symmetric per-channel int8: scale[c] = max|w[c]| / 127, q = round(w / scale). */
 export function quantizeInt8(w: HostTensor, channelAxis: number): { q: Int8Array; scale: Float32Array } {
-  const dims = w.shape;
+  const dims = w.shape, d = w.data;
   const C = dims[channelAxis]!;
   const inner = dims.slice(channelAxis + 1).reduce((a, b) => a * b, 1);
   const outer = dims.slice(0, channelAxis).reduce((a, b) => a * b, 1);
-  const scale = new Float32Array(C);
+  // Element i belongs to channel floor(i / inner) % C; walk it in (outer, channel, inner) order.
   const absMax = new Float32Array(C);
-  for (let o = 0; o < outer; o++) for (let c = 0; c < C; c++) for (let k = 0; k < inner; k++) {
-    const v = Math.abs(w.data[(o * C + c) * inner + k]!);
-    if (v > absMax[c]!) absMax[c] = v;
+  for (let o = 0, i = 0; o < outer; o++) for (let c = 0; c < C; c++) {
+    let m = absMax[c]!;
+    for (let k = 0; k < inner; k++, i++) { const v = Math.abs(d[i]!); if (v > m) m = v; }
+    absMax[c] = m;
   }
   // An all-zero channel still needs a positive scale (DequantizeLinear multiplies; 0 * 1 = 0).
-  for (let c = 0; c < C; c++) scale[c] = absMax[c]! > 0 ? absMax[c]! / 127 : 1;
-  const q = new Int8Array(w.data.length);
-  for (let o = 0; o < outer; o++) for (let c = 0; c < C; c++) for (let k = 0; k < inner; k++) {
-    const i = (o * C + c) * inner + k;
-    q[i] = Math.max(-127, Math.min(127, Math.round(w.data[i]! / scale[c]!)));
+  const scale = absMax.map((m) => (m > 0 ? m / 127 : 1));
+  const q = new Int8Array(d.length);
+  for (let o = 0, i = 0; o < outer; o++) for (let c = 0; c < C; c++) {
+    const s = scale[c]!;
+    // Clamp: float rounding may land a channel's max a hair past 127, and Int8Array wraps.
+    for (let k = 0; k < inner; k++, i++) q[i] = Math.max(-127, Math.min(127, Math.round(d[i]! / s)));
   }
   return { q, scale };
 }

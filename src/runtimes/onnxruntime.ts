@@ -5,6 +5,8 @@ import * as ort from 'onnxruntime-node';
 import type { Runtime, Session } from './types.js';
 import type { HostTensor } from '../ir/tensor.js';
 import { A2mError } from '../errors.js';
+// The one float16 definition (pure functions; the ONNX writer uses the same).
+import { fromHalfArray, toHalfArray } from '../../converters/onnx/half.js';
 
 const require = createRequire(import.meta.url);
 const ORT_VERSION: string = JSON.parse(readFileSync(require.resolve('onnxruntime-node/package.json'), 'utf8')).version;
@@ -12,28 +14,10 @@ const ORT_VERSION: string = JSON.parse(readFileSync(require.resolve('onnxruntime
 /** Threads per session; the machine is shared, so default to 2 (override with A2M_ORT_THREADS). */
 const THREADS = Number(process.env.A2M_ORT_THREADS ?? 2);
 
-// Half <-> single for models whose I/O is float16 (ours are float32; other people's may not be).
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >>> 10) & 0x1f, m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 0x1f) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
-const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
-function floatToHalf(v: number): number {
-  // Truncating conversion is enough for feeding inputs; exports keep float32 I/O.
-  f32[0] = v;
-  const x = u32[0]!, sign = (x >>> 16) & 0x8000, exp = ((x >>> 23) & 0xff) - 112, mant = x & 0x7fffff;
-  if (((x >>> 23) & 0xff) === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  if (exp >= 31) return sign | 0x7c00;
-  if (exp <= 0) return exp < -10 ? sign : sign | ((mant | 0x800000) >>> (14 - exp));
-  return sign | (exp << 10) | (mant >>> 13);
-}
-
 function toFloat32(t: ort.Tensor): Float32Array {
   const d = t.data;
   if (d instanceof Float32Array) return d;
-  if (t.type === 'float16' && d instanceof Uint16Array) return Float32Array.from(d, halfToFloat);
+  if (t.type === 'float16' && d instanceof Uint16Array) return fromHalfArray(d);
   if (d instanceof BigInt64Array || d instanceof BigUint64Array) return Float32Array.from(d, (v) => Number(v));
   if (ArrayBuffer.isView(d)) return Float32Array.from(d as unknown as ArrayLike<number>);
   throw new A2mError(`onnxruntime: output of type ${t.type} cannot be returned as float32`);
@@ -41,7 +25,7 @@ function toFloat32(t: ort.Tensor): Float32Array {
 
 function feedTensor(name: string, t: HostTensor, meta: ort.InferenceSession.ValueMetadata | undefined): ort.Tensor {
   const type = meta && meta.isTensor ? meta.type : 'float32';
-  if (type === 'float16') return new ort.Tensor('float16', Uint16Array.from(t.data, floatToHalf), t.shape);
+  if (type === 'float16') return new ort.Tensor('float16', toHalfArray(t.data), t.shape);
   if (type !== 'float32') throw new A2mError(`onnxruntime: input ${name} has type ${type}; only float32 / float16 inputs can be fed`);
   return new ort.Tensor('float32', t.data, t.shape);
 }

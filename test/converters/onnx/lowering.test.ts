@@ -8,7 +8,8 @@ import { toOnnxGraph, buildOnnx, writeOnnx } from '../../../converters/onnx/writ
 import { validateForOnnx } from '../../../converters/onnx/lower.js';
 import { cancelTransposes, runPasses } from '../../../converters/onnx/passes.js';
 import { attr, type OnnxGraph } from '../../../converters/onnx/model.js';
-import { toHalfBits, fromHalfBits } from '../../../converters/onnx/half.js';
+import { toHalfBits, fromHalfBits, toHalfArray } from '../../../converters/onnx/half.js';
+import { mulberry32 } from '../../../src/model/init.js';
 import { quantizeInt8 } from '../../../converters/onnx/precision.js';
 import { concatChunks } from '../../../converters/onnx/serialize.js';
 import { UnsupportedOpsError } from '../../../converters/types.js';
@@ -97,6 +98,12 @@ test('float16 conversion rounds to nearest even and handles subnormals, overflow
   for (const [v, bits] of cases) assert.equal(toHalfBits(v), bits, `${v} -> 0x${toHalfBits(v).toString(16)}`);
   assert.ok(Number.isNaN(fromHalfBits(toHalfBits(NaN))));
   for (const v of [0.333, -7.5, 1234.5, 3e-5]) assert.ok(Math.abs(fromHalfBits(toHalfBits(v)) - v) <= Math.abs(v) * 2 ** -11 + 2 ** -25);
+  // The bulk converter agrees with the scalar one everywhere, edge cases and random magnitudes.
+  const r = mulberry32(9);
+  const values = Float32Array.from([...cases.map(([v]) => v), NaN, Infinity, 65519.99, 2 ** -14 * (1 - 2 ** -12),
+    ...Array.from({ length: 20000 }, () => (r() - 0.5) * 2 ** (Math.floor(r() * 60) - 30))]);
+  const bulk = toHalfArray(values);
+  values.forEach((v, i) => assert.equal(bulk[i], toHalfBits(v), `toHalfArray(${v})`));
 });
 
 test('int8 quantization is symmetric per channel with error at most half a step', () => {

@@ -108,3 +108,19 @@ test('seeded fuzz: corrupted models give an A2mError or a summary, never a crash
   t.diagnostic(`${errors} rejected, ${summaries} still summarized (flips inside weights or names), slowest ${slowest.toFixed(1)} ms`);
   assert.ok(errors > summaries, 'most corruptions must be detected');
 });
+
+test('the ONNX Runtime wrapper runs the official nmp.onnx under its own input and output names', async (t) => {
+  if (!hasReference) return t.skip('skipped: ../shared/reference not present');
+  const session = await onnxRuntime.load(NMP);
+  try {
+    const n = 43844, data = new Float32Array(n);
+    for (let i = 0; i < n; i++) data[i] = 0.5 * Math.sin((2 * Math.PI * 440 * i) / 22050);
+    const out = await session.run({ 'serving_default_input_2:0': { shape: [1, n, 1], data } });
+    assert.deepEqual(Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.shape])), {
+      'StatefulPartitionedCall:0': [1, 172, 264], 'StatefulPartitionedCall:1': [1, 172, 88], 'StatefulPartitionedCall:2': [1, 172, 88],
+    });
+    for (const v of Object.values(out)) assert.ok(v.data.every(Number.isFinite));
+  } finally {
+    await session.dispose();
+  }
+});
