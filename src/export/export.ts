@@ -1,0 +1,98 @@
+/**
+ * Exporting a model to several formats into one folder, with `export.json`
+ * describing what was written (format, precision, path, input/output
+ * signature, model hash, tool version) so `a2m verify` and bundles can find
+ * each artifact.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Model } from '../model/model.js';
+import type { IrGraph } from '../ir/graph.js';
+import { loadConverter, FORMATS } from '../../converters/index.js';
+import type { Precision } from '../../converters/types.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { A2mError } from '../errors.js';
+import { toolVersion } from '../util/version.js';
+import { runPasses } from '../ir/passes.js';
+
+export interface ExportEntry {
+  format: string;
+  precision: Precision;
+  /** Relative to the export folder. */
+  path: string;
+  seconds: number;
+}
+
+export interface ExportManifest {
+  tool: string;
+  toolVersion: string;
+  preset: string;
+  modelSha256: string;
+  batch: number;
+  input: { name: string; shape: number[]; dtype: 'float32' };
+  outputs: { name: string; shape: number[]; dtype: 'float32' }[];
+  artifacts: ExportEntry[];
+}
+
+/** sha256 over parameter names, shapes and bytes in name order: identifies the weights, not the file layout. */
+export async function modelHash(model: Model): Promise<string> {
+  const h = createHash('sha256');
+  h.update(JSON.stringify(model.config));
+  for (const [name, t] of [...(await model.weights())].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    h.update(name); h.update(JSON.stringify(t.shape)); h.update(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  }
+  return h.digest('hex');
+}
+
+export function artifactName(format: string, precision: Precision, defaultName: string): string {
+  if (precision === 'fp32') return defaultName;
+  const ext = path.extname(defaultName);
+  return ext ? `${defaultName.slice(0, -ext.length)}.${precision}${ext}` : `${defaultName}_${precision}`;
+}
+
+export interface ExportRequest {
+  formats: string[];
+  precisions: Precision[];
+  out: string;
+  batch?: number;
+  ios?: number;
+  onProgress?: (msg: string) => void;
+}
+
+export async function exportModel(model: Model, req: ExportRequest, graph?: IrGraph): Promise<ExportManifest> {
+  for (const f of req.formats) if (!(FORMATS as readonly string[]).includes(f)) throw new A2mError(`unknown format "${f}" (expected: ${FORMATS.join(', ')})`);
+  const batch = req.batch ?? 1;
+  const g = runPasses(graph ?? (await model.graph(batch)));
+  const sha = await modelHash(model);
+  const version = toolVersion();
+  g.metadata = { ...g.metadata, preset: model.config.preset, modelSha256: sha, toolVersion: version };
+  await mkdir(req.out, { recursive: true });
+  const artifacts: ExportEntry[] = [];
+  for (const format of req.formats) {
+    const conv = await loadConverter(format);
+    for (const precision of req.precisions) {
+      const rel = artifactName(format, precision, conv.defaultName);
+      const t0 = performance.now();
+      req.onProgress?.(`${format} ${precision} -> ${rel}`);
+      await conv.write(g, path.join(req.out, rel), { precision, ios: req.ios, metadata: { ...g.metadata } });
+      artifacts.push({ format, precision, path: rel, seconds: (performance.now() - t0) / 1000 });
+    }
+  }
+  const manifest: ExportManifest = {
+    tool: 'audio-to-midi', toolVersion: version, preset: model.config.preset, modelSha256: sha, batch,
+    input: { name: 'samples', shape: g.inputs[0]!.shape, dtype: 'float32' },
+    outputs: g.outputs.map((o) => ({ name: o.name, shape: g.shapes.get(o.value)!, dtype: 'float32' as const })),
+    artifacts,
+  };
+  // Merge with an existing manifest so exporting formats one at a time accumulates.
+  const file = path.join(req.out, 'export.json');
+  let prev: ExportManifest | null = null;
+  try { prev = JSON.parse(await (await import('node:fs/promises')).readFile(file, 'utf8')); } catch { /* none yet */ }
+  if (prev && prev.modelSha256 === sha && prev.batch === batch) {
+    const keep = prev.artifacts.filter((a) => !artifacts.some((b) => b.path === a.path));
+    manifest.artifacts = [...keep, ...artifacts];
+  }
+  await writeFileAtomic(file, JSON.stringify(manifest, null, 2) + '\n');
+  return manifest;
+}
