@@ -42,6 +42,16 @@ function opName(op: Operation, index: number): string {
 }
 
 export async function loadPlan(pkg: LoadedPackage): Promise<Plan> {
+  try {
+    return await buildPlan(pkg);
+  } catch (e) {
+    // Safety net: a structure no check above anticipated still ends in a one-line error naming the file.
+    if (e instanceof A2mError) throw e;
+    throw new A2mError(`${pkg.modelFile}: malformed ML Program (${(e as Error).message})`, { cause: e });
+  }
+}
+
+async function buildPlan(pkg: LoadedPackage): Promise<Plan> {
   const file = pkg.modelFile;
   const m = pkg.model;
   const fail = (msg: string): never => { throw new A2mError(`${file}: ${msg}`); };

@@ -13,6 +13,9 @@ import { type MilTensor, convertData, dtypeName, fmt, isFloat, isInt, settle, si
 
 class OpFailure extends Error {}
 
+/** Largest tensor an op may produce (elements): far above any real model here, low enough that corrupt parameters fail fast. */
+export const MAX_ELEMENTS = 1 << 28;
+
 function makeContext(step: Step, env: Map<string, MilTensor>): OpContext {
   const label = `${step.name} (${step.type})`;
   const fail = (msg: string): never => { throw new OpFailure(msg); };
@@ -57,12 +60,17 @@ function makeContext(step: Step, env: Map<string, MilTensor>): OpContext {
     },
     outputDtype: (i = 0) => step.outputs[i]?.type.dtype ?? fail(`no output ${i}`),
     fail,
+    checkSize(shape) {
+      let n = 1;
+      for (const d of shape) { if (!Number.isSafeInteger(d) || d < 0) fail(`invalid output shape ${fmt(shape)}`); n *= d; }
+      if (n > MAX_ELEMENTS) fail(`output shape ${fmt(shape)} has ${n} elements, over the evaluator's limit of ${MAX_ELEMENTS}`);
+    },
   };
 }
 
-function checkOutput(step: Step, i: number, t: MilTensor): void {
+function checkOutput(file: string, step: Step, i: number, t: MilTensor): void {
   const decl = step.outputs[i]!.type;
-  const where = `op ${step.name} (${step.type}) output ${step.outputs[i]!.name}`;
+  const where = `${file}: op ${step.name} (${step.type}) output ${step.outputs[i]!.name}`;
   if (decl.dtype !== t.dtype) throw new A2mError(`${where}: computed ${dtypeName(t.dtype)}, the file declares ${dtypeName(decl.dtype)}`);
   if (decl.shape.length !== t.shape.length || decl.shape.some((d, k) => d !== null && d !== t.shape[k]))
     throw new A2mError(`${where}: computed shape ${fmt(t.shape)}, the file declares ${fmt(decl.shape.map((d) => d ?? '?') as number[])}`);
@@ -97,7 +105,7 @@ export function runPlan(plan: Plan, feeds: Record<string, HostTensor>, opts: Run
     const outs = Array.isArray(result) ? result : [result];
     if (outs.length !== step.outputs.length) throw new A2mError(`${plan.file}: op ${step.name} (${step.type}) produced ${outs.length} outputs, the file declares ${step.outputs.length}`);
     outs.forEach((t, k) => {
-      checkOutput(step, k, t);
+      checkOutput(plan.file, step, k, t);
       env.set(step.outputs[k]!.name, settle(t));
     });
     for (const args of step.inputs.values()) for (const a of args)
@@ -114,7 +122,7 @@ export function runPlan(plan: Plan, feeds: Record<string, HostTensor>, opts: Run
 
 /** An evaluator tensor as a host float tensor (what Sessions return). */
 export function toHost(t: MilTensor): HostTensor {
-  if (Array.isArray(t.data)) throw new A2mError(`string output cannot be returned as a float tensor`);
+  if (Array.isArray(t.data)) throw new A2mError(`coreml-ref: a string output cannot be returned as a float tensor`);
   const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
   if (data.length !== sizeOf(t.shape)) throw new Error('internal: tensor size mismatch');
   return { shape: [...t.shape], data };

@@ -34,6 +34,7 @@ function broadcastBinary(x: MilTensor, y: MilTensor, f: (a: number, b: number) =
   if (x.dtype !== y.dtype) c.fail(`x is ${dtypeName(x.dtype)} but y is ${dtypeName(y.dtype)}`);
   if (Array.isArray(x.data) || Array.isArray(y.data)) c.fail('string operands');
   const shape = broadcastShapes(x.shape, y.shape, c);
+  c.checkSize(shape);
   const out = alloc(x.dtype, shape);
   const o = out.data as Float32Array, a = x.data as Float32Array, b = y.data as Float32Array;
   const n = sizeOf(shape);

@@ -5,7 +5,7 @@
  */
 import type { MilOpDef, OpContext } from './types.js';
 import { type MilTensor, sizeOf, fmt, isFloat, dtypeName } from '../tensor.js';
-import { convNd, type ConvGeometry } from '../kernels/conv.js';
+import { convNd, convOutputSize, type ConvGeometry } from '../kernels/conv.js';
 import { gemm, transpose2d } from '../kernels/gemm.js';
 
 function floatTensor(c: OpContext, name: string): MilTensor {
@@ -63,8 +63,11 @@ const conv: MilOpDef = {
       if (sizeOf(b.shape) !== Cout) c.fail(`bias ${fmt(b.shape)} must hold ${Cout} values`);
       bias = b.data as Float32Array;
     }
+    if (strides.some((v) => v < 1) || dilations.some((v) => v < 1) || geo.pads.some(([b, e]) => b < 0 || e < 0)) c.fail(`strides/dilations must be >= 1 and pads >= 0`);
+    const outShape = [x.shape[0]!, Cout, ...convOutputSize(S, K, geo)];
+    if (outShape.some((d) => d <= 0)) c.fail(`output shape ${fmt(outShape)} is empty`);
+    c.checkSize(outShape);
     const out = convNd(x.data as Float32Array, x.shape, w.data as Float32Array, w.shape, bias, geo);
-    if (out.shape.some((d) => d <= 0)) c.fail(`output shape ${fmt(out.shape)} is empty`);
     return { dtype: x.dtype, ...out };
   },
 };
@@ -120,6 +123,7 @@ const matmul: MilOpDef = {
       batch.push(Math.max(a, b));
     }
     const nb = sizeOf(batch);
+    c.checkSize([...batch, M, N]);
     const out = new Float32Array(nb * M * N);
     const xd = x.data as Float32Array, yd = y.data as Float32Array;
     const idx = new Array<number>(n).fill(0);

@@ -196,7 +196,9 @@ const pad: MilOpDef = {
     const mode = c.str('mode', 'constant'), cval = c.float('constant_val', 0);
     if (!['constant', 'reflect', 'replicate'].includes(mode)) c.fail(`mode "${mode}" (expected constant, reflect or replicate)`);
     if (mode === 'reflect' && x.shape.some((d, i) => before[i]! >= d || after[i]! >= d)) c.fail(`reflect padding must be smaller than the padded dims of ${fmt(x.shape)}`);
+    if (p.some((v) => v < 0)) c.fail(`negative padding [${p}]`);
     const shape = x.shape.map((d, i) => d + before[i]! + after[i]!);
+    c.checkSize(shape);
     const out = new Float32Array(sizeOf(shape)), src = x.data as Float32Array;
     const xs = stridesOf(x.shape), idx = new Array<number>(rank).fill(0);
     for (let i = 0; i < out.length; i++) {

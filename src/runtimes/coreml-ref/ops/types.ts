@@ -20,6 +20,8 @@ export interface OpContext {
   /** Declared output dtype (the op's output NamedValueType), for ops like cast and fp16 results. */
   outputDtype(i?: number): number;
   fail(message: string): never;
+  /** Fails when an output of `shape` would exceed the evaluator's memory budget (corrupt parameters). */
+  checkSize(shape: number[]): void;
 }
 
 export interface MilOpDef {
