@@ -5,7 +5,11 @@ const u32 = new Uint32Array(f32.buffer);
 
 export function toHalfBits(v: number): number {
   f32[0] = v;
-  const x = u32[0]!;
+  return halfFromFloatBits(u32[0]!);
+}
+
+/** The half bits of the float32 with bit pattern `x`. */
+function halfFromFloatBits(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
@@ -40,7 +44,8 @@ export function fromHalfBits(h: number): number {
 }
 
 export function toHalfArray(data: Float32Array): Uint16Array {
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
   const out = new Uint16Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = toHalfBits(data[i]!);
+  for (let i = 0; i < bits.length; i++) out[i] = halfFromFloatBits(bits[i]!);
   return out;
 }

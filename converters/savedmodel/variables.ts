@@ -38,11 +38,12 @@ export function planStorage(graph: IrGraph, precision: Precision): Map<string, S
 /** Symmetric per-last-axis int8 quantization. */
 export function quantizeInt8(t: HostTensor): { q: Int8Array; scale: Float32Array } {
   const n = t.shape[t.shape.length - 1] ?? 1;
+  const rows = t.data.length / n;
   const scale = new Float32Array(n);
-  for (let i = 0; i < t.data.length; i++) scale[i % n] = Math.max(scale[i % n]!, Math.abs(t.data[i]!));
+  for (let r = 0, i = 0; r < rows; r++) for (let c = 0; c < n; c++, i++) scale[c] = Math.max(scale[c]!, Math.abs(t.data[i]!));
   for (let c = 0; c < n; c++) scale[c] = scale[c]! > 0 ? scale[c]! / 127 : 1;
   const q = new Int8Array(t.data.length);
-  for (let i = 0; i < t.data.length; i++) q[i] = Math.max(-127, Math.min(127, Math.round(t.data[i]! / scale[i % n]!)));
+  for (let r = 0, i = 0; r < rows; r++) for (let c = 0; c < n; c++, i++) q[i] = Math.max(-127, Math.min(127, Math.round(t.data[i]! / scale[c]!)));
   return { q, scale };
 }
 
