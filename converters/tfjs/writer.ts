@@ -3,11 +3,9 @@
  * Validates every node against the emitter table first and reports all
  * unsupported nodes at once; the file writing (atomic) is in index.ts.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { IrGraph, IrNode } from '../../src/ir/graph.js';
 import type { OpName } from '../../src/ir/ops.js';
-import { projectRoot } from '../../src/util/paths.js';
+import { toolVersion } from '../../src/util/version.js';
 import { UnsupportedOpsError, type Precision, type UnsupportedOp } from '../types.js';
 import { EMITTERS, type EmitContext, type Emitter } from './emitters.js';
 import { GraphDefBuilder } from './graphdef-builder.js';
@@ -28,10 +26,6 @@ export interface BuiltGraphModel {
   /** Shard file name -> bytes, in manifest order. */
   shards: { name: string; bytes: Uint8Array }[];
 }
-
-const toolVersion = (): string => {
-  try { return (JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version; } catch { return 'unknown'; }
-};
 
 /**
  * Tensors below this size stay float32 at every precision (as TFLite's
