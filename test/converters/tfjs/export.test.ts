@@ -72,6 +72,15 @@ for (const preset of ['tiny', 'tiny-logspec', 'small']) {
   });
 }
 
+test('the graph after the shared IR passes (as a2m export runs them) exports with the same parity (tiny)', async () => {
+  const { ref, g } = await prepare('tiny');
+  const { runPasses } = await import('../../../src/ir/passes.js');
+  const dir = await exportTfjs(runPasses(structuredClone(g)), path.join(tmp.dir, 'passes'));
+  const session = await tfjsRuntime.load(dir);
+  assertParity('tiny after passes', ref, await session.run({ samples: x }), FP32_ATOL, FP32_RTOL);
+  await session.dispose();
+});
+
 test('fp16 and int8 exports store quantized weights, load and run close to fp32 (tiny)', async (t) => {
   const { ref, g } = await prepare('tiny');
   for (const [precision, atol, rtol] of [['fp16', FP16_ATOL, FP16_RTOL], ['int8', INT8_ATOL, INT8_RTOL]] as const) {
