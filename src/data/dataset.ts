@@ -27,7 +27,7 @@ export interface DatasetScan {
   loneAudio: string[];
   /** CSV files with no audio beside them. */
   loneCsv: string[];
-  /** Stems with more than one audio file (which one is meant?). */
+  /** CSVs beside more than one audio file of their name (which one is meant?): [csv, ...audio]. */
   ambiguous: string[][];
 }
 
@@ -59,7 +59,7 @@ export async function scanDataset(dir: string): Promise<DatasetScan> {
   for (const [s, audios] of audioByStem) {
     const csv = csvByStem.get(s);
     if (!csv) scan.loneAudio.push(...audios);
-    else if (audios.length > 1) scan.ambiguous.push(audios);
+    else if (audios.length > 1) scan.ambiguous.push([csv, ...audios]);
     else scan.pairs.push({ name: path.relative(dir, s), audio: audios[0]!, csv });
   }
   for (const [s, csv] of csvByStem) if (!audioByStem.has(s)) scan.loneCsv.push(csv);
@@ -98,7 +98,7 @@ export async function checkDataset(dir: string, opts: CheckOptions = {}): Promis
   const warn = (message: string): void => void problems.push({ severity: 'warning', message });
   for (const f of scan.loneAudio) error(`${f}: audio file without a CSV (expected ${f.replace(/\.[^.]+$/, '.csv')})`);
   for (const f of scan.loneCsv) error(`${f}: CSV without an audio file (expected one of ${AUDIO_EXTENSIONS.map((e) => path.basename(f, '.csv') + e).join(', ')})`);
-  for (const group of scan.ambiguous) error(`${group[0]}: several audio files share the name ${group.map((g) => path.basename(g)).join(', ')}, expected one per CSV`);
+  for (const [csv, ...audios] of scan.ambiguous) error(`${csv}: several audio files share its name (${audios.map((g) => path.basename(g)).join(', ')}), expected one`);
   if (scan.pairs.length === 0 && problems.length === 0) error(`${dir}: no <name>.<audio> + <name>.csv pairs found`);
 
   let seconds = 0;
