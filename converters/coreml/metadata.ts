@@ -22,7 +22,7 @@ export function buildMetadata(graph: IrGraph, precision: string, extra: Record<s
   const version = audioToMidiVersion();
   const userDefined: Record<string, string> = {
     [USER_DEFINED_KEYS.version]: version,
-    [USER_DEFINED_KEYS.source]: `audio-to-midi IR (${graph.nodes.length} nodes)`,
+    [USER_DEFINED_KEYS.source]: 'audio-to-midi IR',
     [USER_DEFINED_KEYS.precision]: precision,
   };
   if (all.preset) userDefined[USER_DEFINED_KEYS.preset] = all.preset;
