@@ -11,3 +11,4 @@ const savedModelConverter: Converter = {
 export default savedModelConverter;
 export { buildSavedModel, writeSavedModel, validateForSavedModel } from './export.js';
 export { readBundle, decodeBundle, encodeBundle } from './bundle.js';
+export { readSavedModelSummary, summarizeSavedModel } from './reader.js';
