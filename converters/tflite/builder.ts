@@ -104,7 +104,8 @@ export class TflBuilder {
       t = this.activation(key, shape);
       this.op('DEQUANTIZE', [half], [t]);
     } else {
-      t = this.addTensor(key, shape, 'FLOAT32', new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)));
+      // A view, not a copy: the serializer copies it into the flatbuffer and nothing writes to IR constants.
+      t = this.addTensor(key, shape, 'FLOAT32', new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     }
     this.constantCache.set(key, t);
     return t;

@@ -7,13 +7,8 @@
  */
 import { INT8_QMAX } from './format.js';
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** IEEE float32 -> float16 bits, round to nearest even; overflow -> inf, NaN kept. */
-export function float16Bits(x: number): number {
-  f32[0] = x;
-  const bits = u32[0]!;
+/** IEEE float32 bits -> float16 bits, round to nearest even; overflow -> inf, NaN stays NaN. */
+export function float16FromBits(bits: number): number {
   const sign = (bits >>> 16) & 0x8000;
   const exp = (bits >>> 23) & 0xff;
   let mant = bits & 0x7fffff;
@@ -21,6 +16,7 @@ export function float16Bits(x: number): number {
   const e = exp - 127 + 15;
   if (e >= 0x1f) return sign | 0x7c00;
   if (e <= 0) {
+    // Subnormal half (or zero): shift the mantissa with its implicit 1 into place, rounding.
     if (e < -10) return sign;
     mant |= 0x800000;
     const shift = 14 - e;
@@ -36,9 +32,18 @@ export function float16Bits(x: number): number {
   return sign | h;
 }
 
+const scratch = new Float32Array(1);
+const scratchBits = new Uint32Array(scratch.buffer);
+export function float16Bits(x: number): number {
+  scratch[0] = x;
+  return float16FromBits(scratchBits[0]!);
+}
+
 export function toFloat16Bytes(data: Float32Array): Uint8Array {
+  // Read the float32 bits in place (one pass, no per-element scratch round trip).
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
   const out = new Uint16Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = float16Bits(data[i]!);
+  for (let i = 0; i < bits.length; i++) out[i] = float16FromBits(bits[i]!);
   return new Uint8Array(out.buffer);
 }
 
