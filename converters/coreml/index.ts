@@ -28,6 +28,11 @@ export interface CoreMLBuild {
   opset: string;
   opCounts: Record<string, number>;
   blobCount: number;
+  /**
+   * IR value name -> MIL value name holding it (for bisect: pass them to coreml-ref's `runPlan(..., {keep})`).
+   * Values whose op a pass removed (a cancelled transpose pair) are absent.
+   */
+  valueNames: Map<string, string>;
 }
 
 export function resolveIos(ios: number | undefined): IosTarget {
@@ -54,7 +59,9 @@ export function buildCoreML(graph: IrGraph, opts: ExportOptions): CoreMLBuild {
   const opCounts: Record<string, number> = {};
   for (const op of ops) opCounts[op.type!] = (opCounts[op.type!] ?? 0) + 1;
   const { specVersion, opset } = IOS_TARGETS[ios];
-  return { model: encodeModel(model), weights, ios, specVersion, opset, opCounts, blobCount: weights.count };
+  const surviving = new Set(ops.flatMap((op) => (op.outputs ?? []).map((o) => o.name!)));
+  const valueNames = new Map([...lowered.valueNames].filter(([, mil]) => surviving.has(mil)));
+  return { model: encodeModel(model), weights, ios, specVersion, opset, opCounts, blobCount: weights.count, valueNames };
 }
 
 /** Writes `<outPath>` (an .mlpackage directory) atomically; returns the written files. */

@@ -18,6 +18,8 @@ export interface Lowered {
   builder: MilBuilder;
   inputs: { name: string; type: TypeSpec }[];
   outputs: { name: string; type: TypeSpec }[];
+  /** IR value name -> the MIL value computing it (in its node's dtype), for bisecting. */
+  valueNames: Map<string, string>;
 }
 
 export function lowerGraph(graph: IrGraph, ios: IosTarget, dtypes: Map<string, number>): Lowered {
@@ -115,5 +117,7 @@ export function lowerGraph(graph: IrGraph, ios: IosTarget, dtypes: Map<string, n
     }
     return { name: o.name, type };
   });
-  return { builder: b, inputs, outputs };
+  const valueNames = new Map<string, string>();
+  for (const n of graph.nodes) valueNames.set(n.output, held.get(n.output)!.get(dtypes.get(n.name)!)!);
+  return { builder: b, inputs, outputs, valueNames };
 }

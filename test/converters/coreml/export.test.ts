@@ -13,7 +13,8 @@ import { readPackage } from '../../../converters/coreml/package.js';
 import { decodeModel, type FeatureDescription } from '../../../converters/coreml/schema.js';
 import { ARRAY_DTYPE, BLOB, IDENTIFIER, MIL_DTYPE, USER_DEFINED_KEYS } from '../../../converters/coreml/format.js';
 import { BlobReader } from '../../../converters/coreml/blob.js';
-import coremlRef, { loadMlPackage } from '../../../src/runtimes/coreml-ref/index.js';
+import coremlRef, { loadMlPackage, runPlan } from '../../../src/runtimes/coreml-ref/index.js';
+import { evaluateGraph } from '../../../src/ir/evaluate.js';
 import { A2mError } from '../../../src/errors.js';
 import type { IrGraph } from '../../../src/ir/graph.js';
 import type { HostTensor } from '../../../src/ir/tensor.js';
@@ -176,6 +177,23 @@ test('tiny-logspec: fp16 package (fp16 weights, casts at I/O, log-spectrum kept 
       const tol = k.endsWith('logits') ? FP16_LOGITS_ATOL : FP16_PROBS_ATOL;
       t.diagnostic(`${k}: fp16 max abs ${p.maxAbs.toExponential(2)}`);
       assert.ok(p.maxAbs <= tol, `${k}: fp16 max abs ${p.maxAbs} > ${tol}`);
+    }
+  });
+});
+
+test('intermediate values are reachable by IR name (bisect): valueNames + runPlan keep', async () => {
+  const { graph, input } = await fixture('tiny');
+  await withTempDir(async (dir) => {
+    const out = path.join(dir, 'tiny.mlpackage');
+    const { build } = await exportCoreML(graph, out, { precision: 'fp32' });
+    const picks = ['LayerNorm', 'BatchMatMul', 'Conv1D', 'Softmax'].map((op) => graph.nodes.find((n) => n.op === op)!.output);
+    for (const v of picks) assert.ok(build.valueNames.has(v), `${v} has a MIL name`);
+    const ir = evaluateGraph(graph, { samples: input }, { keep: picks });
+    const ml = runPlan(await loadMlPackage(out), { samples: input }, { keep: picks.map((v) => build.valueNames.get(v)!) });
+    for (const v of picks) {
+      const got = ml[build.valueNames.get(v)!]!;
+      const p = parity(ir[v]!, { shape: got.shape, data: got.data as Float32Array }, FP32_ATOL, FP32_RTOL);
+      assert.ok(p.worst <= 1, `${v}: max abs ${p.maxAbs}`);
     }
   });
 });
