@@ -72,6 +72,8 @@ function fluidsynthArgs(s: SynthSettings, wav: string, mid: string): string[] {
     // Fixed synth gain: loudness is randomised afterwards, in float, where nothing clips.
     '-g', '0.5', '-C', '0', '-R', rv ? '1' : '0',
     '-o', 'synth.polyphony=512',
+    // Load only the samples the piece's presets use: same audio (checked bit-exact), half the CPU on FluidR3's 148 MB.
+    '-o', 'synth.dynamic-sample-loading=1',
     ...(rv ? ['-o', `synth.reverb.room-size=${rv.roomSize}`, '-o', `synth.reverb.damp=${rv.damp}`, '-o', `synth.reverb.width=${rv.width}`, '-o', `synth.reverb.level=${rv.level}`] : []),
     s.soundfont, mid,
   ];
