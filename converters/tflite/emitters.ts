@@ -44,10 +44,14 @@ function samePadding(length: number, kernel: number, stride: number): [number, n
 }
 
 const conv1d: Emitter<'Conv1D'> = {
-  check(n) {
+  check(n, b) {
     const { padBegin, padEnd, stride, groups } = n.attrs;
+    const [, wName, biasName] = n.inputs;
     if (padBegin < 0 || padEnd < 0) return `negative padding [${padBegin}, ${padEnd}] has no TFLite PAD equivalent`;
     if (!Number.isInteger(stride) || stride < 1 || !Number.isInteger(groups) || groups < 1) return `stride ${stride} / groups ${groups} must be positive integers`;
+    if (!b.graph.constants.has(wName!)) return `weight ${wName} is not a constant (CONV_2D / DEPTHWISE_CONV_2D want a constant filter)`;
+    const cin = b.shapeOf(n.inputs[0]!)[2]!;
+    if (groups > 1 && groups < cin && biasName && !b.graph.constants.has(biasName)) return `grouped conv bias ${biasName} is not a constant (it is split per group)`;
     return null;
   },
   // IR  Conv1D(x [B,L,Cin], w [K,Cin/g,Cout], bias? [Cout]; stride, padBegin, padEnd, groups) -> [B,Lout,Cout]
@@ -56,11 +60,10 @@ const conv1d: Emitter<'Conv1D'> = {
   emit(n, b) {
     const [xName, wName, biasName] = n.inputs as [string, string, string | undefined];
     const [B, L, cin] = b.shapeOf(xName) as [number, number, number];
-    const w = b.graph.constants.get(wName);
+    const w = b.graph.constants.get(wName)!;
     const [K, cinG, cout] = b.shapeOf(wName) as [number, number, number];
     const [, lout] = b.shapeOf(n.output) as [number, number, number];
     const { stride, padBegin, padEnd, groups } = n.attrs;
-    if (!w) throw new Error(`Conv1D ${n.name}: weight ${wName} must be a constant for TFLite`);
 
     let x4 = b.activation(`${n.name}/nhwc`, [B, 1, L, cin]);
     b.op('RESHAPE', [b.value(xName), b.int32([B, 1, L, cin])], [x4], { new_shape: [B, 1, L, cin] });
@@ -79,8 +82,7 @@ const conv1d: Emitter<'Conv1D'> = {
     const biasOf = (lo: number, count: number): number => {
       if (!biasName) return b.constant(`${n.name}/zero_bias${lo ? `_${lo}` : ''}`, [count], new Float32Array(count), 'plain');
       if (lo === 0 && count === cout) return b.value(biasName);
-      const full = b.graph.constants.get(biasName);
-      if (!full) throw new Error(`Conv1D ${n.name}: grouped bias ${biasName} must be a constant`);
+      const full = b.graph.constants.get(biasName)!;
       return b.constant(`${biasName}#group${lo}`, [count], full.data.slice(lo, lo + count), 'plain');
     };
     const y4 = b.activation(`${n.name}/conv`, [B, 1, lout, cout]);

@@ -99,6 +99,7 @@ class LiteRtSession implements Session {
     try {
       for (const spec of this.inputs) {
         const t = feeds[spec.name]!;
+        if (spec.dtype !== 'float32') throw new A2mError(`${this.file}: input ${spec.name} is ${spec.dtype}; only float32 inputs can be fed`);
         if (fmt(t.shape) !== fmt(spec.shape)) throw new A2mError(`${this.file}: input ${spec.name} has static shape ${fmt(spec.shape)}; got ${fmt(t.shape)}`);
         if (t.data.length !== t.shape.reduce((a, b) => a * b, 1)) throw new A2mError(`${this.file}: input ${spec.name} has ${t.data.length} values for shape ${fmt(t.shape)}`);
         tensors[spec.name] = new this.lrt.Tensor(t.data, t.shape);

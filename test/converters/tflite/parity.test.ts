@@ -29,3 +29,16 @@ for (const preset of ['tiny', 'tiny-logspec']) {
     assertWithin(errors, preset);
   });
 }
+
+test('batch 2 (the export batch is the graph\'s static batch): LiteRT matches tfjs', async (t) => {
+  const model = await randomizedModel('tiny');
+  const x = testInput(3, 2);
+  const ref = await model.predict(x);
+  const graph = await model.graph(2);
+  model.dispose();
+  const out = exportTo(tempDir(t), graph, { precision: 'fp32' });
+  assert.deepEqual(readTflite(out.bytes).subgraphs[0]!.tensors[0]!.shape, [2, 2, 80000]);
+  const errors = compareOutputs(ref, await runLiteRt(out.file, { samples: x }), FP32_ATOL, FP32_RTOL);
+  t.diagnostic(`tiny batch 2: max abs error ${formatErrors(errors)}`);
+  assertWithin(errors, 'tiny batch 2');
+});

@@ -7,6 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { loadConverter } from '../../../converters/index.js';
 import { Model } from '../../../src/model/model.js';
 import { hasReference, referenceDir } from '../../../src/util/paths.js';
 import { A2mError } from '../../../src/errors.js';
@@ -41,13 +44,21 @@ test('reads the reference Basic Pitch nmp.tflite', { skip: hasReference ? false 
   assert.deepEqual(s.metadata.map((m) => m.name), ['min_runtime_version', 'CONVERSION_METADATA']);
 });
 
-test('our file: identifier, version, buffers, alignment, op codes, signature, metadata', async () => {
+test('our file (through the converter registry): identifier, version, buffers, alignment, op codes, signature, metadata', async (t) => {
   const model = Model.create('tiny', 0);
   const graph = await model.graph(1);
   model.dispose();
-  const { bytes, minRuntimeVersion } = graphToTflite(graph, { precision: 'fp32', metadata: { tool: 'test' } });
+  const converter = await loadConverter('tflite');
+  assert.equal(converter.defaultName, 'model.tflite');
+  const dir = mkdtempSync(path.join(tmpdir(), 'a2m-tflite-reader-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'out', converter.defaultName);
+  assert.deepEqual(await converter.write(graph, file, { precision: 'fp32', metadata: { tool: 'test' } }), [file]);
+  assert.deepEqual(readdirSync(path.dirname(file)), ['model.tflite'], 'no temp file left behind');
+  const bytes = new Uint8Array(readFileSync(file));
+  const { minRuntimeVersion } = graphToTflite(graph, { precision: 'fp32' });
   assert.equal(new TextDecoder().decode(bytes.subarray(4, 8)), 'TFL3');
-  const s = readTflite(bytes);
+  const s = await readTfliteFile(file);
   assert.equal(s.version, 3);
   assert.equal(s.buffers[0]!.size, 0, 'buffers[0] is the empty sentinel');
   const sg = s.subgraphs[0]!;
