@@ -51,14 +51,29 @@ export function createRng(seed: number): Rng {
   return rng;
 }
 
-/** Mixes numbers into one 32-bit seed, so piece i of seed s gets its own independent stream. */
+/**
+ * Mixes numbers into one 32-bit seed, so piece i of seed s gets its own
+ * independent stream. Each part goes through murmur3's finaliser: neighbouring
+ * inputs (i, i + 1) must give unrelated seeds, or the first draws of
+ * consecutive pieces come out correlated.
+ */
 export function deriveSeed(...parts: number[]): number {
-  let h = 0x811c9dc5;
+  let h = 0x9e3779b9;
   for (const p of parts) {
-    h = Math.imul(h ^ (p >>> 0), 0x01000193);
-    h = Math.imul(h ^ Math.floor(p / 4294967296), 0x01000193);
-    h ^= h >>> 13;
+    h = fmix32((h ^ fmix32(p >>> 0)) + 0x632be5ab);
+    h = fmix32((h ^ fmix32(Math.floor(p / 4294967296) >>> 0)) + 0x85157af5);
   }
+  return h >>> 0;
+}
+
+/** murmur3's 32-bit finaliser: full avalanche, every input bit flips each output bit with p ~ 1/2. */
+function fmix32(x: number): number {
+  let h = x >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return h >>> 0;
 }
 
