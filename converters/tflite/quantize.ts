@@ -56,19 +56,29 @@ export interface Int8Weights { data: Int8Array; scale: number[]; axis: number }
 export function quantizeInt8PerChannel(data: Float32Array, shape: number[], axis: number): Int8Weights {
   const channels = shape[axis]!;
   const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const outer = data.length / (channels * inner);
+  // Walk [outer, channels, inner] blocks: no per-element division.
   const maxAbs = new Float64Array(channels);
-  for (let i = 0; i < data.length; i++) {
-    const c = Math.floor(i / inner) % channels;
-    maxAbs[c] = Math.max(maxAbs[c]!, Math.abs(data[i]!));
+  for (let o = 0, i = 0; o < outer; o++) {
+    for (let c = 0; c < channels; c++) {
+      let m = maxAbs[c]!;
+      for (const end = i + inner; i < end; i++) { const v = Math.abs(data[i]!); if (v > m) m = v; }
+      maxAbs[c] = m;
+    }
   }
   // An all-zero channel gets scale 1 (any scale reproduces it exactly; 0 would divide by zero in kernels).
   const scale = Array.from(maxAbs, (m) => Math.fround(m > 0 ? m / INT8_QMAX : 1));
   const q = new Int8Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const c = Math.floor(i / inner) % channels;
-    const v = data[i]! / scale[c]!;
-    // Round half away from zero, as TF's quantizer does.
-    q[i] = Math.max(-INT8_QMAX, Math.min(INT8_QMAX, Math.sign(v) * Math.round(Math.abs(v))));
+  for (let o = 0, i = 0; o < outer; o++) {
+    for (let c = 0; c < channels; c++) {
+      const inv = 1 / scale[c]!;
+      for (const end = i + inner; i < end; i++) {
+        const v = data[i]! * inv;
+        // Round half away from zero, as TF's quantizer does; |v| <= 127 by construction, clamp for safety.
+        const r = v < 0 ? -Math.round(-v) : Math.round(v);
+        q[i] = r > INT8_QMAX ? INT8_QMAX : r < -INT8_QMAX ? -INT8_QMAX : r;
+      }
+    }
   }
   return { data: q, scale, axis };
 }
