@@ -18,12 +18,16 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { writeCsv } from './csv.js';
 import { readMidiFile } from './midi.js';
 import { generatePiece } from './procedural.js';
+import { SALAMANDER, SALAMANDER_LAYERS, salamanderAvailable } from './sampler.js';
 import { createRng, deriveSeed, type Rng } from './random.js';
 import { addNoise, codecRoundTrip, eqFilters, scaleToPeak, trimTail, type CodecSettings, type EqSettings, type NoiseSettings } from './render-effects.js';
 import { applyLatency, measureLatencyCached, synthesize, type LatencyMeasurement, type Reverb } from './synth.js';
 
 /** The SoundFonts allowed for training (Debian fluid-soundfont-gm, timgm6mb-soundfont). */
 export const DEFAULT_SOUNDFONTS = ['/usr/share/sounds/sf2/FluidR3_GM.sf2', '/usr/share/sounds/sf2/TimGM6mb.sf2'];
+
+/** Every training timbre available here: the SoundFonts plus the Salamander sampler when its packages are installed. */
+export const DEFAULT_TIMBRES = [...DEFAULT_SOUNDFONTS, ...(salamanderAvailable() ? [SALAMANDER] : [])];
 
 /** Timbres held out for evaluation: training on them would leak the test set. */
 const HELD_OUT = /musescore|librescore|\.sf3$/i;
@@ -33,6 +37,7 @@ export interface RenderDatasetOptions {
   /** Hours of procedural material (0 with fromMidi renders only the MIDI files). */
   hours: number;
   seed: number;
+  /** Timbres: .sf2 paths and/or SALAMANDER ("salamander"); default DEFAULT_TIMBRES. */
   soundfonts?: string[];
   /** Pieces rendered at once (each runs fluidsynth/ffmpeg child processes); default 2. */
   jobs?: number;
@@ -58,6 +63,7 @@ export interface RenderDatasetResult {
 
 /** Everything random about how one piece sounds. */
 export interface RenderSettings {
+  /** A .sf2 path, or SALAMANDER for the sampler. */
   soundfont: string;
   program: number;
   reverb: Reverb | null;
@@ -84,9 +90,11 @@ const PROGRAMS: readonly (readonly [number, number])[] = [[0.5, 0], [0.3, 1], [0
 
 /** Draws how a piece will sound. Probabilities: reverb 1/2, EQ bump 0.3, noise 0.3, codec 0.25. */
 export function drawRenderSettings(rng: Rng, soundfonts: readonly string[]): RenderSettings {
+  const soundfont = rng.pick(soundfonts);
+  const program = rng.weighted(PROGRAMS); // drawn for every timbre, so later draws do not depend on which
   return {
-    soundfont: rng.pick(soundfonts),
-    program: rng.weighted(PROGRAMS),
+    soundfont,
+    program: soundfont === SALAMANDER ? 0 : program,
     reverb: rng.chance(0.5)
       ? { roomSize: round(rng.uniform(0.2, 0.95)), damp: round(rng.uniform(0, 0.8)), width: round(rng.uniform(0.5, 1)), level: round(rng.uniform(0.3, 1)), send: rng.int(30, 127) }
       : null,
@@ -138,6 +146,10 @@ async function findMidiFiles(p: string): Promise<string[]> {
 export function checkSoundfonts(soundfonts: readonly string[]): void {
   if (soundfonts.length === 0) throw new A2mError('no SoundFont given: expected at least one .sf2 file');
   for (const sf of soundfonts) {
+    if (sf === SALAMANDER) {
+      if (!salamanderAvailable()) throw new A2mError(`${SALAMANDER}: the Salamander samples are not installed (npm install ${SALAMANDER_LAYERS.map((l) => `@audio-samples/piano-velocity${l}`).join(' ')})`);
+      continue;
+    }
     if (HELD_OUT.test(sf)) throw new A2mError(`${sf}: MuseScore-derived SoundFonts are reserved for held-out evaluation, not training`);
     if (!existsSync(sf) || !statSync(sf).isFile()) {
       throw new A2mError(`${sf}: SoundFont not found (Debian: apt-get install fluid-soundfont-gm timgm6mb-soundfont)`);
@@ -147,7 +159,7 @@ export function checkSoundfonts(soundfonts: readonly string[]): void {
 
 /** Renders the whole dataset; see the module comment. */
 export async function renderDataset(opts: RenderDatasetOptions): Promise<RenderDatasetResult> {
-  const soundfonts = opts.soundfonts && opts.soundfonts.length > 0 ? opts.soundfonts : DEFAULT_SOUNDFONTS;
+  const soundfonts = opts.soundfonts && opts.soundfonts.length > 0 ? opts.soundfonts : DEFAULT_TIMBRES;
   checkSoundfonts(soundfonts);
   const format = opts.format ?? 'flac';
   const jobs = Math.max(1, opts.jobs ?? Math.min(2, os.cpus().length));
@@ -240,7 +252,7 @@ function describe(plan: PiecePlan, s: RenderSettings, lat: LatencyMeasurement): 
   const src = plan.source.kind === 'midi' ? `midi=${path.basename(plan.source.file)}` : `procedural seed=${plan.seed}`;
   return [
     `a2m dataset render: ${plan.name} (${src})`,
-    `timbre: ${path.basename(s.soundfont)} program ${s.program}; reverb ${s.reverb ? `room ${s.reverb.roomSize} damp ${s.reverb.damp} width ${s.reverb.width} level ${s.reverb.level} send ${s.reverb.send}` : 'off'}`,
+    `timbre: ${s.soundfont === SALAMANDER ? 'Salamander Grand Piano V3 (sampler)' : `${path.basename(s.soundfont)} program ${s.program}`}; reverb ${s.reverb ? `room ${s.reverb.roomSize} damp ${s.reverb.damp} width ${s.reverb.width} level ${s.reverb.level} send ${s.reverb.send}` : 'off'}`,
     `effects: peak ${s.peakDb} dBFS; eq tilt ${s.eq.tiltDb} dB${s.eq.peak ? `, peak ${s.eq.peak.gainDb} dB at ${s.eq.peak.freq} Hz` : ''}; noise ${s.noise ? `${s.noise.color} snr ${s.noise.snrDb} dB` : 'off'}; codec ${s.codec ? `${s.codec.codec} ${s.codec.kbps}k` : 'none'}`,
     `onset latency corrected: median ${(lat.median * 1000).toFixed(2)} ms (per key, spread ${(lat.spread * 1000).toFixed(2)} ms)`,
     'time,duration,key,velocity',

@@ -9,10 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { A2mError } from '../errors.js';
 import { ffmpegBin, lastLine, runTool } from '../audio/ffmpeg.js';
-import { deinterleave, type PlanarAudio } from '../audio/pcm.js';
+import { deinterleave, interleave, type PlanarAudio } from '../audio/pcm.js';
 import { PIANO_HIGH, PIANO_LOW, type Note } from '../types.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { sortNotes } from './csv.js';
 import { notesToMidi } from './midi.js';
+import { applyFreeverb } from './reverb.js';
+import { renderSalamander, salamanderIdentity, SALAMANDER } from './sampler.js';
 import { detectOnsetNear, mid } from './onsets.js';
 
 export const RENDER_RATE = 16000;
@@ -46,8 +49,13 @@ export interface SynthResult {
   notes: Note[];
 }
 
-/** Renders notes to 16 kHz planar stereo. Temporary files live in a private temp dir, removed afterwards. */
+/**
+ * Renders notes to 16 kHz planar stereo with a SoundFont (or the Salamander
+ * sampler when `soundfont` is SALAMANDER). Temporary files live in a private
+ * temp dir, removed afterwards.
+ */
 export async function synthesize(notes: readonly Note[], s: SynthSettings): Promise<SynthResult> {
+  if (s.soundfont === SALAMANDER) return synthesizeSalamander(notes, s);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'a2m-synth-'));
   try {
     const midi = notesToMidi(notes, { program: s.program, reverbSend: s.reverb?.send ?? 0, chorusSend: 0, tailSeconds: TAIL_SECONDS });
@@ -63,6 +71,21 @@ export async function synthesize(notes: readonly Note[], s: SynthSettings): Prom
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The sampler path: JS mixing at 16 kHz, JS Freeverb, then ffmpeg for the EQ. */
+async function synthesizeSalamander(notes: readonly Note[], s: SynthSettings): Promise<SynthResult> {
+  // Velocities snap to MIDI steps as with a MIDI file; times are sample-accurate (< 32 µs).
+  const snapped = sortNotes(notes.map((n) => ({ ...n, velocity: Math.min(127, Math.max(1, Math.round(n.velocity * 127))) / 127 })));
+  const channels = await renderSalamander(snapped, RENDER_RATE, TAIL_SECONDS);
+  if (s.reverb) applyFreeverb(channels, RENDER_RATE, { ...s.reverb, level: s.reverb.level * (s.reverb.send / 127) });
+  if (s.filters.length === 0) return { audio: { channels, sampleRate: RENDER_RATE }, notes: snapped };
+  const f = await runTool(ffmpegBin(), [
+    '-hide_banner', '-nostdin', '-loglevel', 'error', '-f', 'f32le', '-ar', String(RENDER_RATE), '-ac', '2', '-i', 'pipe:0',
+    '-af', s.filters.join(','), '-f', 'f32le', 'pipe:1',
+  ], { input: interleave(channels) });
+  if (f.exitCode !== 0) throw new A2mError(`salamander: ffmpeg could not apply the EQ: ${lastLine(f.stderr)}`);
+  return { audio: { channels: deinterleave(f.stdout, 2), sampleRate: RENDER_RATE }, notes: snapped };
 }
 
 function fluidsynthArgs(s: SynthSettings, wav: string, mid: string): string[] {
@@ -134,8 +157,8 @@ const LATENCY_CACHE_VERSION = 1;
  * the answer only changes with the SoundFont.
  */
 export async function measureLatencyCached(soundfont: string, program: number): Promise<LatencyMeasurement> {
-  const st = await stat(soundfont);
-  const key = createHash('sha256').update(JSON.stringify([LATENCY_CACHE_VERSION, path.resolve(soundfont), st.size, st.mtimeMs, program, RENDER_RATE])).digest('hex').slice(0, 24);
+  const identity = soundfont === SALAMANDER ? [salamanderIdentity()] : await stat(soundfont).then((st) => [path.resolve(soundfont), st.size, st.mtimeMs]);
+  const key = createHash('sha256').update(JSON.stringify([LATENCY_CACHE_VERSION, ...identity, program, RENDER_RATE])).digest('hex').slice(0, 24);
   const file = path.join(cacheRoot(), 'latency', `${key}.json`);
   try {
     return JSON.parse(await readFile(file, 'utf8')) as LatencyMeasurement;

@@ -7,9 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { renderNotes, DEFAULT_SOUNDFONTS, type RenderSettings } from '../../src/data/render.js';
 import { detectOnsetNear, mid } from '../../src/data/onsets.js';
 import { ONSET_FRACTION } from '../../src/data/synth.js';
+import { SALAMANDER, salamanderAvailable } from '../../src/data/sampler.js';
 import { createRng } from '../../src/data/random.js';
 import type { Note } from '../../src/types.js';
 
@@ -43,11 +45,18 @@ const CASES: { name: string; settings: RenderSettings }[] = [
     name: 'FluidR3 electric grand',
     settings: { soundfont: DEFAULT_SOUNDFONTS[0]!, program: 2, reverb: null, eq: { tiltDb: 0, peak: null }, peakDb: -3, noise: null, codec: null },
   },
+  {
+    name: 'Salamander sampler, all velocity layers',
+    settings: { soundfont: SALAMANDER, program: 0, reverb: null, eq: { tiltDb: 2, peak: null }, peakDb: -6, noise: null, codec: null },
+  },
 ];
 
 for (const c of CASES) {
-  test(`rendered onsets match the CSV within 5 ms: ${c.name}`, { skip: !haveSoundfonts && 'SoundFonts not installed' }, async () => {
-    const r = await renderNotes(knownNotes(c.name.length, 24), c.settings);
+  const missing = c.settings.soundfont === SALAMANDER ? !salamanderAvailable() && 'Salamander samples not installed' : !haveSoundfonts && 'SoundFonts not installed';
+  test(`rendered onsets match the CSV within 5 ms: ${c.name}`, { skip: missing }, async () => {
+    // Velocities 20..127 reach every sampler layer; 60..127 elsewhere (see knownNotes).
+    const notes = knownNotes(c.name.length, 24).map((n, i) => (c.settings.soundfont === SALAMANDER ? { ...n, velocity: (20 + ((i * 37) % 108)) / 127 } : n));
+    const r = await renderNotes(notes, c.settings);
     const errors = onsetErrors(r.audio, r.notes);
     errors.forEach((e, i) => assert.notEqual(e, null, `no onset found near ${r.notes[i]!.onset.toFixed(3)} s (key ${r.notes[i]!.pitch})`));
     const worst = Math.max(...errors.map((e) => Math.abs(e!)));
@@ -58,15 +67,18 @@ for (const c of CASES) {
 // Reverb is a parallel send: it cannot delay the dry attack, but its tail
 // fluctuates near a 5% threshold before soft notes (one note in 24 read 7 ms
 // early in trials), so here most notes must be within 5 ms and the median on time.
-test('reverb adds no delay', { skip: !haveSoundfonts && 'SoundFonts not installed' }, async () => {
-  const settings: RenderSettings = { ...CASES[0]!.settings, reverb: { roomSize: 0.6, damp: 0.3, width: 1, level: 0.6, send: 80 } };
-  const r = await renderNotes(knownNotes(30, 24), settings);
-  const errors = onsetErrors(r.audio, r.notes).filter((e): e is number => e !== null);
-  const within = errors.filter((e) => Math.abs(e) <= TOLERANCE).length;
-  assert.ok(within >= 0.9 * r.notes.length, `only ${within}/${r.notes.length} onsets within 5 ms`);
-  const median = [...errors].sort((a, b) => a - b)[errors.length >> 1]!;
-  assert.ok(Math.abs(median) <= 0.0015, `median onset error ${(median * 1000).toFixed(2)} ms`);
-});
+for (const timbre of [DEFAULT_SOUNDFONTS[0]!, SALAMANDER]) {
+  const missing = timbre === SALAMANDER ? !salamanderAvailable() && 'Salamander samples not installed' : !haveSoundfonts && 'SoundFonts not installed';
+  test(`reverb adds no delay: ${path.basename(timbre)}`, { skip: missing }, async () => {
+    const settings: RenderSettings = { ...CASES[0]!.settings, soundfont: timbre, reverb: { roomSize: 0.6, damp: 0.3, width: 1, level: 0.6, send: 80 } };
+    const r = await renderNotes(knownNotes(30, 24), settings);
+    const errors = onsetErrors(r.audio, r.notes).filter((e): e is number => e !== null);
+    const within = errors.filter((e) => Math.abs(e) <= TOLERANCE).length;
+    assert.ok(within >= 0.9 * r.notes.length, `only ${within}/${r.notes.length} onsets within 5 ms`);
+    const median = [...errors].sort((a, b) => a - b)[errors.length >> 1]!;
+    assert.ok(Math.abs(median) <= 0.0015, `median onset error ${(median * 1000).toFixed(2)} ms`);
+  });
+}
 
 function onsetErrors(audio: { channels: Float32Array[]; sampleRate: number }, notes: readonly Note[]): (number | null)[] {
   const x = mid(audio.channels[0]!, audio.channels[1]!);

@@ -9,7 +9,7 @@ import { A2mError } from '../../errors.js';
 import { readCsv, writeCsv } from '../../data/csv.js';
 import { checkDataset, datasetStats, type DatasetStats } from '../../data/dataset.js';
 import { readMidiFile, writeMidiFile } from '../../data/midi.js';
-import { DEFAULT_SOUNDFONTS, renderDataset } from '../../data/render.js';
+import { DEFAULT_TIMBRES, renderDataset } from '../../data/render.js';
 
 type Args<T> = CommandModule<object, T>;
 
@@ -21,7 +21,7 @@ const render: Args<{ out: string; hours?: number; seed: number; soundfont?: stri
       .option('out', { type: 'string', demandOption: true, describe: 'output folder (created; finished pieces are kept, so a rerun resumes)' })
       .option('hours', { type: 'number', describe: 'hours of procedural material (default 1, or 0 with --from-midi)' })
       .option('seed', { type: 'number', default: 1, describe: 'random seed: the same seed gives the same files' })
-      .option('soundfont', { type: 'string', array: true, describe: `SoundFonts to draw timbres from (default: ${DEFAULT_SOUNDFONTS.join(', ')})` })
+      .option('soundfont', { type: 'string', array: true, describe: `timbres to draw from: .sf2 files and/or "salamander" (the Salamander Grand sampler) (default: ${DEFAULT_TIMBRES.join(', ')})` })
       .option('jobs', { type: 'number', default: 2, describe: 'pieces rendered in parallel' })
       .option('from-midi', { type: 'string', array: true, describe: 'MIDI files or folders to render as well' })
       .option('format', { choices: ['flac', 'wav'], default: 'flac', describe: 'audio file format' })
