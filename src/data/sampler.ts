@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { A2mError } from '../errors.js';
-import { decodeFile } from '../audio/decode.js';
+import { AudioCache } from '../audio/cache.js';
 import { PIANO_HIGH, PIANO_LOW, type Note } from '../types.js';
 
 /** The timbre name used in render settings (in place of a .sf2 path). */
@@ -55,14 +55,14 @@ function sampleFile(key: number, layer: number): string {
 }
 
 type Sample = [Float32Array, Float32Array];
-/** Decoded samples, per process: decoding 30 files per layer once costs ~1 s. */
+/** Decoded samples, per process (and on disk through the audio cache: 120 ffmpeg runs cost seconds). */
 const loaded = new Map<string, Promise<Sample>>();
 
 function loadSample(key: number, layer: number, sampleRate: number): Promise<Sample> {
   const id = `${key}/${layer}/${sampleRate}`;
   let p = loaded.get(id);
   if (!p) {
-    p = decodeFile(sampleFile(key, layer), { sampleRate }).then((d) => {
+    p = new AudioCache().decode(sampleFile(key, layer), { sampleRate }).then((d) => {
       // The recordings start 10-40 ms before the hammer (varying by file): start each at its attack,
       // so every key and layer has the same small latency instead of a table per (key, layer).
       const from = Math.max(0, attackIndex(d.channels, sampleRate) - Math.round(PRE_ROLL * sampleRate));

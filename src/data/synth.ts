@@ -149,7 +149,7 @@ export async function measureLatency(soundfont: string, program: number): Promis
 }
 
 /** Bump when the probe or detector changes, so cached measurements are redone. */
-const LATENCY_CACHE_VERSION = 1;
+const LATENCY_CACHE_VERSION = 2;
 
 /**
  * measureLatency, remembered on disk ($A2M_CACHE_DIR or ~/.cache/a2m) per
