@@ -95,11 +95,16 @@ export interface MidiExportOptions {
    * so players that stop at the last event still render the release tail.
    */
   tailSeconds?: number;
+  /**
+   * Velocity curve exponent for what the file plays: round(127 * (v/127)^curve).
+   * The returned notes keep the uncurved velocity (what a CSV should say).
+   */
+  velocityCurve?: number;
 }
 
 export interface MidiExport {
   bytes: Uint8Array;
-  /** The notes as the file stores them: times snapped to MIDI ticks, velocity to 1..127 / 127. */
+  /** The notes as the file stores them: times snapped to MIDI ticks, velocity to 1..127 / 127 (before any curve). */
   notes: Note[];
 }
 
@@ -112,19 +117,18 @@ export function notesToMidi(notes: readonly Note[], opts: MidiExportOptions = {}
   if (opts.reverbSend !== undefined) track.addCC({ number: REVERB_SEND_CC, value: opts.reverbSend / 127 + 1e-6, time: 0 });
   if (opts.chorusSend !== undefined) track.addCC({ number: CHORUS_SEND_CC, value: opts.chorusSend / 127 + 1e-6, time: 0 });
   let end = 0;
+  const stored: Note[] = [];
+  const snap = (t: number): number => midi.header.ticksToSeconds(midi.header.secondsToTicks(t));
+  const curve = opts.velocityCurve ?? 1;
   for (const n of sortNotes([...notes])) {
-    // The encoder floors velocity*127: nudge up so 64/127 is written as 64, not 63.
     const vel = Math.min(127, Math.max(1, Math.round(n.velocity * 127)));
-    track.addNote({ midi: n.pitch, time: n.onset, duration: Math.max(0, n.offset - n.onset), velocity: vel / 127 + 1e-6 });
+    const played = curve === 1 ? vel : Math.min(127, Math.max(1, Math.round(127 * (vel / 127) ** curve)));
+    // The encoder floors velocity*127: nudge up so 64/127 is written as 64, not 63.
+    track.addNote({ midi: n.pitch, time: n.onset, duration: Math.max(0, n.offset - n.onset), velocity: played / 127 + 1e-6 });
+    stored.push({ onset: snap(n.onset), offset: snap(n.onset + Math.max(0, n.offset - n.onset)), pitch: n.pitch, velocity: vel / 127 });
     end = Math.max(end, n.offset);
   }
   if (opts.tailSeconds) track.addCC({ number: REVERB_SEND_CC, value: (opts.reverbSend ?? 0) / 127 + 1e-6, time: end + opts.tailSeconds });
-  const stored = track.notes.map((n) => ({
-    onset: n.time,
-    offset: n.time + n.duration,
-    pitch: n.midi,
-    velocity: Math.floor(n.velocity * 127) / 127,
-  }));
   return { bytes: midi.toArray(), notes: sortNotes(stored) };
 }
 

@@ -72,6 +72,8 @@ export interface RenderSettings {
   peakDb: number;
   noise: NoiseSettings | null;
   codec: CodecSettings | null;
+  /** Velocity curve exponent for what is played (1 = none); the CSV keeps the written velocity. */
+  velocityCurve?: number;
 }
 
 /** One piece to render: its name and where its notes come from. */
@@ -88,7 +90,7 @@ const DEFAULT_PIECE_SECONDS: [number, number] = [20, 60];
 /** GM piano programs and how often each is drawn (acoustic grand most). */
 const PROGRAMS: readonly (readonly [number, number])[] = [[0.5, 0], [0.3, 1], [0.2, 2]];
 
-/** Draws how a piece will sound. Probabilities: reverb 1/2, EQ bump 0.3, noise 0.3, codec 0.25. */
+/** Draws how a piece will sound. Probabilities: reverb 1/2, EQ bump 0.3, noise 0.3, codec 0.25, velocity curve 1/2 (exponent 0.7..1.4). */
 export function drawRenderSettings(rng: Rng, soundfonts: readonly string[]): RenderSettings {
   const soundfont = rng.pick(soundfonts);
   const program = rng.weighted(PROGRAMS); // drawn for every timbre, so later draws do not depend on which
@@ -105,6 +107,8 @@ export function drawRenderSettings(rng: Rng, soundfonts: readonly string[]): Ren
     peakDb: round(rng.uniform(-20, -0.5)),
     noise: rng.chance(0.3) ? { color: rng.pick(['white', 'pink'] as const), snrDb: round(rng.uniform(15, 45)) } : null,
     codec: rng.chance(0.25) ? { codec: rng.pick(['mp3', 'aac'] as const), kbps: rng.pick([32, 48, 64, 96, 128]) } : null,
+    // Drawn last so the draws above stay what they were before this was added.
+    velocityCurve: rng.chance(0.5) ? round(Math.exp(rng.uniform(Math.log(0.7), Math.log(1.4)))) : 1,
   };
 }
 
@@ -237,7 +241,7 @@ export interface RenderedNotes {
  */
 export async function renderNotes(notes: readonly Note[], settings: RenderSettings, latency?: LatencyMeasurement, noiseSeed = 0): Promise<RenderedNotes> {
   const lat = latency ?? (await measureLatencyCached(settings.soundfont, settings.program));
-  const synth = await synthesize(notes, { soundfont: settings.soundfont, program: settings.program, reverb: settings.reverb, filters: eqFilters(settings.eq) });
+  const synth = await synthesize(notes, { soundfont: settings.soundfont, program: settings.program, reverb: settings.reverb, filters: eqFilters(settings.eq), velocityCurve: settings.velocityCurve });
   const csvNotes = applyLatency(synth.notes, lat);
   const lastRelease = Math.max(...csvNotes.map((n) => n.offset));
   let audio = trimTail(synth.audio, lastRelease + 0.1, lastRelease + MAX_TAIL);
@@ -253,7 +257,7 @@ function describe(plan: PiecePlan, s: RenderSettings, lat: LatencyMeasurement): 
   return [
     `a2m dataset render: ${plan.name} (${src})`,
     `timbre: ${s.soundfont === SALAMANDER ? 'Salamander Grand Piano V3 (sampler)' : `${path.basename(s.soundfont)} program ${s.program}`}; reverb ${s.reverb ? `room ${s.reverb.roomSize} damp ${s.reverb.damp} width ${s.reverb.width} level ${s.reverb.level} send ${s.reverb.send}` : 'off'}`,
-    `effects: peak ${s.peakDb} dBFS; eq tilt ${s.eq.tiltDb} dB${s.eq.peak ? `, peak ${s.eq.peak.gainDb} dB at ${s.eq.peak.freq} Hz` : ''}; noise ${s.noise ? `${s.noise.color} snr ${s.noise.snrDb} dB` : 'off'}; codec ${s.codec ? `${s.codec.codec} ${s.codec.kbps}k` : 'none'}`,
+    `effects: peak ${s.peakDb} dBFS; eq tilt ${s.eq.tiltDb} dB${s.eq.peak ? `, peak ${s.eq.peak.gainDb} dB at ${s.eq.peak.freq} Hz` : ''}; noise ${s.noise ? `${s.noise.color} snr ${s.noise.snrDb} dB` : 'off'}; codec ${s.codec ? `${s.codec.codec} ${s.codec.kbps}k` : 'none'}; velocity curve ${s.velocityCurve ?? 1}`,
     `onset latency corrected: median ${(lat.median * 1000).toFixed(2)} ms (per key, spread ${(lat.spread * 1000).toFixed(2)} ms)`,
     'time,duration,key,velocity',
   ];

@@ -41,6 +41,12 @@ export interface SynthSettings {
   reverb: Reverb | null;
   /** ffmpeg audio filters applied before resampling (EQ); empty for none. */
   filters: string[];
+  /**
+   * Velocity curve exponent (1 = none): notes are played at 127 * (v/127)^curve,
+   * as pianos and players differ in how hard "velocity 64" is; the returned
+   * notes keep the written velocity.
+   */
+  velocityCurve?: number;
 }
 
 export interface SynthResult {
@@ -58,7 +64,7 @@ export async function synthesize(notes: readonly Note[], s: SynthSettings): Prom
   if (s.soundfont === SALAMANDER) return synthesizeSalamander(notes, s);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'a2m-synth-'));
   try {
-    const midi = notesToMidi(notes, { program: s.program, reverbSend: s.reverb?.send ?? 0, chorusSend: 0, tailSeconds: TAIL_SECONDS });
+    const midi = notesToMidi(notes, { program: s.program, reverbSend: s.reverb?.send ?? 0, chorusSend: 0, tailSeconds: TAIL_SECONDS, velocityCurve: s.velocityCurve });
     const midPath = path.join(dir, 'in.mid');
     const wavPath = path.join(dir, 'out.wav');
     await writeFile(midPath, midi.bytes);
@@ -77,7 +83,9 @@ export async function synthesize(notes: readonly Note[], s: SynthSettings): Prom
 async function synthesizeSalamander(notes: readonly Note[], s: SynthSettings): Promise<SynthResult> {
   // Velocities snap to MIDI steps as with a MIDI file; times are sample-accurate (< 32 µs).
   const snapped = sortNotes(notes.map((n) => ({ ...n, velocity: Math.min(127, Math.max(1, Math.round(n.velocity * 127))) / 127 })));
-  const channels = await renderSalamander(snapped, RENDER_RATE, TAIL_SECONDS);
+  const curve = s.velocityCurve ?? 1;
+  const played = curve === 1 ? snapped : snapped.map((n) => ({ ...n, velocity: Math.max(1, Math.round(127 * n.velocity ** curve)) / 127 }));
+  const channels = await renderSalamander(played, RENDER_RATE, TAIL_SECONDS);
   if (s.reverb) applyFreeverb(channels, RENDER_RATE, { ...s.reverb, level: s.reverb.level * (s.reverb.send / 127) });
   if (s.filters.length === 0) return { audio: { channels, sampleRate: RENDER_RATE }, notes: snapped };
   const f = await runTool(ffmpegBin(), [

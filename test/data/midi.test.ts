@@ -50,3 +50,12 @@ test('import applies the sustain pedal, drops drums and keys off the piano', () 
 test('a file that is not MIDI is an error naming it', () => {
   assert.throws(() => midiToNotes(new TextEncoder().encode('hello'), 'bad.mid'), (e: unknown) => e instanceof A2mError && e.message.startsWith('bad.mid: expected a Standard MIDI File'));
 });
+
+test('a velocity curve changes what the file plays, not the velocity the notes report', () => {
+  const notes = [{ onset: 0, offset: 1, pitch: 60, velocity: 64 / 127 }];
+  const m = notesToMidi(notes, { velocityCurve: 1.4 });
+  const played = Math.round(new Midi(m.bytes).tracks[0]!.notes[0]!.velocity * 127);
+  assert.equal(played, Math.round(127 * (64 / 127) ** 1.4));
+  assert.ok(played < 64);
+  assert.equal(Math.round(m.notes[0]!.velocity * 127), 64);
+});
