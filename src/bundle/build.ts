@@ -1,0 +1,174 @@
+/**
+ * `a2m bundle`: model -> app-ready folders for iOS, Android, web and server.
+ *
+ *   <out>/
+ *     manifest.json      sha256 of every file; targets, artifacts, model, tool versions
+ *     parity.json        each artifact run in its runtime vs the canonical model (parity.ts)
+ *     parity/            the fixed input window and the canonical outputs (float32)
+ *     MODEL_CARD.md      copied from the checkpoint folder, or a generated stub
+ *     README.md
+ *     ios/      <Class>.mlpackage, Audio2Midi.json, README.md (Swift)
+ *     android/  <name>.tflite (+ TFLite Metadata), Audio2Midi.json, README.md (Kotlin)
+ *     web/      model/ (tfjs), model.onnx, index.html, app.js, style.css, tf.min.js, Audio2Midi.json, README.md
+ *     server/   <name>/1/ (SavedModel), Audio2Midi.json, README.md
+ *
+ * The folder is built in a temp dir and renamed into place, only after every
+ * artifact passed parity. Nothing in it depends on time, paths or randomness:
+ * the same model and options give byte-identical bundles.
+ */
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Model } from '../model/model.js';
+import { modelHash } from '../export/export.js';
+import { runPasses } from '../ir/passes.js';
+import { loadConverter } from '../../converters/index.js';
+import type { Precision } from '../../converters/types.js';
+import { writeDirAtomic } from '../util/atomic.js';
+import { toolVersion } from '../util/version.js';
+import { A2mError } from '../errors.js';
+import type { EventThresholds } from '../infer/events.js';
+import { buildContract, CONTRACT_FILE, type AppContract } from './contract.js';
+import { artifactsFor, bundleNames, type Artifact, type Target } from './targets.js';
+import { tfliteMetadataSpec, writeAndroidTflite } from './android.js';
+import { demoPageFiles } from './web.js';
+import { rootReadme, targetReadme } from './readme.js';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, MANIFEST_FILE, fileEntries, toolVersions, type BundleManifest } from './manifest.js';
+import {
+  PARITY_INPUT, PARITY_INPUT_DESCRIPTION, checkParity, parityExpectedFile, parityInput, parityRule, tensorBytes, type ParityReport,
+} from './parity.js';
+
+export const PARITY_REPORT_FILE = 'parity.json';
+export const MODEL_CARD_FILE = 'MODEL_CARD.md';
+
+export interface BundleRequest {
+  targets: Target[];
+  out: string;
+  /** Lower-case model name (default `audio2midi`). */
+  name?: string;
+  /** Core ML precision (default fp16). */
+  iosPrecision?: Precision;
+  /** Core ML deployment target (converter default when absent). */
+  ios?: number;
+  /** TFLite Metadata fields. */
+  author?: string;
+  license?: string;
+  modelVersion?: string;
+  /** Checkpoint folder: its MODEL_CARD.md is copied when present. */
+  source?: string;
+  onProgress?: (msg: string) => void;
+}
+
+export interface BundleResult { dir: string; manifest: BundleManifest; parity: ParityReport }
+
+export async function buildBundle(model: Model, state: Record<string, unknown>, req: BundleRequest): Promise<BundleResult> {
+  const names = bundleNames(req.name ?? 'audio2midi');
+  const iosPrecision = req.iosPrecision ?? 'fp16';
+  if (iosPrecision !== 'fp16' && iosPrecision !== 'fp32') throw new A2mError(`--ios-precision ${iosPrecision}: expected fp16 or fp32`);
+  const artifacts = artifactsFor(req.targets, names, { iosPrecision });
+  const say = req.onProgress ?? (() => {});
+
+  const graph = runPasses(await model.graph(1));
+  const sha = await modelHash(model);
+  const version = toolVersion();
+  graph.metadata = { ...graph.metadata, preset: model.config.preset, modelSha256: sha, toolVersion: version };
+  const contract = buildContract({
+    name: names.name, preset: model.config.preset, sha256: sha, parameters: model.paramCount(), toolVersion: version,
+    input: { name: graph.inputs[0]!.name, shape: graph.inputs[0]!.shape },
+    outputs: graph.outputs.map((o) => ({ name: o.name, shape: graph.shapes.get(o.value)! })),
+    thresholds: (state.thresholds ?? {}) as Partial<EventThresholds>,
+  });
+  const input = parityInput();
+  const expected = await model.predict(input);
+
+  let manifest!: BundleManifest;
+  let parity!: ParityReport;
+  await writeDirAtomic(req.out, async (dir) => {
+    for (const a of artifacts) {
+      say(`${a.target}: ${a.format} ${a.precision} -> ${a.path}`);
+      await writeArtifact(a, graph, path.join(dir, a.path), { ...graph.metadata }, req, contract);
+    }
+    for (const t of req.targets) {
+      await writeText(dir, `${t}/${CONTRACT_FILE}`, JSON.stringify(contract, null, 2) + '\n');
+      await writeText(dir, `${t}/README.md`, targetReadme(t, { contract, names, artifacts }));
+    }
+    if (req.targets.includes('web')) {
+      say('web: demo page');
+      for (const [f, bytes] of await demoPageFiles()) await writeBytes(dir, `web/${f}`, bytes);
+    }
+
+    await writeBytes(dir, PARITY_INPUT, tensorBytes(input));
+    for (const [k, t] of Object.entries(expected)) await writeBytes(dir, parityExpectedFile(k), tensorBytes(t));
+    const results = await checkParity(dir, artifacts, input, expected, contract.decoding.thresholds, say);
+    parity = {
+      input: { file: PARITY_INPUT, shape: input.shape, description: PARITY_INPUT_DESCRIPTION },
+      expected: Object.fromEntries(Object.keys(expected).sort().map((k) => [k, { file: parityExpectedFile(k), shape: expected[k]!.shape }])),
+      rule: parityRule(),
+      artifacts: results,
+      pass: results.every((r) => r.pass),
+    };
+    const failed = results.filter((r) => !r.pass);
+    if (failed.length) throw new A2mError(`bundle not written: parity failed for ${failed.map(describeFailure).join('; ')}`);
+    await writeText(dir, PARITY_REPORT_FILE, JSON.stringify(parity, null, 2) + '\n');
+
+    const card = req.source ? path.join(req.source, MODEL_CARD_FILE) : null;
+    if (card && existsSync(card)) await copyFile(card, path.join(dir, MODEL_CARD_FILE));
+    else await writeText(dir, MODEL_CARD_FILE, stubModelCard(contract, state));
+    await writeText(dir, 'README.md', rootReadme({ contract, names, artifacts, targets: req.targets }));
+
+    manifest = {
+      format: BUNDLE_FORMAT, version: BUNDLE_VERSION, name: names.name, targets: req.targets,
+      model: { preset: contract.model.preset, sha256: sha, parameters: contract.model.parameters },
+      versions: toolVersions(), artifacts, parity: PARITY_REPORT_FILE,
+      files: await fileEntries(dir),
+    };
+    await writeText(dir, MANIFEST_FILE, JSON.stringify(manifest, null, 2) + '\n');
+  });
+  return { dir: req.out, manifest, parity };
+}
+
+async function writeArtifact(a: Artifact, graph: Awaited<ReturnType<Model['graph']>>, out: string, metadata: Record<string, string>, req: BundleRequest, contract: AppContract): Promise<void> {
+  await mkdir(path.dirname(out), { recursive: true });
+  if (a.format === 'tflite') {
+    const spec = tfliteMetadataSpec(contract, {
+      version: req.modelVersion ?? `${contract.model.preset}-${contract.model.sha256.slice(0, 12)}`,
+      author: req.author ?? 'audio-to-midi',
+      license: req.license ?? 'Apache-2.0',
+    });
+    await writeAndroidTflite(graph, out, a.precision, spec, metadata);
+    return;
+  }
+  await (await loadConverter(a.format)).write(graph, out, { precision: a.precision, ios: req.ios, metadata });
+}
+
+function describeFailure(r: ParityReport['artifacts'][number]): string {
+  if (r.error) return `${r.path} (${r.error})`;
+  const bad = r.outputs.filter((o) => !o.pass).map((o) => `${o.output} max abs ${o.maxAbs} > ${o.atol}`);
+  if (!r.notes.identical && r.notes.nearDecisions === 0 && r.precision === 'fp32') bad.push(`notes differ (${r.notes.artifact} vs ${r.notes.canonical} canonical)`);
+  return `${r.path} (${bad.join(', ')})`;
+}
+
+async function writeText(dir: string, rel: string, text: string): Promise<void> {
+  await writeBytes(dir, rel, new TextEncoder().encode(text));
+}
+
+async function writeBytes(dir: string, rel: string, bytes: Uint8Array): Promise<void> {
+  const file = path.join(dir, ...rel.split('/'));
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, bytes);
+}
+
+/** Used when the checkpoint has no MODEL_CARD.md: says what is known, and that it is not a measured card. */
+function stubModelCard(c: AppContract, state: Record<string, unknown>): string {
+  const step = typeof state.step === 'number' ? `, trained ${state.step} steps` : state.step === undefined ? ' (no training state: untrained or randomised weights)' : '';
+  return [
+    `# Model card: ${c.name}`,
+    '',
+    `Generated by \`a2m bundle\`: the checkpoint had no ${MODEL_CARD_FILE}, so no accuracy figures are known.`,
+    '',
+    `- Preset \`${c.model.preset}\`, ${c.model.parameters.toLocaleString('en')} parameters${step}.`,
+    `- Weights sha256 \`${c.model.sha256}\`.`,
+    `- Input: ${c.input.sampleRate} Hz stereo, ${c.windowing.windowSeconds} s windows; outputs ${c.outputs.map((o) => o.name).join(', ')} at ${c.frames.rate} frames/s.`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,125 @@
+/**
+ * The bundle's READMEs: one at the root (what is where, how to check it) and
+ * one per target with a short usage snippet in the platform's language
+ * (Swift, Kotlin, JavaScript, TF Serving REST). Numbers come from the
+ * contract (Audio2Midi.json), names from the artifact table.
+ */
+import type { AppContract } from './contract.js';
+import { CONTRACT_FILE } from './contract.js';
+import type { Artifact, BundleNames, Target } from './targets.js';
+
+interface ReadmeInputs { contract: AppContract; names: BundleNames; artifacts: Artifact[] }
+
+const outputNames = (c: AppContract) => c.outputs.map((o) => `\`${o.name}\` [${o.shape}]`).join(', ');
+
+/** The pipeline every target shares, in a few lines. */
+function pipeline(c: AppContract): string {
+  const th = c.decoding.thresholds;
+  return [
+    '## Running it like `a2m transcribe`',
+    '',
+    `1. Decode to ${c.input.sampleRate} Hz, ${c.input.channels} channels (${c.input.channelRule}).`,
+    `2. Normalise the whole file: ${c.normalization.rule}.`,
+    `3. Cut ${c.windowing.windowSeconds} s windows overlapping by ${c.windowing.overlapSeconds} s (${c.windowing.rule}); input \`${c.input.name}\` [${c.input.shape}] float32, ${c.input.layout}.`,
+    `4. Run the model: ${outputNames(c)} at ${c.frames.rate} frames/s; ${c.keys.rule}.`,
+    `5. Stitch the windows: ${c.stitching.rule}.`,
+    `6. Decode notes (${c.decoding.rule} rule, thresholds in \`${CONTRACT_FILE}\`: activate ${th.activate}, release ${th.release}, onset ${th.onset}, min ${th.minNoteFrames} frames): ${c.decoding.description}.`,
+    '',
+    `\`${CONTRACT_FILE}\` holds all of this as data; \`../parity/input.f32\` and \`../parity/expected-*.f32\` are a test vector (raw float32, shapes in \`../parity.json\`) your app can check itself against.`,
+  ].join('\n');
+}
+
+const SNIPPETS: Record<Target, (r: ReadmeInputs) => string> = {
+  ios: ({ contract: c, names: n, artifacts }) => {
+    const pkg = artifacts.find((a) => a.target === 'ios')!;
+    return [
+      `# ${n.className} for iOS / macOS (Core ML)`,
+      '',
+      `\`${pkg.path.split('/').pop()}\`: ${pkg.role}, ${pkg.precision} (input and outputs are float32).`,
+      'Add it to the Xcode target: Xcode generates the class below from the package name.',
+      '',
+      '```swift',
+      'import CoreML',
+      '',
+      `let model = try ${n.className}(configuration: MLModelConfiguration())`,
+      `// One window: [${c.input.shape}] float32, channels first (0 = left, 1 = right), already normalised.`,
+      `let x = try MLMultiArray(shape: [${c.input.shape.join(', ')}], dataType: .float32)`,
+      'let p = x.dataPointer.bindMemory(to: Float.self, capacity: x.count)',
+      `for i in 0..<${c.windowing.windowSamples} { p[i] = left[i]; p[${c.windowing.windowSamples} + i] = right[i] }`,
+      `let out = try model.prediction(${c.input.name}: x)`,
+      `let probs = out.probs  // [${c.outputs.find((o) => o.name === 'probs')?.shape}]: frame t, key k = MIDI k + ${c.keys.midiOffset}`,
+      '```',
+    ].join('\n');
+  },
+  android: ({ contract: c, names: n }) => [
+    `# ${n.name} for Android (TFLite / LiteRT)`,
+    '',
+    `\`${n.name}.tflite\` carries TFLite Metadata (\`TFLITE_METADATA\`: name, version, license, tensor descriptions, audio ${c.input.sampleRate} Hz × ${c.input.channels}); Android Studio shows it when you import the model.`,
+    '',
+    '```kotlin',
+    'import org.tensorflow.lite.Interpreter',
+    'import org.tensorflow.lite.support.common.FileUtil',
+    '',
+    `val interpreter = Interpreter(FileUtil.loadMappedFile(context, "${n.name}.tflite"))`,
+    `// One window [${c.input.shape}], channels first (0 = left, 1 = right), already normalised.`,
+    `val samples = Array(1) { Array(${c.input.channels}) { FloatArray(${c.windowing.windowSamples}) } }`,
+    ...c.outputs.map((o) => `val ${camel(o.name)} = Array(${o.shape[0]}) { Array(${o.shape[1]}) { FloatArray(${o.shape[2]}) } }`),
+    `interpreter.runSignature(mapOf("${c.input.name}" to samples), mapOf(${c.outputs.map((o) => `"${o.name}" to ${camel(o.name)}`).join(', ')}), "serving_default")`,
+    `// probs[0][t][k]: frame t (${c.frames.rate}/s), key k = MIDI k + ${c.keys.midiOffset}`,
+    '```',
+  ].join('\n'),
+  web: ({ contract: c }) => [
+    `# ${c.name} for the web`,
+    '',
+    '- `index.html`, `app.js`, `style.css`, `tf.min.js`: a static demo page. Serve this folder (e.g. `python3 -m http.server` inside it) and open it: drop an audio file, see the piano roll, download the MIDI. Everything runs in the page (Web Audio, TensorFlow.js); `?backend=cpu|webgl|wasm` picks the tfjs backend.',
+    '- `model/`: TensorFlow.js graph model (`tf.loadGraphModel("model/model.json")`).',
+    '- `model.onnx`: the same model for onnxruntime-web:',
+    '',
+    '```js',
+    "import * as ort from 'onnxruntime-web';",
+    "const session = await ort.InferenceSession.create('model.onnx');",
+    `// data: Float32Array(${c.input.shape.reduce((a, b) => a * b, 1)}) = left window then right window, normalised`,
+    `const out = await session.run({ ${c.input.name}: new ort.Tensor('float32', data, [${c.input.shape}]) });`,
+    `const probs = out.probs.data; // [${c.outputs.find((o) => o.name === 'probs')?.shape}]`,
+    '```',
+  ].join('\n'),
+  server: ({ contract: c, names: n }) => [
+    `# ${n.name} for TF Serving`,
+    '',
+    `\`${n.name}/1/\` is version 1 of the model base path \`${n.name}/\` (saved_model.pb + variables/), signature \`serving_default\`.`,
+    '',
+    '```sh',
+    `docker run -p 8501:8501 -v "$PWD/${n.name}:/models/${n.name}" -e MODEL_NAME=${n.name} tensorflow/serving`,
+    `curl -s localhost:8501/v1/models/${n.name}:predict -d '{"signature_name": "serving_default", "inputs": {"${c.input.name}": [[[/* ${c.windowing.windowSamples} left */], [/* ${c.windowing.windowSamples} right */]]]}}'`,
+    '```',
+    '',
+    `The response holds ${outputNames(c)}.`,
+  ].join('\n'),
+};
+
+function camel(s: string): string {
+  return s.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
+}
+
+export function targetReadme(target: Target, r: ReadmeInputs): string {
+  return `${SNIPPETS[target](r)}\n\n${pipeline(r.contract)}\n`;
+}
+
+export function rootReadme(r: ReadmeInputs & { targets: Target[] }): string {
+  const rows = r.artifacts.map((a) => `| ${a.target} | \`${a.path}\` | ${a.format} ${a.precision} | ${a.role} |`);
+  return [
+    `# ${r.contract.name}: app bundle`,
+    '',
+    `Model: preset \`${r.contract.model.preset}\`, ${r.contract.model.parameters.toLocaleString('en')} parameters, sha256 \`${r.contract.model.sha256.slice(0, 16)}…\`, audio-to-midi ${r.contract.model.toolVersion}.`,
+    '',
+    '| target | path | format | what |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    '',
+    `Each target folder has \`${CONTRACT_FILE}\` (input, normalisation, windows, outputs, stitching, thresholds) and a README with a usage snippet.`,
+    '`parity.json`: every artifact run in its own runtime against the canonical model on `parity/input.f32`.',
+    '`manifest.json`: sha256 of every file. Check both with `a2m bundle verify <this folder>`.',
+    '`MODEL_CARD.md`: what the model is and how it was measured.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,67 @@
+/**
+ * `a2m bundle verify <dir>`: re-checks a bundle where it lies — every file
+ * against manifest.json (missing, changed, unlisted), then every artifact in
+ * its runtime against the canonical outputs stored in parity/ (no checkpoint
+ * needed), and, when a model is given, that the bundle was made from it.
+ * Reports every problem at once.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { A2mError } from '../errors.js';
+import type { Model } from '../model/model.js';
+import { modelHash } from '../export/export.js';
+import type { HostTensor } from '../ir/tensor.js';
+import { CONTRACT_FILE, CONTRACT_FORMAT, type AppContract } from './contract.js';
+import { BUNDLE_FORMAT, MANIFEST_FILE, checkFiles, type BundleManifest, type ChecksumProblem } from './manifest.js';
+import { checkParity, readTensorFile, type ArtifactParity, type ParityReport } from './parity.js';
+
+export interface BundleVerification {
+  dir: string;
+  manifest: BundleManifest;
+  checksums: ChecksumProblem[];
+  /** Absent when parity was not re-run. */
+  parity?: ArtifactParity[];
+  /** Set when a model was given and its hash differs from the manifest's. */
+  modelMismatch?: string;
+  ok: boolean;
+}
+
+export interface VerifyOptions { parity?: boolean; model?: Model; onProgress?: (msg: string) => void }
+
+async function readJson<T>(file: string, what: string): Promise<T> {
+  if (!existsSync(file)) throw new A2mError(`${file}: missing (${what})`);
+  try { return JSON.parse(await readFile(file, 'utf8')) as T; } catch (e) {
+    throw new A2mError(`${file}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
+export async function readBundleManifest(dir: string): Promise<BundleManifest> {
+  const file = path.join(dir, MANIFEST_FILE);
+  const m = await readJson<BundleManifest>(file, 'not an a2m bundle folder?');
+  if (m.format !== BUNDLE_FORMAT || !Array.isArray(m.files) || !Array.isArray(m.artifacts)) {
+    throw new A2mError(`${file}: expected an ${BUNDLE_FORMAT} manifest with files and artifacts`);
+  }
+  return m;
+}
+
+export async function verifyBundle(dir: string, opts: VerifyOptions = {}): Promise<BundleVerification> {
+  const manifest = await readBundleManifest(dir);
+  const checksums = await checkFiles(dir, manifest);
+  const out: BundleVerification = { dir, manifest, checksums, ok: checksums.length === 0 };
+  if (opts.model) {
+    const sha = await modelHash(opts.model);
+    if (sha !== manifest.model.sha256) out.modelMismatch = `the model's sha256 ${sha.slice(0, 12)}… is not the bundle's ${manifest.model.sha256.slice(0, 12)}…`;
+  }
+  if (opts.parity !== false) {
+    const report = await readJson<ParityReport>(path.join(dir, manifest.parity), 'parity report');
+    const contract = await readJson<AppContract>(path.join(dir, manifest.targets[0]!, CONTRACT_FILE), 'app contract');
+    if (contract.format !== CONTRACT_FORMAT) throw new A2mError(`${path.join(dir, manifest.targets[0]!, CONTRACT_FILE)}: format is "${contract.format}", expected "${CONTRACT_FORMAT}"`);
+    const input = await readTensorFile(path.join(dir, report.input.file), report.input.shape);
+    const expected: Record<string, HostTensor> = {};
+    for (const [k, e] of Object.entries(report.expected)) expected[k] = await readTensorFile(path.join(dir, e.file), e.shape);
+    out.parity = await checkParity(dir, manifest.artifacts, input, expected, contract.decoding.thresholds, opts.onProgress);
+  }
+  out.ok = checksums.length === 0 && !out.modelMismatch && (out.parity?.every((p) => p.pass) ?? true);
+  return out;
+}

@@ -1,0 +1,66 @@
+/**
+ * The web bundle's static demo page: index.html + style.css (copied from
+ * src/bundle/web/), app.js (src/bundle/web/app.ts bundled by esbuild with the
+ * pipeline's own modules: normalize, window, events, midi-out) and tf.min.js
+ * (@tensorflow/tfjs, copied: no CDN, the page works offline).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { build, type Plugin } from 'esbuild';
+import { A2mError } from '../errors.js';
+
+const WEB_SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), 'web');
+const require = createRequire(import.meta.url);
+
+/** Files of the demo page, by name in the bundle's web/ folder. */
+export async function demoPageFiles(): Promise<Map<string, Uint8Array>> {
+  const files = new Map<string, Uint8Array>();
+  for (const f of ['index.html', 'style.css']) files.set(f, await readFile(path.join(WEB_SRC, f)));
+  files.set('app.js', await buildDemoScript());
+  files.set('tf.min.js', await readFile(tfjsBrowserBuild()));
+  return files;
+}
+
+/** node_modules/@tensorflow/tfjs/dist/tf.min.js (the UMD build that defines the `tf` global). */
+export function tfjsBrowserBuild(): string {
+  try {
+    return path.join(path.dirname(require.resolve('@tensorflow/tfjs/package.json')), 'dist', 'tf.min.js');
+  } catch (e) {
+    throw new A2mError(`@tensorflow/tfjs is not installed: the web bundle copies its dist/tf.min.js (${(e as Error).message})`);
+  }
+}
+
+/**
+ * midi-out.ts and csv.ts also hold file writers (node:fs); the page never
+ * calls them, so node built-ins resolve to an empty module instead of failing
+ * the browser build.
+ */
+const nodeBuiltinsStub: Plugin = {
+  name: 'node-builtins-stub',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, namespace: 'node-stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'node-stub' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
+
+/** app.ts and what it imports -> one browser script. Deterministic: the same sources give the same bytes. */
+export async function buildDemoScript(): Promise<Uint8Array> {
+  const r = await build({
+    entryPoints: [path.join(WEB_SRC, 'app.ts')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'silent',
+    plugins: [nodeBuiltinsStub],
+    // Absolute paths would differ between checkouts; keep the output independent of where the sources lie.
+    absWorkingDir: path.resolve(WEB_SRC, '..', '..', '..'),
+  });
+  if (r.errors.length) throw new A2mError(`demo page build failed: ${r.errors[0]!.text}`);
+  return r.outputFiles[0]!.contents;
+}
