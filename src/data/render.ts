@@ -184,11 +184,18 @@ export async function renderDataset(opts: RenderDatasetOptions): Promise<RenderD
   bar?.start(todo.length, 0, { audio: '0.0' });
   let seconds = 0;
   let next = 0;
+  let failed = false;
   const worker = async (): Promise<void> => {
-    while (next < todo.length) {
+    // After one piece fails the others stop taking work, so the error is reported promptly.
+    while (!failed && next < todo.length) {
       const plan = todo[next++]!;
-      const pieceSeconds = await renderPiece(plan, soundfonts, out, format, latencyOf);
-      seconds += pieceSeconds; // not `seconds += await ...`: that reads `seconds` before the await
+      try {
+        const pieceSeconds = await renderPiece(plan, soundfonts, out, format, latencyOf);
+        seconds += pieceSeconds; // not `seconds += await ...`: that reads `seconds` before the await
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
       bar?.increment(1, { audio: (seconds / 60).toFixed(1) });
     }
   };

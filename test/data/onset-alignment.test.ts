@@ -55,7 +55,7 @@ for (const c of CASES) {
   const missing = c.settings.soundfont === SALAMANDER ? !salamanderAvailable() && 'Salamander samples not installed' : !haveSoundfonts && 'SoundFonts not installed';
   test(`rendered onsets match the CSV within 5 ms: ${c.name}`, { skip: missing }, async () => {
     // Velocities 20..127 reach every sampler layer; 60..127 elsewhere (see knownNotes).
-    const notes = knownNotes(c.name.length, 24).map((n, i) => (c.settings.soundfont === SALAMANDER ? { ...n, velocity: (20 + ((i * 37) % 108)) / 127 } : n));
+    const notes = knownNotes(c.name.length, 16).map((n, i) => (c.settings.soundfont === SALAMANDER ? { ...n, velocity: (20 + ((i * 37) % 108)) / 127 } : n));
     const r = await renderNotes(notes, c.settings);
     const errors = onsetErrors(r.audio, r.notes);
     errors.forEach((e, i) => assert.notEqual(e, null, `no onset found near ${r.notes[i]!.onset.toFixed(3)} s (key ${r.notes[i]!.pitch})`));
@@ -71,7 +71,7 @@ for (const timbre of [DEFAULT_SOUNDFONTS[0]!, SALAMANDER]) {
   const missing = timbre === SALAMANDER ? !salamanderAvailable() && 'Salamander samples not installed' : !haveSoundfonts && 'SoundFonts not installed';
   test(`reverb adds no delay: ${path.basename(timbre)}`, { skip: missing }, async () => {
     const settings: RenderSettings = { ...CASES[0]!.settings, soundfont: timbre, reverb: { roomSize: 0.6, damp: 0.3, width: 1, level: 0.6, send: 80 } };
-    const r = await renderNotes(knownNotes(30, 24), settings);
+    const r = await renderNotes(knownNotes(30, 16), settings);
     const errors = onsetErrors(r.audio, r.notes).filter((e): e is number => e !== null);
     const within = errors.filter((e) => Math.abs(e) <= TOLERANCE).length;
     assert.ok(within >= 0.9 * r.notes.length, `only ${within}/${r.notes.length} onsets within 5 ms`);
