@@ -1,12 +1,14 @@
 /**
  * Training targets for one window, on the model's grid: 50 frames/s, column
- * k = MIDI note k + 21 (90 columns; the 88 keys use 0..87). Frame f of a
- * window starting at `start` seconds covers [start + f/50, start + (f+1)/50).
+ * k = MIDI note k + 21 (90 columns; the 88 keys use 0..87). An event at time t
+ * belongs to frame round((t - start) * 50), i.e. frame f is centred on
+ * start + f/50: the convention src/infer/events.ts decodes with (onset = f/50)
+ * and quantises reference notes with, so decoded times are unbiased.
+ * A note sounds on frames [round(onset*50), max(that + 1, round(offset*50))).
  *
  * - frames:     the seed's target: 1.0 at the onset frame, decaying
  *               exp(-0.05 * frames since onset) to a 0.6 floor, on every
- *               frame the note sounds in (a release exactly on a frame
- *               boundary ends before that frame); the frame just before a re-attack
+ *               frame the note sounds on; the frame just before a re-attack
  *               of the same key is 0, so repeated notes stay separable.
  * - onsets:     1 at each note's onset frame.
  * - offsets:    1 at each note's last active frame.
@@ -35,9 +37,9 @@ export interface TargetGrid {
   fps?: number;
 }
 
-/** Frame index holding time t (s) relative to the window start; the epsilon keeps 0.02*50 = 1, not 0.99999. */
+/** Frame of time t (s) relative to the window start: the nearest frame centre. */
 function frameOf(t: number, fps: number): number {
-  return Math.floor(t * fps + 1e-6);
+  return Math.round(t * fps);
 }
 
 /** The seed's frame value `age` frames after the onset. */
@@ -60,7 +62,7 @@ export function windowTargets(notes: readonly Note[], start: number, grid: Targe
   const byKey = new Map<number, Note[]>();
   for (const n of notes) {
     const k = n.pitch - MIDI_OFFSET;
-    if (k < 0 || k >= K || n.onset >= end + 1 / fps) continue;
+    if (k < 0 || k >= K || n.onset >= end) continue;
     let list = byKey.get(k);
     if (!list) byKey.set(k, (list = []));
     list.push(n);
@@ -70,8 +72,8 @@ export function windowTargets(notes: readonly Note[], start: number, grid: Targe
     for (let i = 0; i < list.length; i++) {
       const n = list[i]!;
       const on = frameOf(n.onset - start, fps);
-      // Exclusive end: the frame holding the release is still active; at least the onset frame.
-      let stop = Math.max(on + 1, Math.ceil((n.offset - start) * fps - 1e-6));
+      // Exclusive end frame of the release; at least the onset frame sounds.
+      let stop = Math.max(on + 1, frameOf(n.offset - start, fps));
       const next = list[i + 1];
       if (next) {
         const nextOn = frameOf(next.onset - start, fps);

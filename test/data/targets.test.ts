@@ -8,7 +8,7 @@ const at = (a: Float32Array, f: number, k: number): number => a[f * K + k]!;
 const note = (onset: number, offset: number, pitch: number, velocity = 0.5): Note => ({ onset, offset, pitch, velocity });
 
 test('frame target: 1 at onset, exp(-0.05 n) decay, 0.6 floor, until the release frame', () => {
-  // Onset 0.1 s = frame 5; release 1.0 s = start of frame 50, so frames 5..49 are active.
+  // Onset 0.1 s = frame 5; release 1.0 s = frame 50 (exclusive), so frames 5..49 are active.
   const t = windowTargets([note(0.1, 1.0, 60, 0.7)], 0);
   const k = 60 - 21;
   assert.equal(at(t.frames, 4, k), 0);
@@ -51,6 +51,18 @@ test('notes that began before the window keep decaying from their real onset; wi
   const inside = windowTargets([note(5.96, 6.5, 70)], 1.0); // frame 248
   assert.equal(at(inside.onsets, 248, k), 1);
   assert.equal(at(inside.frames, 249, k), Math.fround(Math.exp(-0.05)));
+});
+
+test('an event belongs to the nearest frame centre (frame f is centred on f/50 s)', () => {
+  const k = 60 - 21;
+  // 0.109 s is 5.45 frames -> frame 5; 0.111 s is 5.55 frames -> frame 6.
+  assert.equal(at(windowTargets([note(0.109, 1, 60)], 0).onsets, 5, k), 1);
+  assert.equal(at(windowTargets([note(0.111, 1, 60)], 0).onsets, 6, k), 1);
+  // Releases round the same way: 0.5 s -> 25 (exclusive); 0.511 s -> 26.
+  const a = windowTargets([note(0, 0.5, 60)], 0);
+  assert.ok(at(a.frames, 24, k) > 0 && at(a.frames, 25, k) === 0);
+  const b = windowTargets([note(0, 0.511, 60)], 0);
+  assert.ok(at(b.frames, 25, k) > 0 && at(b.frames, 26, k) === 0);
 });
 
 test('keys outside the grid are ignored and the shape is [250, 90]', () => {
