@@ -23,7 +23,7 @@ import { drawPianoRoll } from './roll.js';
 
 declare const tf: typeof Tfjs;
 
-interface Result { file: string; notes: Note[]; frames: number; seconds: number; backend: string; midi: Uint8Array; timing: { decode: number; model: number } }
+interface Result { file: string; notes: Note[]; rolls: Record<string, Float32Array>; gain: number; frames: number; seconds: number; backend: string; midi: Uint8Array; timing: { decode: number; model: number } }
 declare global { interface Window { a2m?: Result } }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -54,10 +54,19 @@ function fileGain(channels: [Float32Array, Float32Array]): number {
   return normalizationGain(meter.rms, meter.peak);
 }
 
+/** execute() runs graphs without control flow synchronously (ours); executeAsync is for the others. */
+function run(model: Tfjs.GraphModel, feeds: Tfjs.NamedTensorMap, names: string[]): Tfjs.Tensor | Tfjs.Tensor[] | Promise<Tfjs.Tensor | Tfjs.Tensor[]> {
+  try { return model.execute(feeds, names); } catch (e) {
+    if (/executeAsync|dynamic/.test(String((e as Error).message))) return model.executeAsync(feeds, names);
+    throw e;
+  }
+}
+
 async function transcribe(model: Tfjs.GraphModel, contract: AppContract, file: File): Promise<Result> {
   const t0 = performance.now();
   const channels = await decodeAudio(await file.arrayBuffer());
-  applyGain(channels, fileGain(channels));
+  const gain = fileGain(channels);
+  applyGain(channels, gain);
   const t1 = performance.now();
   const samples = channels[0].length;
   const names = contract.outputs.map((o) => o.name);
@@ -71,7 +80,7 @@ async function transcribe(model: Tfjs.GraphModel, contract: AppContract, file: F
     data.set(w[1]!, w[0]!.length);
     const x = tf.tensor(data, contract.input.shape);
     try {
-      const outs = [await model.executeAsync({ [contract.input.name]: x }, names)].flat() as Tfjs.Tensor[];
+      const outs = [await run(model, { [contract.input.name]: x }, names)].flat() as Tfjs.Tensor[];
       for (let k = 0; k < names.length; k++) perWindow[names[k]!]!.push((await outs[k]!.data()) as Float32Array);
       tf.dispose(outs);
     } finally { x.dispose(); }
@@ -84,7 +93,7 @@ async function transcribe(model: Tfjs.GraphModel, contract: AppContract, file: F
   const notes = extractNotes({ frames: rolls.probs!, onsets: rolls.onset_probs, velocities: rolls.velocity, keys, fps: contract.frames.rate }, contract.decoding.thresholds);
   const midi = notesToMidi(notes, { name: file.name });
   drawPianoRoll($('roll') as HTMLCanvasElement, rolls.probs!, notes, { keys, fps: contract.frames.rate, midiOffset: contract.keys.midiOffset });
-  return { file: file.name, notes, frames: total, seconds: samples / SAMPLE_RATE, backend: tf.getBackend(), midi, timing: { decode: (t1 - t0) / 1000, model: (t2 - t1) / 1000 } };
+  return { file: file.name, notes, rolls, gain, frames: total, seconds: samples / SAMPLE_RATE, backend: tf.getBackend(), midi, timing: { decode: (t1 - t0) / 1000, model: (t2 - t1) / 1000 } };
 }
 
 function offerMidi(result: Result): void {
