@@ -1,0 +1,66 @@
+import type { CommandModule } from 'yargs';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { loadModel, type LoadedModel } from '../../model/load.js';
+import { buildGolden, readGolden, resolveSource, type Golden } from '../../verify/golden.js';
+import { verifyExport } from '../../verify/verify.js';
+import { parseTolerances } from '../../verify/tolerances.js';
+import { formatMarkdown, formatTerminal } from '../../verify/format-report.js';
+import { writeFileAtomic } from '../../util/atomic.js';
+import { A2mError } from '../../errors.js';
+
+interface Args {
+  export: string; golden?: string; model?: string; tolerance: string[]; json?: string; markdown?: string;
+  bisect: boolean; format?: string; oracles?: boolean; quiet: boolean;
+}
+
+/** --golden, else golden/ inside or beside the export folder, else null. */
+function goldenDirFor(a: Args): string | null {
+  if (a.golden) return a.golden;
+  return [path.join(a.export, 'golden'), path.join(path.dirname(path.resolve(a.export)), 'golden')].find((d) => existsSync(path.join(d, 'manifest.json'))) ?? null;
+}
+
+const command: CommandModule<object, Args> = {
+  command: 'verify <export>',
+  describe: 'run every artifact of an export in its own runtime on the golden inputs and check it matches the canonical model (exit 1 on any failure)',
+  builder: (y) => y
+    .positional('export', { type: 'string', demandOption: true, describe: 'export folder (with export.json, from `a2m export`)' })
+    .option('golden', { type: 'string', describe: 'golden folder (default: golden/ inside or next to the export)' })
+    .option('model', { type: 'string', describe: 'the exported model (checkpoint, "default", preset:<name>): builds goldens when there are none, and lets --bisect rebuild the graph' })
+    .option('tolerance', { type: 'string', array: true, default: [], describe: 'override a tolerance: [<precision>.]<key>=<value>, keys atol rtol tensors exactNotes minNoteF1 bisect' })
+    .option('json', { type: 'string', describe: 'write the report as JSON (schema: docs/verify.md)' })
+    .option('markdown', { type: 'string', describe: 'write the report as Markdown' })
+    .option('bisect', { type: 'boolean', default: false, describe: 'for each failing artifact, find the first IR node whose output diverges' })
+    .option('format', { type: 'string', describe: 'only these formats (comma-separated)' })
+    .option('oracles', { type: 'boolean', describe: 'also run the Python oracles (default: when .venv exists; --no-oracles to skip)' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines on stderr' })
+    .example('a2m export -o out/ && a2m golden -o out/golden && a2m verify out/', 'export, make goldens beside it, verify every format')
+    .example('a2m verify out/ --golden golden/ --json verify.json --markdown verify.md', 'CI gate: reports for artifacts, exit 1 on any failure')
+    .example('a2m verify out/ --model runs/small/best --bisect', 'goldens built from the checkpoint; name the first diverging node of a failing format')
+    .example('a2m verify out/ --tolerance fp32.atol=1e-3 --tolerance int8.minNoteF1=0.95', 'looser checks')
+    .epilog('Exit status: 0 when every row passes, 1 when any check fails or an artifact cannot run (and on usage errors).'),
+  handler: async (a) => {
+    const tolerances = parseTolerances(a.tolerance);
+    const progress = a.quiet ? undefined : (msg: string) => process.stderr.write(`verify: ${msg}\n`);
+    let loaded: LoadedModel | null = a.model ? await loadModel(a.model) : null;
+    const dir = goldenDirFor(a);
+    let golden: Golden;
+    if (dir) golden = await readGolden(dir);
+    else if (loaded) { progress?.(`building goldens from ${loaded.source}`); golden = await buildGolden(loaded); }
+    else throw new A2mError(`${a.export}: no goldens (no golden/ inside or next to it): pass --golden <dir>, or --model <checkpoint> to build them`);
+    // Bisect rebuilds the graph: without --model, use the model the goldens name when it is here.
+    if (a.bisect && !loaded && golden.model.source && (golden.model.source.startsWith('preset:') || existsSync(resolveSource(golden.model.source)))) {
+      loaded = await loadModel(resolveSource(golden.model.source));
+    }
+    const report = await verifyExport({
+      exportDir: a.export, golden, tolerances, oracles: a.oracles, bisect: a.bisect, model: loaded?.model ?? null,
+      formats: a.format?.split(',').map((s) => s.trim()).filter(Boolean), onProgress: progress,
+    });
+    process.stdout.write(formatTerminal(report));
+    if (a.json) await writeFileAtomic(a.json, JSON.stringify(report, null, 2) + '\n');
+    if (a.markdown) await writeFileAtomic(a.markdown, formatMarkdown(report));
+    loaded?.model.dispose();
+    process.exitCode = report.passed ? 0 : 1;
+  },
+};
+export default command;

@@ -1,0 +1,185 @@
+/**
+ * Goldens: the fixed inputs (inputs.ts), the canonical model's outputs on them
+ * (tfjs-node, every output) and the notes those decode to, with a manifest
+ * that checksums every file. Written only by `a2m golden`; read by
+ * `a2m verify` and by the test that proves the committed goldens still match
+ * the committed default model.
+ *
+ * Layout of a golden folder:
+ *   manifest.json                  format, version, model, producer, thresholds, cases
+ *   inputs/<case>.f32              [1, 2, 80000] raw little-endian float32
+ *   outputs/<case>/<output>.f32    [1, 250, 90] each
+ *   notes/<case>.json              the notes (extractNotes with the model's thresholds)
+ * Nothing time- or machine-dependent is written, so regenerating gives the same bytes.
+ */
+import { readFile } from 'node:fs/promises';
+import { writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-node';
+import { A2mError } from '../errors.js';
+import type { HostTensor } from '../ir/tensor.js';
+import type { LoadedModel } from '../model/load.js';
+import { modelHash } from '../export/export.js';
+import { DEFAULT_THRESHOLDS, extractNotes, type EventThresholds } from '../infer/events.js';
+import type { Note } from '../types.js';
+import { projectRoot } from '../util/paths.js';
+import { toolVersion } from '../util/version.js';
+import { writeDirAtomic } from '../util/atomic.js';
+import { goldenInputs, type GoldenInput } from './inputs.js';
+import { float32Bytes, readFloat32File, sha256 } from './tensor-file.js';
+
+export const GOLDEN_FORMAT = 'a2m-golden';
+/** Bump when the input set or the file layout changes. */
+export const GOLDEN_VERSION = 1;
+
+export interface TensorFileEntry { file: string; shape: number[]; dtype: 'float32'; sha256: string }
+
+export interface GoldenManifest {
+  format: typeof GOLDEN_FORMAT;
+  version: number;
+  tool: 'audio-to-midi';
+  toolVersion: string;
+  model: { preset: string; sha256: string; source: string };
+  /** The runtime that produced the outputs: the canonical model on tfjs-node. */
+  producedBy: { runtime: string; tensorflow: string };
+  /** Every event threshold used to decode the notes (the checkpoint's tuned ones over the defaults). */
+  thresholds: EventThresholds;
+  outputs: string[];
+  cases: {
+    name: string;
+    description: string;
+    normalization: GoldenInput['normalization'];
+    render: GoldenInput['render'];
+    input: TensorFileEntry;
+    outputs: Record<string, TensorFileEntry>;
+    notes: { file: string; count: number; sha256: string };
+  }[];
+}
+
+export interface GoldenCase extends GoldenInput {
+  outputs: Record<string, HostTensor>;
+  notes: Note[];
+}
+
+export interface Golden {
+  model: GoldenManifest['model'];
+  producedBy: GoldenManifest['producedBy'];
+  thresholds: EventThresholds;
+  /** Output names in the model's order. */
+  outputs: string[];
+  cases: GoldenCase[];
+  /** The folder it was read from (null when built in memory). */
+  dir: string | null;
+}
+
+/** The checkpoint's tuned thresholds over the defaults; a malformed entry is an error, not a silent default. */
+export function modelThresholds(state: Record<string, unknown>): EventThresholds {
+  const t = state.thresholds;
+  if (t === undefined || t === null) return { ...DEFAULT_THRESHOLDS };
+  if (typeof t !== 'object' || Array.isArray(t)) throw new A2mError(`checkpoint state: "thresholds" must be an object of event thresholds, got ${JSON.stringify(t)}`);
+  return { ...DEFAULT_THRESHOLDS, ...(t as Partial<EventThresholds>) };
+}
+
+/** Notes from one window's outputs, exactly as transcription decodes them (frame, onset and velocity heads). */
+export function notesFromOutputs(outputs: Record<string, HostTensor | undefined>, thresholds: EventThresholds): Note[] {
+  const probs = outputs.probs;
+  if (!probs) throw new A2mError('outputs lack "probs": cannot decode notes');
+  return extractNotes({ frames: probs.data, onsets: outputs.onset_probs?.data, velocities: outputs.velocity?.data, keys: probs.shape.at(-1) }, thresholds);
+}
+
+/** The canonical runtime, as recorded in the manifest. */
+export function canonicalRuntime(): GoldenManifest['producedBy'] {
+  const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
+  return { runtime: `tfjs-node ${tf.version['tfjs-node']}`, tensorflow: binding?.TF_Version ?? 'unknown' };
+}
+
+/** A model source as written in the manifest: project-relative when inside the project (stable across clones). */
+function describeSource(source: string): string {
+  if (source.startsWith('preset:')) return source;
+  const rel = path.relative(projectRoot, source);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : source;
+}
+
+/** Where a manifest's model source lives on this machine (null for an untrained preset). */
+export function resolveSource(source: string): string {
+  return source.startsWith('preset:') || path.isAbsolute(source) ? source : path.join(projectRoot, source);
+}
+
+/** Renders the inputs (all, or the named cases) and runs the canonical model on each (batch 1). */
+export async function buildGolden(loaded: LoadedModel, opts: { cases?: readonly string[] } = {}): Promise<Golden> {
+  const { model, state, source } = loaded;
+  const thresholds = modelThresholds(state);
+  const inputs = await goldenInputs(opts.cases);
+  const cases: GoldenCase[] = [];
+  let outputs: string[] = [];
+  for (const input of inputs) {
+    const out = await model.predict(input.samples);
+    outputs = Object.keys(out);
+    cases.push({ ...input, outputs: out, notes: notesFromOutputs(out, thresholds) });
+  }
+  return {
+    model: { preset: model.config.preset, sha256: await modelHash(model), source: describeSource(source) },
+    producedBy: canonicalRuntime(), thresholds, outputs, cases, dir: null,
+  };
+}
+
+const tensorEntry = (file: string, t: HostTensor): TensorFileEntry => ({ file, shape: [...t.shape], dtype: 'float32', sha256: sha256(float32Bytes(t.data)) });
+
+/** Writes a golden folder atomically (replacing what was there); returns its manifest. */
+export async function writeGolden(dir: string, g: Golden): Promise<GoldenManifest> {
+  const manifest: GoldenManifest = {
+    format: GOLDEN_FORMAT, version: GOLDEN_VERSION, tool: 'audio-to-midi', toolVersion: toolVersion(),
+    model: g.model, producedBy: g.producedBy, thresholds: g.thresholds, outputs: g.outputs, cases: [],
+  };
+  await writeDirAtomic(dir, async (tmp) => {
+    for (const sub of ['inputs', 'outputs', 'notes']) await mkdir(path.join(tmp, sub), { recursive: true });
+    for (const c of g.cases) {
+      const input = tensorEntry(`inputs/${c.name}.f32`, c.samples);
+      await writeFile(path.join(tmp, input.file), float32Bytes(c.samples.data));
+      const outputs: Record<string, TensorFileEntry> = {};
+      await mkdir(path.join(tmp, 'outputs', c.name));
+      for (const name of g.outputs) {
+        const t = c.outputs[name]!;
+        outputs[name] = tensorEntry(`outputs/${c.name}/${name}.f32`, t);
+        await writeFile(path.join(tmp, outputs[name].file), float32Bytes(t.data));
+      }
+      const notesText = JSON.stringify(c.notes, null, 0).replace(/\},\{/g, '},\n{') + '\n';
+      const notesFile = `notes/${c.name}.json`;
+      await writeFile(path.join(tmp, notesFile), notesText);
+      manifest.cases.push({
+        name: c.name, description: c.description, normalization: c.normalization, render: c.render,
+        input, outputs, notes: { file: notesFile, count: c.notes.length, sha256: sha256(notesText) },
+      });
+    }
+    await writeFile(path.join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  });
+  return manifest;
+}
+
+/** Reads and checks a golden folder: format, version, every file's size and sha256. */
+export async function readGolden(dir: string): Promise<Golden> {
+  const file = path.join(dir, 'manifest.json');
+  let m: GoldenManifest;
+  try { m = JSON.parse(await readFile(file, 'utf8')) as GoldenManifest; } catch (e) {
+    throw new A2mError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing (not a golden folder; create one with `a2m golden`)' : `not valid JSON (${(e as Error).message})`}`);
+  }
+  if (m.format !== GOLDEN_FORMAT) throw new A2mError(`${file}: format is "${m.format}", expected "${GOLDEN_FORMAT}"`);
+  if (m.version !== GOLDEN_VERSION) throw new A2mError(`${file}: golden version ${m.version}, this tool reads ${GOLDEN_VERSION} (regenerate with \`a2m golden\`)`);
+  if (!Array.isArray(m.cases) || !m.cases.length || !Array.isArray(m.outputs) || !m.model?.sha256) throw new A2mError(`${file}: missing cases, outputs or model`);
+  const cases: GoldenCase[] = [];
+  for (const c of m.cases) {
+    const samples = await readFloat32File(path.join(dir, c.input.file), c.input.shape, c.input.sha256);
+    const outputs: Record<string, HostTensor> = {};
+    for (const name of m.outputs) {
+      const e = c.outputs[name];
+      if (!e) throw new A2mError(`${file}: case ${c.name} has no entry for output ${name}`);
+      outputs[name] = await readFloat32File(path.join(dir, e.file), e.shape, e.sha256);
+    }
+    const notesPath = path.join(dir, c.notes.file);
+    let text: string;
+    try { text = await readFile(notesPath, 'utf8'); } catch { throw new A2mError(`${notesPath}: missing (listed in ${file})`); }
+    if (sha256(text) !== c.notes.sha256) throw new A2mError(`${notesPath}: sha256 differs from the manifest (edited or corrupt; regenerate with \`a2m golden\`)`);
+    cases.push({ name: c.name, description: c.description, normalization: c.normalization, render: c.render, samples, outputs, notes: JSON.parse(text) as Note[] });
+  }
+  return { model: m.model, producedBy: m.producedBy, thresholds: { ...DEFAULT_THRESHOLDS, ...m.thresholds }, outputs: m.outputs, cases, dir: path.resolve(dir) };
+}

@@ -1,0 +1,33 @@
+/** Raw little-endian float32 tensor files (the golden format's binary payload) and their checksums. */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import { A2mError } from '../errors.js';
+import { sizeOf, type HostTensor } from '../ir/tensor.js';
+
+const LITTLE_ENDIAN_HOST = os.endianness() === 'LE';
+
+/** The bytes of a float32 array in little-endian order (a view on little-endian hosts). */
+export function float32Bytes(data: Float32Array): Uint8Array {
+  if (LITTLE_ENDIAN_HOST) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Uint8Array(data.length * 4), view = new DataView(out.buffer);
+  data.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  return out;
+}
+
+export function sha256(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Reads a raw float32 file, checking its size against `shape` and, when given, its sha256. */
+export async function readFloat32File(file: string, shape: number[], expectSha256?: string): Promise<HostTensor> {
+  let bytes: Buffer;
+  try { bytes = await readFile(file); } catch { throw new A2mError(`${file}: missing (expected a raw float32 tensor of shape [${shape}])`); }
+  const n = sizeOf(shape);
+  if (bytes.length !== n * 4) throw new A2mError(`${file}: ${bytes.length} bytes, expected ${n * 4} for float32 [${shape}]`);
+  if (expectSha256 && sha256(bytes) !== expectSha256) throw new A2mError(`${file}: sha256 differs from the manifest (edited or corrupt; regenerate with \`a2m golden\`)`);
+  const data = new Float32Array(n);
+  if (LITTLE_ENDIAN_HOST) new Uint8Array(data.buffer).set(bytes);
+  else { const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength); for (let i = 0; i < n; i++) data[i] = view.getFloat32(i * 4, true); }
+  return { shape: [...shape], data };
+}

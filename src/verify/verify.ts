@@ -1,0 +1,136 @@
+/**
+ * `a2m verify`: every artifact of an export folder (export.json) run in its
+ * format's own runtime on the golden inputs, judged against the canonical
+ * outputs and notes; Python oracles as extra rows; bisect on failures.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ExportManifest } from '../export/export.js';
+import { modelHash } from '../export/export.js';
+import type { Model } from '../model/model.js';
+import type { IrGraph } from '../ir/graph.js';
+import { runPasses } from '../ir/passes.js';
+import { A2mError } from '../errors.js';
+import { toolVersion } from '../util/version.js';
+import type { Golden } from './golden.js';
+import { runArtifact, stackBatch } from './run-artifact.js';
+import { errorRow, judgeRun, type RowIdentity } from './check.js';
+import { hasOracles, ORACLE_FORMATS, runOracles, type OracleJob } from './oracles.js';
+import { bisectExport } from './bisect.js';
+import { DEFAULT_TOLERANCES, type Tolerances } from './tolerances.js';
+import { REPORT_SCHEMA_NAME, REPORT_VERSION, type ResultRow, type VerifyReport } from './report.js';
+
+export interface VerifyOptions {
+  exportDir: string;
+  golden: Golden;
+  tolerances?: Tolerances;
+  /** Add Python oracle rows (default: when the venv exists). */
+  oracles?: boolean;
+  /** Bisect failing rows (needs `model`). */
+  bisect?: boolean;
+  /** The exported model: bisect rebuilds its graph. */
+  model?: Model | null;
+  /** Only these formats (default: every artifact). */
+  formats?: string[];
+  onProgress?: (msg: string) => void;
+}
+
+/** Reads and checks export.json. */
+export async function readExportManifest(dir: string): Promise<ExportManifest> {
+  const file = path.join(dir, 'export.json');
+  let m: ExportManifest;
+  try { m = JSON.parse(await readFile(file, 'utf8')) as ExportManifest; } catch (e) {
+    throw new A2mError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing (not an export folder; make one with `a2m export`)' : `not valid JSON (${(e as Error).message})`}`);
+  }
+  if (!m.modelSha256 || !Array.isArray(m.artifacts) || !m.input?.shape || !Number.isInteger(m.batch) || m.batch < 1) {
+    throw new A2mError(`${file}: expected modelSha256, batch >= 1, input and artifacts (written by \`a2m export\`)`);
+  }
+  return m;
+}
+
+async function sizeOf(p: string): Promise<number | null> {
+  try {
+    const s = await stat(p);
+    if (!s.isDirectory()) return s.size;
+    let total = 0;
+    for (const e of await readdir(p, { recursive: true, withFileTypes: true })) if (e.isFile()) total += (await stat(path.join(e.parentPath, e.name))).size;
+    return total;
+  } catch { return null; }
+}
+
+const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split('\n')[0]!;
+
+export async function verifyExport(o: VerifyOptions): Promise<VerifyReport> {
+  const tolerances = o.tolerances ?? (structuredClone(DEFAULT_TOLERANCES) as Tolerances);
+  const manifest = await readExportManifest(o.exportDir);
+  const golden = o.golden;
+  if (manifest.modelSha256 !== golden.model.sha256) {
+    throw new A2mError(`${path.join(o.exportDir, 'export.json')}: exported model ${manifest.modelSha256.slice(0, 12)} (preset ${manifest.preset}) is not the golden's model ${golden.model.sha256.slice(0, 12)} (preset ${golden.model.preset}${golden.dir ? `, ${golden.dir}` : ''}): regenerate the goldens with \`a2m golden <model>\` or pass --model`);
+  }
+  const caseShape = golden.cases[0]!.samples.shape.slice(1).join();
+  if (manifest.input.shape.slice(1).join() !== caseShape) {
+    throw new A2mError(`${path.join(o.exportDir, 'export.json')}: input shape [${manifest.input.shape}] does not take the golden windows [${golden.cases[0]!.samples.shape}]`);
+  }
+  const inputs = golden.cases.map((c) => c.samples);
+  const artifacts = manifest.artifacts.filter((a) => !o.formats || o.formats.includes(a.format));
+  if (!artifacts.length) throw new A2mError(`${path.join(o.exportDir, 'export.json')}: no artifacts${o.formats ? ` of format ${o.formats.join(', ')}` : ''} to verify`);
+
+  const rows: ResultRow[] = [];
+  const worst = new Map<ResultRow, number>();
+  const oracleJobs: (OracleJob & { id: string; identity: RowIdentity })[] = [];
+  for (const a of artifacts) {
+    const file = path.join(o.exportDir, a.path);
+    const identity: RowIdentity = { format: a.format, precision: a.precision, artifact: a.path, oracle: false, bytes: await sizeOf(file) };
+    o.onProgress?.(`${a.format} ${a.precision}: ${a.path}`);
+    if (!existsSync(file)) { rows.push(errorRow(identity, '-', `${file}: missing (listed in export.json)`)); continue; }
+    try {
+      const run = await runArtifact(a.format, file, manifest.batch, inputs, manifest.input.name);
+      const judged = judgeRun(identity, run, golden, tolerances[a.precision]);
+      rows.push(judged.row);
+      worst.set(judged.row, judged.worstCase);
+    } catch (e) {
+      rows.push(errorRow(identity, a.format, firstLine(e)));
+    }
+    if ((o.oracles ?? hasOracles()) && ORACLE_FORMATS.includes(a.format)) {
+      oracleJobs.push({ id: String(oracleJobs.length), format: a.format, file, batch: manifest.batch, inputs, inputName: manifest.input.name, identity: { ...identity, oracle: true } });
+    }
+  }
+  if (oracleJobs.length) {
+    o.onProgress?.(`Python oracles: ${oracleJobs.length} artifact(s)`);
+    const results = await runOracles(oracleJobs);
+    for (const job of oracleJobs) {
+      const r = results.get(job.id)!;
+      rows.push('error' in r ? errorRow(job.identity, `python ${job.format} oracle`, r.error) : judgeRun(job.identity, r, golden, tolerances[job.identity.precision]).row);
+    }
+  }
+
+  if (o.bisect) {
+    let graph: IrGraph | null = null;
+    for (const row of rows.filter((r) => r.status === 'fail' && !r.oracle)) {
+      const caseIndex = worst.get(row) ?? 0;
+      const caseName = golden.cases[caseIndex]!.name;
+      const unavailable = (message: string) => ({ status: 'error' as const, message, case: caseName, node: null, error: null, threshold: tolerances[row.precision].bisect, exports: 0, probes: 0, seconds: 0 });
+      if (!o.model) { row.bisect = unavailable('bisect needs the model to rebuild its graph: pass --model <checkpoint>'); continue; }
+      if ((await modelHash(o.model)) !== manifest.modelSha256) { row.bisect = unavailable(`--model is not the exported model (${manifest.modelSha256.slice(0, 12)})`); continue; }
+      graph ??= runPasses(await o.model.graph(manifest.batch));
+      o.onProgress?.(`bisect ${row.format} ${row.precision} on case ${caseName}`);
+      row.bisect = await bisectExport({
+        graph, format: row.format, precision: row.precision, caseName, threshold: tolerances[row.precision].bisect,
+        input: stackBatch([golden.cases[caseIndex]!.samples], manifest.batch), onProgress: o.onProgress,
+      });
+    }
+  }
+
+  const count = (s: ResultRow['status']) => rows.filter((r) => r.status === s).length;
+  return {
+    schema: REPORT_SCHEMA_NAME, version: REPORT_VERSION, tool: 'audio-to-midi', toolVersion: toolVersion(),
+    passed: rows.every((r) => r.status === 'pass'),
+    exportDir: path.resolve(o.exportDir),
+    export: { preset: manifest.preset, modelSha256: manifest.modelSha256, batch: manifest.batch },
+    golden: { dir: golden.dir, modelSha256: golden.model.sha256, producedBy: `${golden.producedBy.runtime} (TensorFlow ${golden.producedBy.tensorflow})`, cases: golden.cases.map((c) => c.name) },
+    tolerances,
+    summary: { rows: rows.length, passed: count('pass'), failed: count('fail'), errors: count('error') },
+    results: rows,
+  };
+}
