@@ -10,6 +10,7 @@ import type { HostTensor } from '../../src/ir/tensor.js';
 import type { OpName, Conv1DAttrs, LayerNormAttrs, BatchMatMulAttrs, ReshapeAttrs, TransposeAttrs, SliceAttrs, ConcatAttrs } from '../../src/ir/ops.js';
 import type { IosTarget } from './format.js';
 import { reverseAxes3, transposeMatrix } from './layout.js';
+import { IMAGE_EMITTERS } from './emitters-image.js';
 
 /** What an emitter may do; all names are MIL value names. */
 export interface EmitApi {
@@ -31,8 +32,8 @@ export interface EmitApi {
   string(what: string, s: string): string;
   /** A float scalar in the node's dtype. */
   scalar(what: string, v: number): string;
-  /** An intermediate op in the node's dtype. */
-  temp(type: string, what: string, inputs: Record<string, string | string[]>, shape: number[]): string;
+  /** An intermediate op in the node's dtype (or `dtype`, e.g. BOOL for a comparison). */
+  temp(type: string, what: string, inputs: Record<string, string | string[]>, shape: number[], dtype?: number): string;
   /** The op that produces the node's output (IR shape, public name when it is a model output). */
   final(type: string, inputs: Record<string, string | string[]>): string;
 }
@@ -151,6 +152,7 @@ export const COREML_EMITTERS = {
     // IR Concat(a, b; axis) -> MIL concat(values=[a, b], axis, interleave=false)
     15: (e) => e.final('concat', { values: [e.input(0), e.input(1)], axis: e.ints('axis', [attrs<ConcatAttrs>(e).axis], true), interleave: e.bools('interleave', [false], true) }),
   },
+  ...IMAGE_EMITTERS,
 } satisfies Record<OpName, Emitter>;
 
 /** The emitter for `op` at deployment target `ios`: the highest version key <= ios. */

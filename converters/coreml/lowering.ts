@@ -95,7 +95,7 @@ export function lowerGraph(graph: IrGraph, ios: IosTarget, dtypes: Map<string, n
       bools: (what, values, scalar = false) => b.bools(`${base}_${what}`, values, scalar),
       string: (what, s) => b.string(`${base}_${what}`, s),
       scalar: (what, v) => b.scalar(`${base}_${what}`, v, dtype),
-      temp: (type, what, ins, shape) => b.op(type, `${base}_${what}`, ins, { dtype, shape }),
+      temp: (type, what, ins, shape, tempDtype = dtype) => b.op(type, `${base}_${what}`, ins, { dtype: tempDtype, shape }),
       final: (type, ins) => {
         const exact = exactName.get(node.output);
         return b.op(type, exact ?? base, ins, { dtype, shape: graph.shapes.get(node.output)! }, exact !== undefined);

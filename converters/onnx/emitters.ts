@@ -7,7 +7,7 @@
  * Layout: IR activations are channels-last; ONNX Conv wants NCL, so Conv1D brackets itself
  * with transposes and passes.ts cancels the back-to-back pairs this leaves.
  */
-import type { OpName, AttrsOf } from '../../src/ir/ops.js';
+import type { OpName, AttrsOf, ReduceAttrs } from '../../src/ir/ops.js';
 import { attr, type OnnxAttr } from './model.js';
 
 export interface EmitContext<O extends OpName = OpName> {
@@ -52,6 +52,16 @@ const binary = <O extends OpName>(opType: string): Emitter<O> => ({
 const unary = <O extends OpName>(opType: string): Emitter<O> => ({
   6: (c) => { c.emit(opType, [c.input(0)]); },
 });
+
+// IR:   ReduceMin|ReduceMax(x) {axes, keepDims}
+// ONNX: ReduceMin|ReduceMax(data) axes attribute (until opset 17), axes INT64 input (from 18); keepdims
+const reduce = <O extends 'ReduceMin' | 'ReduceMax'>(opType: O): Emitter<O> => {
+  const attrsOf = (c: EmitContext<O>) => c.attrs as ReduceAttrs;
+  return {
+    1: (c) => { const a = attrsOf(c); c.emit(opType, [c.input(0)], { axes: attr.ints(a.axes), keepdims: attr.int(a.keepDims ? 1 : 0) }); },
+    18: (c) => { const a = attrsOf(c); c.emit(opType, [c.input(0), c.int64s(a.axes)], { keepdims: attr.int(a.keepDims ? 1 : 0) }); },
+  };
+};
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
@@ -166,6 +176,50 @@ export const onnxEmitters = {
     // IR:   Concat(a, b) {axis}
     // ONNX: Concat(a, b) axis
     4: (c) => { c.emit('Concat', [c.input(0), c.input(1)], { axis: attr.int(c.attrs.axis) }); },
+  },
+  Relu: unary('Relu'),
+
+  DivNoNan: {
+    // IR:   DivNoNan(a, b) = a / b, 0 where b == 0 (numpy broadcasting)
+    // ONNX: Where(Equal(B, 0), 0, Div(A, B)) (Equal on floats since opset 11)
+    11: (c) => {
+      const zero = c.scalar(0);
+      const isZero = c.emit('Equal', [c.input(1), zero], {}, 'divisor_is_zero');
+      const q = c.emit('Div', [c.input(0), c.input(1)], {}, 'quotient');
+      c.emit('Where', [isZero, zero, q]);
+    },
+  },
+
+  ReduceMin: reduce('ReduceMin'),
+  ReduceMax: reduce('ReduceMax'),
+
+  Pad: {
+    // IR:   Pad(x) {mode constant|reflect, pads [[before, after] per axis], value}
+    // ONNX: Pad(data, pads INT64 [x1_begin, x2_begin, ..., x1_end, x2_end, ...], constant_value) mode
+    //       (pads as an input since opset 11; 'reflect' mirrors without the edge, as numpy's)
+    11: (c) => {
+      const { mode, pads, value } = c.attrs;
+      const flat = c.int64s([...pads.map((p) => p[0]), ...pads.map((p) => p[1])]);
+      const inputs = mode === 'constant' ? [c.input(0), flat, c.scalar(value ?? 0)] : [c.input(0), flat];
+      c.emit('Pad', inputs, { mode: attr.string(mode) });
+    },
+  },
+
+  Conv2D: {
+    // IR:   Conv2D(x [B,H,W,Cin], w [KH,KW,Cin/g,Cout], bias? [Cout]) {strides [sh,sw], pads [t,b,l,r], groups} -> [B,Ho,Wo,Cout]
+    // ONNX: Transpose(x,[0,3,1,2]) -> Conv(X [B,Cin,H,W], W [Cout,Cin/g,KH,KW], B) pads [t,l,b,r] -> Transpose([0,2,3,1])
+    11: (c) => {
+      const { strides, pads, groups } = c.attrs;
+      const [KH, KW] = c.shape(1) as [number, number];
+      const xNchw = c.emit('Transpose', [c.input(0)], { perm: attr.ints([0, 3, 1, 2]) }, 'to_nchw');
+      const w = c.weight(1, { perm: [3, 2, 0, 1], channelAxis: 0 });
+      const inputs = c.inputCount > 2 ? [xNchw, w, c.input(2)] : [xNchw, w];
+      const y = c.emit('Conv', inputs, {
+        kernel_shape: attr.ints([KH, KW]), strides: attr.ints(strides), pads: attr.ints([pads[0], pads[2], pads[1], pads[3]]),
+        dilations: attr.ints([1, 1]), group: attr.int(groups),
+      }, 'conv');
+      c.emit('Transpose', [y], { perm: attr.ints([0, 2, 3, 1]) });
+    },
   },
 } satisfies EmitterTable;
 

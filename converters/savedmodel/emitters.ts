@@ -8,6 +8,7 @@ import type { IrNode } from '../../src/ir/graph.js';
 import type { OpName } from '../../src/ir/ops.js';
 import { DT } from './facts.js';
 import type { TfGraph } from './graph-builder.js';
+import { IMAGE_EMITTERS } from './emitters-image.js';
 
 const F = DT.FLOAT;
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -133,4 +134,5 @@ export const EMITTERS = {
   Slice: (c, n) => c.g.add('Slice', c.base, [c.input(0), c.g.int32s(n.attrs.begin), c.g.int32s(n.attrs.size)], { T: F, Index: DT.INT32 }),
   // Concat(a, b){axis} -> ConcatV2(a, b, axis)
   Concat: (c, n) => c.g.add('ConcatV2', c.base, [c.input(0), c.input(1), c.g.int32(n.attrs.axis)], { N: 2, T: F }),
+  ...IMAGE_EMITTERS,
 } satisfies { [O in OpName]: Emitter<O> };

@@ -79,6 +79,12 @@ export class TfGraph {
     return this.constant(`i32:${values.join(',')}`, `const/i32_${tag.length > 40 ? tag.slice(0, 40) : tag}`, int32Tensor([values.length], values));
   }
 
+  /** An int32 Const of any shape (paddings [rank, 2]), shared by content and shape. */
+  int32Shaped(values: number[], shape: number[]): string {
+    const tag = values.map((v) => (v < 0 ? `m${-v}` : `${v}`)).join('_');
+    return this.constant(`i32[${shape}]:${values.join(',')}`, `const/i32_${shape.join('x')}_${tag.length > 40 ? tag.slice(0, 40) : tag}`, int32Tensor(shape, values));
+  }
+
   /** An int32 scalar Const (split / concat / expand axes). */
   int32(v: number): string {
     return this.constant(`i32s:${v}`, `const/i32s_${v < 0 ? `m${-v}` : v}`, int32Tensor([], [v]));

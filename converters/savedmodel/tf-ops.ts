@@ -69,6 +69,13 @@ export const TF_OPS = {
   Slice: { inputs: ['input', 'begin', 'size'], attrs: { T, Index: T } },
   Split: { inputs: ['split_dim', 'value'], attrs: { num_split: { kind: 'int' }, T } },
   ConcatV2: { inputs: ['values...', 'axis'], attrs: { N: { kind: 'int' }, T, Tidx: type(DT.INT32) } },
+  Relu: { inputs: ['features'], attrs: { T } },
+  DivNoNan: { inputs: ['x', 'y'], attrs: { T } },
+  Pad: { inputs: ['input', 'paddings'], attrs: { T, Tpaddings: type(DT.INT32) } },
+  PadV2: { inputs: ['input', 'paddings', 'constant_values'], attrs: { T, Tpaddings: type(DT.INT32) } },
+  MirrorPad: { inputs: ['input', 'paddings'], attrs: { T, Tpaddings: type(DT.INT32), mode: str() } },
+  Min: { inputs: ['input', 'reduction_indices'], attrs: { keep_dims: bool(false), T, Tidx: type(DT.INT32) } },
+  Max: { inputs: ['input', 'reduction_indices'], attrs: { keep_dims: bool(false), T, Tidx: type(DT.INT32) } },
 } as const satisfies Record<string, { inputs: readonly string[]; attrs: Record<string, AttrSpec> }>;
 
 export type TfOpName = keyof typeof TF_OPS;

@@ -7,8 +7,8 @@
  *   fp16:  var(HALF)  -> ReadVariableOp -> Cast(FLOAT)            (weights-only)
  *   int8:  var(INT8)  -> ReadVariableOp -> Cast(FLOAT) -> Mul(var scale[N])
  *
- * fp16 / int8 apply to the matmul and conv weights (the `w` input of Dense and
- * Conv1D: nearly all of the bytes); biases, norms and fixed tables stay fp32.
+ * fp16 / int8 apply to the matmul and conv weights (the `w` input of Dense,
+ * Conv1D and Conv2D: nearly all of the bytes); biases, norms and fixed tables stay fp32.
  * int8 is symmetric per output channel (the last axis), scale = max|w| / 127.
  */
 import type { IrGraph } from '../../src/ir/graph.js';
@@ -30,7 +30,7 @@ export function planStorage(graph: IrGraph, precision: Precision): Map<string, S
   if (precision === 'fp32') return plan;
   for (const n of graph.nodes) {
     const w = n.inputs[1];
-    if ((n.op === 'Dense' || n.op === 'Conv1D') && w !== undefined && graph.constants.has(w)) plan.set(w, precision);
+    if ((n.op === 'Dense' || n.op === 'Conv1D' || n.op === 'Conv2D') && w !== undefined && graph.constants.has(w)) plan.set(w, precision);
   }
   return plan;
 }

@@ -10,6 +10,7 @@ import type { IrNode } from '../../src/ir/graph.js';
 import type { OpName } from '../../src/ir/ops.js';
 import { attr, type AttrValueJson } from './format.js';
 import { T_FLOAT } from './graphdef-builder.js';
+import { IMAGE_EMITTERS } from './emitters-image.js';
 
 export interface EmitContext {
   /** TF tensor name of IR input i. */
@@ -144,4 +145,5 @@ export const EMITTERS = {
   Slice: { emit: (n, c) => void c.op('Slice', [c.input(0), c.ints('begin', n.attrs.begin), c.ints('size', n.attrs.size)], { ...T_FLOAT, Index: attr.type('DT_INT32') }) },
   // Concat(a, b, axis) -> ConcatV2(a, b, Const axis), N = 2
   Concat: { emit: (n, c) => void c.op('ConcatV2', [c.input(0), c.input(1), c.ints('axis', [n.attrs.axis], [])], { ...T_FLOAT, N: attr.int(2), Tidx: attr.type('DT_INT32') }) },
+  ...IMAGE_EMITTERS,
 } satisfies { [O in OpName]: Emitter<O> };

@@ -54,9 +54,9 @@ export class TflBuilder {
     return this.model.tensors.push({ name: this.uniqueName(name), shape: [...shape], type, buffer, quantization }) - 1;
   }
 
-  /** A float32 activation tensor (no buffer). */
-  activation(name: string, shape: number[]): number {
-    return this.addTensor(name, shape, 'FLOAT32');
+  /** An activation tensor (no buffer): float32, or BOOL for comparison results. */
+  activation(name: string, shape: number[], type: 'FLOAT32' | 'BOOL' = 'FLOAT32'): number {
+    return this.addTensor(name, shape, type);
   }
 
   /** The tensor carrying IR value `name` (float32; constants are materialised on first use). */

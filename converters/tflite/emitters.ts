@@ -9,6 +9,7 @@ import type { IrNode } from '../../src/ir/graph.js';
 import type { OpName } from '../../src/ir/ops.js';
 import { ACTIVATION, PADDING, type EmittedOp } from './format.js';
 import type { TflBuilder } from './builder.js';
+import { IMAGE_EMITTERS } from './emitters-image.js';
 
 export interface Emitter<O extends OpName = OpName> {
   /** Why this node cannot be expressed in TFLite, or null. Run for every node before anything is written. */
@@ -238,4 +239,5 @@ export const EMITTERS = {
   Transpose: transpose,
   Slice: slice,
   Concat: concat,
+  ...IMAGE_EMITTERS,
 } satisfies { [O in OpName]: Emitter<O> | Emitter };

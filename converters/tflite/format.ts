@@ -121,6 +121,7 @@ export const SLOTS = {
 
 /** Enum values used in options. */
 export const PADDING = { SAME: 0, VALID: 1 } as const;
+export const MIRROR_PAD_MODE = { REFLECT: 0, SYMMETRIC: 1 } as const;
 export const ACTIVATION = { NONE: 0 } as const;
 
 // ---- builtin options tables: one spec drives both the writer and the reader ----
@@ -149,6 +150,10 @@ export const OPTIONS_TABLES = {
   SquaredDifferenceOptions: {},
   BatchMatMulOptions: { adj_x: { slot: 0, kind: 'bool' }, adj_y: { slot: 1, kind: 'bool' }, asymmetric_quantize_inputs: { slot: 2, kind: 'bool' } },
   GeluOptions: { approximate: { slot: 0, kind: 'bool' } },
+  PadV2Options: {},
+  MirrorPadOptions: { mode: { slot: 0, kind: 'i8' } },
+  EqualOptions: {},
+  SelectV2Options: {},
 } as const satisfies Partial<Record<OptionsName, Record<string, FieldSpec>>>;
 export type WrittenOptions = keyof typeof OPTIONS_TABLES;
 
@@ -198,6 +203,14 @@ export const EMITTED_OPS = {
       : hybrid(s) ? (s.options.asymmetric_quantize_inputs ? 9 : 3) : 1),
   },
   BATCH_MATMUL: { options: 'BatchMatMulOptions', version: () => 1 },
+  // float32 only: op_version.cc gives version 1 to these except PADV2 on rank > 4.
+  RELU: { options: null, version: () => 1 },
+  PADV2: { options: 'PadV2Options', version: (s) => (s.inputRanks[0]! > 4 ? 4 : 1) },
+  MIRROR_PAD: { options: 'MirrorPadOptions', version: () => 1 },
+  REDUCE_MIN: { options: 'ReducerOptions', version: () => 1 },
+  REDUCE_MAX: { options: 'ReducerOptions', version: () => 1 },
+  EQUAL: { options: 'EqualOptions', version: () => 1 },
+  SELECT_V2: { options: 'SelectV2Options', version: () => 1 },
 } as const satisfies Partial<Record<BuiltinOpName, { options: WrittenOptions | null; version: (s: OpSignature) => number }>>;
 export type EmittedOp = keyof typeof EMITTED_OPS;
 
@@ -214,6 +227,8 @@ export const MIN_RUNTIME: Record<string, string> = {
   'FULLY_CONNECTED:1': '1.5.0', 'FULLY_CONNECTED:3': '1.14.0', 'FULLY_CONNECTED:5': '2.0.0', 'FULLY_CONNECTED:6': '2.1.0',
   'FULLY_CONNECTED:9': '2.3.0', 'FULLY_CONNECTED:12': '2.17.0',
   'BATCH_MATMUL:1': '2.3.0',
+  'RELU:1': '1.5.0', 'PADV2:1': '1.9.0', 'PADV2:4': '2.6.0', 'MIRROR_PAD:1': '1.13.1',
+  'REDUCE_MIN:1': '1.11.0', 'REDUCE_MAX:1': '1.11.0', 'EQUAL:1': '1.14.0', 'SELECT_V2:1': '2.2.0',
 };
 
 /** Orders "2.13.0" > "2.9.0" numerically, as CompareRuntimeVersion does. */

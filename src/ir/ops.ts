@@ -24,6 +24,14 @@ export interface TransposeAttrs { perm: number[] }
 export interface SliceAttrs { begin: number[]; size: number[] }
 export interface ConcatAttrs { axis: number }
 export interface NoAttrs {}
+/** Conv2D: strides [sh, sw]; explicit zero padding [top, bottom, left, right]. */
+export interface Conv2DAttrs { strides: [number, number]; pads: [number, number, number, number]; groups: number }
+/** `constant` fills with `value` (default 0); `reflect` mirrors without repeating the edge (TF REFLECT, numpy 'reflect'). */
+export type PadMode = 'constant' | 'reflect';
+/** Pad: one [before, after] per axis. */
+export interface PadAttrs { mode: PadMode; pads: [number, number][]; value?: number }
+/** ReduceMin / ReduceMax over `axes` (each in [0, rank), no repeats). */
+export interface ReduceAttrs { axes: number[]; keepDims: boolean }
 
 function fail(msg: string): never { throw new Error(msg); }
 
@@ -86,6 +94,67 @@ function unary(f: (x: number) => number): OpDef<NoAttrs> {
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 export function geluTanh(x: number): number {
   return 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
+}
+
+
+// ---- 2-D convolution, padding, reductions (ops of imported models, e.g. Basic Pitch) ----
+function conv2dShape([x, w, b]: number[][], a: Conv2DAttrs): number[] {
+  if (x!.length !== 4) fail(`Conv2D input must be [B,H,W,C], got ${fmtShape(x!)}`);
+  if (w!.length !== 4) fail(`Conv2D weight must be [KH,KW,Cin/groups,Cout], got ${fmtShape(w!)}`);
+  const [KH, KW, cinG, cout] = w! as [number, number, number, number];
+  if (!Number.isInteger(a.groups) || a.groups < 1) fail(`Conv2D groups ${a.groups} must be a positive integer`);
+  if (cinG * a.groups !== x![3]) fail(`Conv2D weight ${fmtShape(w!)} with groups ${a.groups} does not fit input channels ${x![3]}`);
+  if (cout % a.groups !== 0) fail(`Conv2D output channels ${cout} not divisible by groups ${a.groups}`);
+  if (b && (b.length !== 1 || b[0] !== cout)) fail(`Conv2D bias ${fmtShape(b)} must be [${cout}]`);
+  if (a.strides.length !== 2 || a.strides.some((v) => !Number.isInteger(v) || v < 1)) fail(`Conv2D strides [${a.strides}] must be two positive integers`);
+  if (a.pads.length !== 4 || a.pads.some((v) => !Number.isInteger(v) || v < 0)) fail(`Conv2D pads [${a.pads}] must be four non-negative integers [top,bottom,left,right]`);
+  const [pt, pb, pl, pr] = a.pads;
+  const ho = Math.floor((x![1]! + pt + pb - KH) / a.strides[0]) + 1;
+  const wo = Math.floor((x![2]! + pl + pr - KW) / a.strides[1]) + 1;
+  if (ho <= 0 || wo <= 0) fail(`Conv2D output ${ho}x${wo} is empty`);
+  return [x![0]!, ho, wo, cout];
+}
+
+function padShape([x]: number[][], a: PadAttrs): number[] {
+  if (a.mode !== 'constant' && a.mode !== 'reflect') fail(`Pad mode "${a.mode}" (expected constant or reflect)`);
+  if (a.pads.length !== x!.length) fail(`Pad has ${a.pads.length} [before, after] pairs for rank ${x!.length}`);
+  return x!.map((d, i) => {
+    const [b, e] = a.pads[i]!;
+    if (!Number.isInteger(b) || !Number.isInteger(e) || b < 0 || e < 0) fail(`Pad [${b}, ${e}] on axis ${i} must be non-negative integers`);
+    if (a.mode === 'reflect' && (b > d - 1 || e > d - 1)) fail(`reflect Pad [${b}, ${e}] on axis ${i} exceeds ${d - 1} (size ${d} - 1)`);
+    return d + b + e;
+  });
+}
+
+function reduceShape([x]: number[][], a: ReduceAttrs): number[] {
+  if (a.axes.length === 0 || new Set(a.axes).size !== a.axes.length || a.axes.some((ax) => !Number.isInteger(ax) || ax < 0 || ax >= x!.length)) {
+    fail(`reduction axes [${a.axes}] must be distinct, in [0, ${x!.length})`);
+  }
+  return a.keepDims ? x!.map((d, i) => (a.axes.includes(i) ? 1 : d)) : x!.filter((_, i) => !a.axes.includes(i));
+}
+
+function reduce(init: number, f: (acc: number, v: number) => number): OpDef<ReduceAttrs> {
+  return {
+    inputs: ['x'],
+    inferShape: reduceShape,
+    evaluate([x], a) {
+      const shape = reduceShape([x!.shape], a);
+      const rank = x!.shape.length;
+      // Output index of every input element: strides of the kept axes, 0 on reduced ones.
+      const kept = x!.shape.map((d, i) => (a.axes.includes(i) ? 1 : d));
+      const keptStr = stridesOf(kept);
+      const out = new Float32Array(sizeOf(shape)).fill(init);
+      const idx = new Array<number>(rank).fill(0);
+      const xd = x!.data;
+      for (let i = 0; i < xd.length; i++) {
+        let o = 0;
+        for (let d = 0; d < rank; d++) if (!a.axes.includes(d)) o += idx[d]! * keptStr[d]!;
+        out[o] = f(out[o]!, xd[i]!);
+        for (let d = rank - 1; d >= 0; d--) { if (++idx[d]! < x!.shape[d]!) break; idx[d] = 0; }
+      }
+      return { shape, data: out };
+    },
+  };
 }
 
 // ---- the op table ------------------------------------------------------------
@@ -325,6 +394,76 @@ export const OPS = {
       return { shape, data: out };
     },
   } satisfies OpDef<ConcatAttrs>,
+  /** max(x, 0). */
+  Relu: unary((x) => (x > 0 ? x : 0)),
+  /** a / b, and 0 where b == 0 (TF DivNoNan). */
+  DivNoNan: binary((a, b) => (b === 0 ? 0 : a / b)),
+  ReduceMin: reduce(Infinity, (acc, v) => (v < acc ? v : acc)),
+  ReduceMax: reduce(-Infinity, (acc, v) => (v > acc ? v : acc)),
+
+  /** Per-axis [before, after] padding: a constant, or a reflection that does not repeat the edge. */
+  Pad: {
+    inputs: ['x'],
+    inferShape: padShape,
+    evaluate([x], a: PadAttrs) {
+      const shape = padShape([x!.shape], a);
+      const rank = shape.length, inStr = stridesOf(x!.shape);
+      const out = new Float32Array(sizeOf(shape));
+      const value = a.value ?? 0;
+      const idx = new Array<number>(rank).fill(0);
+      for (let i = 0; i < out.length; i++) {
+        let off = 0, inside = true;
+        for (let d = 0; d < rank; d++) {
+          const n = x!.shape[d]!;
+          let j = idx[d]! - a.pads[d]![0];
+          if (j < 0 || j >= n) {
+            if (a.mode === 'constant') { inside = false; break; }
+            j = j < 0 ? -j : 2 * (n - 1) - j;
+          }
+          off += j * inStr[d]!;
+        }
+        out[i] = inside ? x!.data[off]! : value;
+        for (let d = rank - 1; d >= 0; d--) { if (++idx[d]! < shape[d]!) break; idx[d] = 0; }
+      }
+      return { shape, data: out };
+    },
+  } satisfies OpDef<PadAttrs>,
+
+  /** x [B,H,W,Cin] (NHWC), w [KH,KW,Cin/groups,Cout] (HWIO), bias? [Cout] -> [B,Ho,Wo,Cout]; explicit zero padding. */
+  Conv2D: {
+    inputs: ['x', 'w', 'bias?'],
+    inferShape: conv2dShape,
+    evaluate([x, w, b], a: Conv2DAttrs) {
+      const [B, H, W, C] = x!.shape as [number, number, number, number];
+      const [KH, KW, cinG, cout] = w!.shape as [number, number, number, number];
+      const shape = conv2dShape([x!.shape, w!.shape, ...(b ? [b.shape] : [])], a);
+      const [, HO, WO] = shape as [number, number, number, number];
+      const [sh, sw] = a.strides, [pt, , pl] = a.pads;
+      const coutG = cout / a.groups;
+      const out = new Float32Array(sizeOf(shape));
+      const xd = x!.data, wd = w!.data, bd = b?.data;
+      for (let n = 0; n < B; n++) for (let oh = 0; oh < HO; oh++) for (let ow = 0; ow < WO; ow++) {
+        const o = ((n * HO + oh) * WO + ow) * cout;
+        if (bd) out.set(bd, o);
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = oh * sh + kh - pt;
+          if (ih < 0 || ih >= H) continue;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = ow * sw + kw - pl;
+            if (iw < 0 || iw >= W) continue;
+            const xo = ((n * H + ih) * W + iw) * C;
+            for (let g = 0; g < a.groups; g++) for (let ci = 0; ci < cinG; ci++) {
+              const xv = xd[xo + g * cinG + ci]!;
+              if (xv === 0) continue;
+              const wo = ((kh * KW + kw) * cinG + ci) * cout + g * coutG;
+              for (let co = 0; co < coutG; co++) out[o + g * coutG + co] += xv * wd[wo + co]!;
+            }
+          }
+        }
+      }
+      return { shape, data: out };
+    },
+  } satisfies OpDef<Conv2DAttrs>,
 } satisfies Record<string, OpDef>;
 
 export type OpName = keyof typeof OPS;

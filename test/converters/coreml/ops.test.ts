@@ -82,6 +82,30 @@ const CASES: Case[] = [
       return addNode(g, 'cat', 'Concat', [a.name, bw.name], { axis: 1 }).name;
     },
   },
+  {
+    name: 'Conv2D 3x5 stride (1,2) pads [1,2,0,2] + bias, Relu, depthwise, grouped', input: [1, 7, 9, 4], expectMil: ['conv', 'relu'],
+    build: (g, x, c) => {
+      const a = addNode(g, 'conv2d', 'Conv2D', [x, c('w', [3, 5, 4, 6]), c('b', [6])], { strides: [1, 2], pads: [1, 2, 0, 2], groups: 1 });
+      const r = addNode(g, 'relu', 'Relu', [a.name], {});
+      const dw = addNode(g, 'dw2d', 'Conv2D', [r.name, c('wdw', [3, 3, 1, 12])], { strides: [1, 1], pads: [1, 1, 1, 1], groups: 6 });
+      return addNode(g, 'grouped2d', 'Conv2D', [dw.name, c('wg', [1, 1, 6, 4])], { strides: [2, 1], pads: [0, 0, 0, 0], groups: 2 }).name;
+    },
+  },
+  {
+    name: 'Pad reflect / constant, ReduceMin, ReduceMax, DivNoNan', input: [1, 6, 5], expectMil: ['pad', 'reduce_min', 'reduce_max', 'equal', 'select'],
+    build: (g, x) => {
+      const p = addNode(g, 'reflect', 'Pad', [x], { mode: 'reflect', pads: [[0, 0], [2, 3], [1, 0]] });
+      const q = addNode(g, 'const_pad', 'Pad', [p.name], { mode: 'constant', pads: [[0, 0], [0, 1], [0, 2]], value: 0.5 }); // [1,12,8]
+      const mn = addNode(g, 'mn', 'ReduceMin', [q.name], { axes: [1], keepDims: true });
+      const mx = addNode(g, 'mx', 'ReduceMax', [q.name], { axes: [1], keepDims: true });
+      // Divisor with exact zeros: the zero-padded border of a strictly positive tensor.
+      const pos = addNode(g, 'pos', 'Add', [addNode(g, 'sq', 'Mul', [x, x], {}).name, addConstant(g, 'one2', { shape: [1], data: new Float32Array([1]) }).name], {});
+      const d = addNode(g, 'zero_pad', 'Pad', [pos.name], { mode: 'constant', pads: [[0, 0], [3, 3], [0, 3]] }); // [1,12,8]
+      const sh = addNode(g, 'shift', 'Sub', [q.name, mn.name], {});
+      const range = addNode(g, 'range', 'Sub', [mx.name, mn.name], {});
+      return addNode(g, 'ratio', 'DivNoNan', [addNode(g, 'norm', 'Div', [sh.name, range.name], {}).name, d.name], {}).name;
+    },
+  },
 ];
 
 function caseGraph(k: Case, seed: number): IrGraph {

@@ -48,7 +48,29 @@ export const OP_CASES = {
   Transpose: () => single('Transpose', [2, 5, 8], [], { perm: [2, 0, 1] }),
   Slice: () => single('Slice', [2, 5, 8], [], { begin: [0, 1, 2], size: [-1, 3, 4] }),
   Concat: () => single('Concat', [2, 5, 8], [], { axis: 1 }, { secondInput: [2, 3, 8] }),
+  Relu: () => single('Relu', [2, 5, 8], [], {}),
+  DivNoNan: () => single('DivNoNan', [2, 5, 8], [['b', withZeros(rand([5, 8], 41, { positive: true }), [0, 7, 20])]], {}),
+  ReduceMin: () => single('ReduceMin', [2, 5, 8], [], { axes: [1, 2], keepDims: false }),
+  ReduceMax: () => single('ReduceMax', [2, 5, 8], [], { axes: [2], keepDims: true }),
+  Pad: padCase,
+  Conv2D: () => single('Conv2D', [2, 7, 9, 4], [['w', rand([3, 3, 2, 6], 42, { scale: 0.5 })], ['bias', rand([6], 43)]], { strides: [1, 2], pads: [1, 1, 0, 2], groups: 2 }),
 } satisfies Record<OpName, () => OpCase>;
+
+function withZeros(t: HostTensor, at: number[]): HostTensor {
+  for (const i of at) t.data[i] = 0;
+  return t;
+}
+
+/** Pad both ways: constant (value -0.5) then reflect, as Basic Pitch's front end does. */
+function padCase(): OpCase {
+  const g = emptyGraph();
+  addInput(g, 'x', [2, 5, 8]);
+  addNode(g, 'pad_constant', 'Pad', ['x'], { mode: 'constant', pads: [[0, 0], [1, 2], [0, 3]], value: -0.5 });
+  addNode(g, 'pad', 'Pad', ['pad_constant'], { mode: 'reflect', pads: [[0, 1], [3, 2], [4, 4]] });
+  g.outputs.push({ name: 'y', value: 'pad' });
+  g.metadata.preset = 'op-Pad';
+  return { graph: g, feeds: { x: rand([2, 5, 8], 11, { scale: 2 }) } };
+}
 
 /**
  * Every op in one graph, channels-last like the model: conv with back-to-back transposes, a

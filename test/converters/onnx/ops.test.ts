@@ -60,6 +60,11 @@ test('Gelu at opset 20 (native op) matches the IR evaluator', async () => {
   await check('Gelu', OP_CASES.Gelu(), { precision: 'fp32', opset: 20 });
 });
 
+test('ReduceMin / ReduceMax at opset 20 (axes as an input since opset 18) match the IR evaluator', async () => {
+  await check('ReduceMin', OP_CASES.ReduceMin(), { precision: 'fp32', opset: 20 });
+  await check('ReduceMax', OP_CASES.ReduceMax(), { precision: 'fp32', opset: 20 });
+});
+
 for (const precision of ['fp32', 'fp16', 'int8'] as const) {
   test(`a chain of every op with three outputs matches the IR evaluator (${precision})`, async () => {
     await check('chain', chainGraph(), { precision });

@@ -1,0 +1,85 @@
+/**
+ * IR -> MIL for the ops imported models bring (Basic Pitch): Conv2D, Relu,
+ * Pad, ReduceMin/ReduceMax, DivNoNan (iOS 15 ops throughout). MIL conv is
+ * channels-first, so Conv2D wraps its conv in NHWC<->NCHW transposes, as
+ * Conv1D does.
+ */
+import type { HostTensor } from '../../src/ir/tensor.js';
+import type { Conv2DAttrs, PadAttrs, ReduceAttrs } from '../../src/ir/ops.js';
+import { MIL_DTYPE } from './format.js';
+import type { EmitApi, Emitter } from './emitters.js';
+
+const attrs = <A>(e: EmitApi) => e.node.attrs as A;
+
+/** Conv2D weight HWIO [KH, KW, Cin/g, Cout] -> MIL conv weight OIHW [Cout, Cin/g, KH, KW]. */
+export function hwioToOihw(t: HostTensor, out: Float32Array): void {
+  const [KH, KW, I, O] = t.shape as [number, number, number, number];
+  const src = t.data;
+  for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) for (let i = 0; i < I; i++) {
+    const s = ((kh * KW + kw) * I + i) * O;
+    for (let o = 0; o < O; o++) out[((o * I + i) * KH + kh) * KW + kw] = src[s + o]!;
+  }
+}
+
+const reduce = (type: 'reduce_min' | 'reduce_max'): Emitter => ({
+  // IR ReduceMin|ReduceMax(x; axes, keepDims) -> MIL reduce_min|reduce_max(x, axes, keep_dims)
+  15: (e) => {
+    const { axes, keepDims } = attrs<ReduceAttrs>(e);
+    return e.final(type, { x: e.input(0), axes: e.ints('axes', axes), keep_dims: e.bools('keep_dims', [keepDims], true) });
+  },
+});
+
+export const IMAGE_EMITTERS = {
+  // IR Relu(x) -> MIL relu(x)
+  Relu: { 15: (e) => e.final('relu', { x: e.input(0) }) },
+  ReduceMin: reduce('reduce_min'),
+  ReduceMax: reduce('reduce_max'),
+  DivNoNan: {
+    // IR DivNoNan(a, b) = a / b, 0 where b == 0 -> MIL select(cond=equal(b, 0), a=0, b=real_div(a, b))
+    15: (e) => {
+      const zero = e.scalar('zero', 0);
+      const isZero = e.temp('equal', 'divisor_is_zero', { x: e.input(1), y: zero }, e.inShape(1), MIL_DTYPE.BOOL);
+      const q = e.temp('real_div', 'quotient', { x: e.input(0), y: e.input(1) }, e.outShape);
+      return e.final('select', { cond: isZero, a: zero, b: q });
+    },
+  },
+  Pad: {
+    // IR Pad(x; mode constant|reflect, pads [[before, after] per axis], value)
+    // MIL pad(x, pad [b, a per axis over the LAST N axes], mode, constant_val): N from the first padded axis
+    15: (e) => {
+      const { mode, pads, value = 0 } = attrs<PadAttrs>(e);
+      const padded = pads.findIndex(([b, a]) => b !== 0 || a !== 0);
+      const first = padded < 0 ? pads.length - 1 : padded;
+      return e.final('pad', {
+        x: e.input(0), pad: e.ints('pad', pads.slice(first).flat()), mode: e.string('mode', mode),
+        constant_val: e.scalar('constant_val', value),
+      });
+    },
+  },
+  Conv2D: {
+    // IR Conv2D(x [B,H,W,Cin], w [KH,KW,Cin/g,Cout], bias? [Cout]; strides, pads [t,b,l,r], groups) -> [B,Ho,Wo,Cout]
+    // MIL transpose(x,[0,3,1,2]) -> conv(x [B,Cin,H,W], weight [Cout,Cin/g,KH,KW], bias, strides, pad_type=custom,
+    //     pad [t,b,l,r], dilations, groups) -> transpose(., [0,2,3,1])
+    15: (e) => {
+      const { strides, pads, groups } = attrs<Conv2DAttrs>(e);
+      const [B, H, W, Cin] = e.inShape(0) as [number, number, number, number];
+      const [KH, KW, cinG, Cout] = e.inShape(1) as [number, number, number, number];
+      const [, HO, WO] = e.outShape as [number, number, number, number];
+      const x = e.temp('transpose', 'nchw', { x: e.input(0), perm: e.ints('nchw_perm', [0, 3, 1, 2]) }, [B, Cin, H, W]);
+      const weight = e.constant(1)
+        ? e.derivedConst(1, 'oihw', [Cout, cinG, KH, KW], hwioToOihw)
+        : e.temp('transpose', 'w_oihw', { x: e.input(1), perm: e.ints('w_perm', [3, 2, 0, 1]) }, [Cout, cinG, KH, KW]);
+      const ins: Record<string, string> = {
+        x, weight,
+        strides: e.ints('strides', strides),
+        pad_type: e.string('pad_type', 'custom'),
+        pad: e.ints('pad', pads),
+        dilations: e.ints('dilations', [1, 1]),
+        groups: e.ints('groups', [groups], true),
+      };
+      if (e.hasInput(2)) ins.bias = e.input(2);
+      const y = e.temp('conv', 'conv', ins, [B, Cout, HO, WO]);
+      return e.final('transpose', { x: y, perm: e.ints('nhwc_perm', [0, 2, 3, 1]) });
+    },
+  },
+} satisfies Record<string, Emitter>;

@@ -1,0 +1,78 @@
+/**
+ * IR -> TF ops for the ops imported models bring (Basic Pitch): Conv2D, Relu,
+ * Pad, ReduceMin/ReduceMax, DivNoNan. The IR's NHWC activations and HWIO conv
+ * weights are TF's own CPU layouts, so every op maps one to one.
+ */
+import { DT } from './facts.js';
+import type { EmitContext, Emitter } from './emitters.js';
+
+const F = DT.FLOAT;
+
+/** TF's SAME padding along one axis: total = max((ceil(in/s)-1)*s + k - in, 0), the odd pixel at the end. */
+function samePads(size: number, k: number, stride: number): [number, number] {
+  const total = Math.max((Math.ceil(size / stride) - 1) * stride + k - size, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+/**
+ * Conv2D(x [B,H,W,Cin], w [KH,KW,Cin/g,Cout] (HWIO), bias?; strides, pads [t,b,l,r], groups) ->
+ * [Pad] ; Conv2D | DepthwiseConv2dNative (filter [KH,KW,Cin,Cout/Cin]) | Split+Conv2D+ConcatV2 (other groups) ; BiasAdd.
+ * Padding is SAME when the pads are TF's SAME pads, else VALID after an explicit Pad: TF's grappler fuses
+ * DepthwiseConv2dNative + BiasAdd, and that fused kernel aborts the process on EXPLICIT padding (TF 2.21).
+ */
+const conv2d: Emitter<'Conv2D'> = (c, n) => {
+  const { g, base } = c;
+  const { strides: [sh, sw], pads: [pt, pb, pl, pr], groups } = n.attrs;
+  const [H, W, cin] = c.inShape(0).slice(1) as [number, number, number];
+  const [KH, KW, cinG, cout] = c.inShape(1) as [number, number, number, number];
+  const hasBias = c.hasInput(2);
+  const [st, sb] = samePads(H, KH, sh), [sl, sr] = samePads(W, KW, sw);
+  const padded = pt + pb + pl + pr > 0;
+  const same = padded && pt === st && pb === sb && pl === sl && pr === sr;
+  let x = c.input(0);
+  if (padded && !same) x = g.add('Pad', `${base}/pad`, [x, g.int32Shaped([0, 0, pt, pb, pl, pr, 0, 0], [4, 2])], { T: F });
+  const conv = { T: F, strides: [1, sh, sw, 1], padding: same ? 'SAME' : 'VALID' };
+  const convName = hasBias ? `${base}/Conv2D` : base;
+  let y: string;
+  if (groups === 1) {
+    y = g.add('Conv2D', convName, [x, c.input(1)], conv);
+  } else if (groups === cin && cinG === 1) {
+    // Depthwise: output channel c*m + j comes from input channel c, as DepthwiseConv2dNative's [KH,KW,C,m] (same bytes).
+    const w = g.add('Reshape', `${base}/filter`, [c.input(1), g.int32s([KH, KW, cin, cout / cin])], { T: F });
+    y = g.add('DepthwiseConv2dNative', convName, [x, w], conv);
+  } else {
+    // Grouped: TF's CPU Conv2D has no groups; one conv per group, concatenated.
+    const xs = g.add('Split', `${base}/split_input`, [g.int32(3), x], { num_split: groups, T: F });
+    const ws = g.add('Split', `${base}/split_filter`, [g.int32(3), c.input(1)], { num_split: groups, T: F });
+    const parts = Array.from({ length: groups }, (_, i) => g.add('Conv2D', `${base}/Conv2D_group${i}`, [`${xs}:${i}`, `${ws}:${i}`], conv));
+    y = g.add('ConcatV2', hasBias ? `${base}/concat_groups` : base, [...parts, g.int32(3)], { N: groups, T: F });
+  }
+  return hasBias ? g.add('BiasAdd', base, [y, c.input(2)], { T: F }) : y;
+};
+
+/** Pad(x; constant value | reflect, pads) -> Pad (value 0) | PadV2(x, paddings, value) | MirrorPad(mode REFLECT); paddings int32 [rank, 2] */
+const pad: Emitter<'Pad'> = (c, n) => {
+  const { g, base } = c;
+  const { mode, pads, value = 0 } = n.attrs;
+  const paddings = g.int32Shaped(pads.flat(), [pads.length, 2]);
+  if (mode === 'reflect') return g.add('MirrorPad', base, [c.input(0), paddings], { T: F, mode: 'REFLECT' });
+  if (value === 0) return g.add('Pad', base, [c.input(0), paddings], { T: F });
+  return g.add('PadV2', base, [c.input(0), paddings, g.scalar(value)], { T: F });
+};
+
+/** ReduceMin|ReduceMax(x; axes, keepDims) -> Min|Max(input, reduction_indices int32; keep_dims) */
+const reduce = <O extends 'ReduceMin' | 'ReduceMax'>(op: 'Min' | 'Max'): Emitter<O> => (c: EmitContext, n) => {
+  const { axes, keepDims } = n.attrs as { axes: number[]; keepDims: boolean };
+  return c.g.add(op, c.base, [c.input(0), c.g.int32s(axes)], { T: F, keep_dims: keepDims });
+};
+
+export const IMAGE_EMITTERS = {
+  // Relu(x) -> Relu(features)
+  Relu: ((c) => c.g.add('Relu', c.base, [c.input(0)], { T: F })) satisfies Emitter<'Relu'>,
+  // DivNoNan(a, b) -> DivNoNan(x, y) (TF's own op: 0 where y == 0)
+  DivNoNan: ((c) => c.g.add('DivNoNan', c.base, [c.input(0), c.input(1)], { T: F })) satisfies Emitter<'DivNoNan'>,
+  ReduceMin: reduce<'ReduceMin'>('Min'),
+  ReduceMax: reduce<'ReduceMax'>('Max'),
+  Pad: pad,
+  Conv2D: conv2d,
+};
