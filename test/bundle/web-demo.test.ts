@@ -1,0 +1,142 @@
+/**
+ * The web bundle's demo page in a real headless browser (Debian chromium via
+ * playwright-core): served from 127.0.0.1, it loads the tfjs graph model,
+ * decodes the fixture FLAC with Web Audio, and produces the same pipeline
+ * result as `a2m transcribe` in Node for the same model — level, rolls, notes,
+ * MIDI bytes — then shows the piano roll and offers the MIDI download.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { loadModel } from '../../src/model/load.js';
+import { buildBundle } from '../../src/bundle/build.js';
+import { nearDecisions } from '../../src/bundle/parity.js';
+import { transcribeFile } from '../../src/infer/transcribe.js';
+import { tfjsRunner } from '../../src/infer/backends.js';
+import { extractNotes, type EventThresholds } from '../../src/infer/events.js';
+import { notesToMidi } from '../../src/infer/midi-out.js';
+import { scoreNotes } from '../../src/eval/mir-eval.js';
+import { projectRoot } from '../../src/util/paths.js';
+import type { Note } from '../../src/types.js';
+import { randomizedCheckpoint, tempDir } from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const FIXTURE = path.join(projectRoot, 'fixtures', 'tiny-set', 'proc-s7-00000.flac');
+/** Browser tfjs (pure-JS cpu kernels) vs tfjs-node (TensorFlow kernels): the tfjs web-backend tests' bound. */
+const WEB_ATOL = 1e-4;
+/**
+ * The FLAC is 16-bit at 16 kHz, so neither side resamples, but Chromium turns
+ * int16 into float with 1/32767 for positive samples where ffmpeg uses
+ * 1/32768 for all (measured on this fixture: half the samples differ by that
+ * factor): the level may differ by up to 1/32767 = 3.1e-5 relative.
+ */
+const GAIN_RTOL = 1 / 32767;
+/**
+ * Randomised weights put many values near the decoder's decisions, where a
+ * 1e-6 kernel difference flips a note; such flips must be explained by values
+ * within the measured roll error of a decision, and stay rare.
+ */
+const MIN_NOTE_F1 = 0.98;
+const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
+
+function serve(root: string): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
+    const file = path.join(root, rel.endsWith('/') ? `${rel}index.html` : rel);
+    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+interface PageResult {
+  notes: Note[]; gain: number; frames: number; backend: string; midi: number[];
+  rolls: Record<string, number[]>; download: string | null; href: string; canvas: [number, number];
+}
+
+test('web demo page: headless chromium transcribes the fixture like the Node pipeline', { skip: existsSync(CHROMIUM) ? false : `skipped: ${CHROMIUM} not installed (Debian package chromium)` }, async (t) => {
+  const { chromium } = await import('playwright-core');
+  const tmp = tempDir(t);
+  const { ckpt, model: original } = await randomizedCheckpoint(tmp);
+  original.dispose();
+  const { model, state, source } = await loadModel(ckpt);
+  const out = path.join(tmp, 'bundle');
+  await buildBundle(model, state, { targets: ['web'], out, source });
+  const thresholds = (state.thresholds ?? {}) as Partial<EventThresholds>;
+  const node = await transcribeFile(FIXTURE, tfjsRunner(model), { thresholds });
+  model.dispose();
+
+  const server = await serve(path.join(out, 'web'));
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'a2m-chromium-'));
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  t.after(async () => { await browser.close(); server.close(); rmSync(profile, { recursive: true, force: true }); });
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+
+  const { port } = server.address() as AddressInfo;
+  // The cpu backend: the same kernels on every machine (headless chromium has no GPU for webgl).
+  await page.goto(`http://127.0.0.1:${port}/index.html?backend=cpu`);
+  await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 60_000 });
+  assert.equal(await page.getAttribute('body', 'data-state'), 'ready', await page.textContent('#status') ?? '');
+  await page.setInputFiles('#file', FIXTURE);
+  await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 180_000 });
+  assert.equal(await page.getAttribute('body', 'data-state'), 'done', await page.textContent('#status') ?? '');
+  const shot = path.join(tmp, 'demo.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  const r = await page.evaluate((): PageResult => {
+    const a = window.a2m!;
+    const link = document.getElementById('download') as HTMLAnchorElement;
+    const canvas = document.getElementById('roll') as HTMLCanvasElement;
+    return {
+      notes: a.notes, gain: a.gain, frames: a.frames, backend: a.backend, midi: Array.from(a.midi),
+      rolls: Object.fromEntries(Object.entries(a.rolls).map(([k, v]) => [k, Array.from(v)])),
+      download: link.getAttribute('download'), href: link.href, canvas: [canvas.width, canvas.height],
+    };
+  });
+  t.diagnostic(`${await page.textContent('#status')}; screenshot ${shot}`);
+
+  assert.deepEqual(errors, [], 'no page errors');
+  assert.ok(requests.every((u) => u.startsWith(`http://127.0.0.1:${port}/`) || u.startsWith('blob:') || u.startsWith('data:')), `offline: ${requests.filter((u) => !u.includes('127.0.0.1')).join(', ')}`);
+  assert.equal(r.backend, 'cpu');
+  assert.equal(r.frames, node.rolls.frames.length / 90, 'same number of frames');
+  assert.ok(Math.abs(r.gain / node.gain - 1) <= GAIN_RTOL, `gain ${r.gain} vs Node ${node.gain}`);
+
+  // Rolls: decode + normalise + windows + model + stitch agree with Node.
+  const nodeRolls: Record<string, Float32Array | undefined> = { probs: node.rolls.frames, onset_probs: node.rolls.onsets, velocity: node.rolls.velocities };
+  const err: Record<string, number> = {};
+  for (const [k, ref] of Object.entries(nodeRolls)) {
+    const got = r.rolls[k]!;
+    assert.equal(got.length, ref!.length, k);
+    err[k] = got.reduce((m, v, i) => Math.max(m, Math.abs(v - ref![i]!)), 0);
+    assert.ok(err[k]! <= WEB_ATOL, `${k}: max abs ${err[k]} vs Node`);
+  }
+
+  // Notes: the page's are what events.ts makes of its rolls (the same code), and they match Node's.
+  const browserRolls = { frames: Float32Array.from(r.rolls.probs!), onsets: Float32Array.from(r.rolls.onset_probs!), velocities: Float32Array.from(r.rolls.velocity!) };
+  assert.deepEqual(r.notes, extractNotes(browserRolls, thresholds), 'page notes = events.ts on the page rolls');
+  const f1 = scoreNotes(node.notes, r.notes).onset.f1;
+  const near = nearDecisions(Object.fromEntries(Object.entries(nodeRolls).map(([k, v]) => [k, { shape: [r.frames, 90], data: v! }])), err, thresholds);
+  t.diagnostic(`notes: browser ${r.notes.length}, Node ${node.notes.length}, onset F1 ${f1.toFixed(4)}, ${near} values within the roll error of a decision; roll max abs ${JSON.stringify(err)}`);
+  assert.ok(r.notes.length > 0, 'the fixture gives notes');
+  if (JSON.stringify(r.notes) !== JSON.stringify(node.notes)) {
+    assert.ok(near > 0, 'a note differs although no value lies near a decision');
+    assert.ok(f1 >= MIN_NOTE_F1, `onset F1 ${f1} vs Node`);
+  }
+
+  // MIDI download: the bytes midi-out.ts writes for those notes.
+  assert.deepEqual(Uint8Array.from(r.midi), notesToMidi(r.notes, { name: path.basename(FIXTURE) }));
+  assert.equal(r.download, 'proc-s7-00000.mid');
+  assert.match(r.href, /^blob:/);
+  assert.ok(r.canvas[0] > 0 && r.canvas[1] > 0, 'piano roll drawn');
+  assert.ok(statSync(shot).size > 10_000, 'screenshot written');
+});
