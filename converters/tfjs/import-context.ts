@@ -5,6 +5,7 @@
  * node. Static shapes throughout: the IR has no dynamic dims, so shape
  * arithmetic (Shape, StridedSlice on shapes, Pack, ...) folds to constants.
  */
+import { createHash } from 'node:crypto';
 import { addConstant, addNode, type IrGraph } from '../../src/ir/graph.js';
 import type { AttrsOf, OpName } from '../../src/ir/ops.js';
 import type { HostTensor } from '../../src/ir/tensor.js';
@@ -18,6 +19,21 @@ export interface ConstValue { kind: 'const'; tfName: string; tensor: HostTensor;
 /** An int32 value known at import time (shapes, axes, perms). */
 export interface IntValue { kind: 'int'; shape: number[]; data: number[] }
 export type Value = FloatValue | ConstValue | IntValue;
+
+/**
+ * Float constants already in the graph, by content: converters fold a shared
+ * weight into one Const per use (Basic Pitch's CQT kernels: 18 identical
+ * copies), and storing each once keeps every export near the source's size.
+ */
+export class ConstantPool {
+  private byContent = new Map<string, string>();
+  key(t: HostTensor): string {
+    const d = t.data;
+    return `${t.shape.join('x')}:${createHash('sha256').update(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)).digest('hex')}`;
+  }
+  get(t: HostTensor): string | undefined { return this.byContent.get(this.key(t)); }
+  set(t: HostTensor, name: string): void { this.byContent.set(this.key(t), name); }
+}
 
 /** This node cannot be expressed in the IR: a reason the report shows. */
 export class Unsupported extends Error {}
@@ -33,6 +49,7 @@ export class ImportContext {
     private readonly graph: IrGraph,
     private readonly uniqueName: (want: string, ownTfName: boolean) => string,
     private readonly producerOf: (value: string) => { op: string; inputs: string[] } | undefined,
+    private readonly pool: ConstantPool = new ConstantPool(),
   ) {}
 
   get inputCount(): number { return this.values.length; }
@@ -60,8 +77,12 @@ export class ImportContext {
 
   materialise(v: ConstValue): FloatValue {
     if (!v.materialised) {
-      const name = this.uniqueName(v.tfName, true);
-      addConstant(this.graph, name, v.tensor);
+      let name = this.pool.get(v.tensor);
+      if (name === undefined) {
+        name = this.uniqueName(v.tfName, true);
+        addConstant(this.graph, name, v.tensor);
+        this.pool.set(v.tensor, name);
+      }
       v.materialised = { kind: 'float', name, shape: [...v.tensor.shape] };
     }
     return v.materialised;
@@ -118,9 +139,14 @@ export class ImportContext {
     }
   }
 
+  /** A float constant; one already in the graph with the same shape and bytes is reused. */
   constant(suffix: string, t: HostTensor): FloatValue {
-    const name = this.uniqueName(`${this.node.name}/${suffix}`, false);
-    addConstant(this.graph, name, t);
+    let name = this.pool.get(t);
+    if (name === undefined) {
+      name = this.uniqueName(`${this.node.name}/${suffix}`, false);
+      addConstant(this.graph, name, t);
+      this.pool.set(t, name);
+    }
     return { kind: 'float', name, shape: [...t.shape] };
   }
 

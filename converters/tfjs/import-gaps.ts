@@ -9,18 +9,13 @@ import { denseStridedSlice } from './strided-slice.js';
 import { samePads } from './import-table.js';
 
 export const GAPS: Record<string, string> = {
-  Relu: 'max(x, 0); needs an IR Relu (or Maximum with a scalar)',
   Relu6: 'min(max(x, 0), 6); needs an IR Clip',
-  MirrorPad: 'reflect/symmetric padding; needs an IR Pad with mode REFLECT (or a Reverse op to build it from Slice + Concat)',
-  Min: 'reduce-min over axes; needs an IR ReduceMin',
-  Max: 'reduce-max over axes; needs an IR ReduceMax',
-  DivNoNan: 'a / b, 0 where b == 0; needs an IR DivNoNan (or Where/Select + Equal)',
   Maximum: 'elementwise max; needs an IR Maximum',
   Minimum: 'elementwise min; needs an IR Minimum',
   Exp: 'e^x; needs an IR Exp',
   Abs: '|x|; needs an IR Abs',
   MaxPool: 'max pooling; needs an IR MaxPool',
-  AvgPool: 'average pooling; needs an IR AvgPool (a depthwise Conv1D covers height-1 windows)',
+  AvgPool: 'average pooling; needs an IR AvgPool (a depthwise Conv2D with 1/k weights covers it)',
   FusedBatchNormV3: 'inference batch norm; fold scale/offset into Mul + Add',
 };
 

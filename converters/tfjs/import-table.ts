@@ -6,6 +6,7 @@
  * equivalent at all are in import-gaps.ts.
  */
 import type { HostTensor } from '../../src/ir/tensor.js';
+import type { PadMode } from '../../src/ir/ops.js';
 import { type FloatValue, type ImportContext, type IntValue, type Value, Unsupported, normAxis } from './import-context.js';
 import { denseStridedSlice, sliceHost } from './strided-slice.js';
 
@@ -30,7 +31,7 @@ function foldBinary(c: ImportContext, f: (a: number, b: number) => number): IntV
   return int(shape, Array.from({ length: n }, (_, i) => f(a.data[a.data.length === 1 ? 0 : i]!, b.data[b.data.length === 1 ? 0 : i]!)));
 }
 
-function binary(op: 'Add' | 'Sub' | 'Mul' | 'Div', fold?: (a: number, b: number) => number): ImportRule {
+function binary(op: 'Add' | 'Sub' | 'Mul' | 'Div' | 'DivNoNan', fold?: (a: number, b: number) => number): ImportRule {
   return (c) => {
     if (allInt(c)) { if (!fold) throw new Unsupported('int32 operands'); return foldBinary(c, fold); }
     requireFloatT(c);
@@ -38,7 +39,7 @@ function binary(op: 'Add' | 'Sub' | 'Mul' | 'Div', fold?: (a: number, b: number)
   };
 }
 
-function unary(op: 'Sigmoid' | 'Sqrt' | 'Log' | 'Softmax'): ImportRule {
+function unary(op: 'Sigmoid' | 'Sqrt' | 'Log' | 'Softmax' | 'Relu'): ImportRule {
   return (c) => { requireFloatT(c); return c.add(op, [c.float(0)], {}); };
 }
 
@@ -78,46 +79,63 @@ function concatAll(c: ImportContext, xs: FloatValue[], axis: number): FloatValue
   return acc;
 }
 
-/** Conv2D/_FusedConv2D/DepthwiseConv2dNative with a height-1 kernel: Reshape [B*H, W, C] Conv1D Reshape [B, H, W', C']. */
+/**
+ * Conv2D / _FusedConv2D (BiasAdd, Relu) / DepthwiseConv2dNative, NHWC:
+ *   height-1 kernel, no height stride or padding: Reshape [B*H, W, C] -> Conv1D -> Reshape [B, H, W', C']
+ *   (what conv1d layers export as; our own Conv1D export round-trips to one Conv1D);
+ *   anything else: Conv2D with explicit pads (SAME resolved here), then Relu when fused.
+ */
 function conv2d(depthwise: boolean, fused: boolean): ImportRule {
   return (c) => {
     requireFloatT(c);
-    // Collect every reason, so the report says all that a node lacks (e.g. a 2-D kernel AND a fused Relu).
+    // Collect every reason, so the report says all that a node lacks (e.g. dilation AND a fused Relu6).
     const reasons: string[] = [];
     if (c.attrStr('data_format', 'NHWC') !== 'NHWC') reasons.push('data_format NCHW: only NHWC maps to the channels-last IR');
     const dil = c.attrInts('dilations', [1, 1, 1, 1]);
-    if (dil.some((d) => d !== 1)) reasons.push(`dilations [${dil}]: IR Conv1D has no dilation`);
-    let biasIndex = -1;
+    if (dil.some((d) => d !== 1)) reasons.push(`dilations [${dil}]: IR convolutions have no dilation`);
+    let biasIndex = -1, relu = false;
     if (fused) {
       const fusedOps = c.attrStrs('fused_ops');
-      const extra = fusedOps.filter((f) => f !== 'BiasAdd');
+      const extra = fusedOps.filter((f) => f !== 'BiasAdd' && f !== 'Relu');
       if (extra.length) reasons.push(`fused ${extra.join(', ')}: no IR op (activation)`);
       if (fusedOps.includes('BiasAdd')) biasIndex = 2;
+      relu = fusedOps.includes('Relu');
     }
     const filter = c.constData(1);
     if (!filter || filter.shape.length !== 4) throw new Unsupported([...reasons, 'filter must be a rank-4 Const'].join('; '));
     const [kh, kw, fin, fout] = filter.shape as [number, number, number, number];
-    if (kh !== 1) reasons.push(`2-D kernel ${kh}x${kw}: IR Conv1D takes kernels of height 1`);
     const strides = c.attrInts('strides', [1, 1, 1, 1]);
     const padding = c.attrStr('padding', 'VALID');
     const explicit = padding === 'EXPLICIT' ? c.attrInts('explicit_paddings') : [];
-    if (padding === 'EXPLICIT' && (explicit.length !== 8 || explicit[0] || explicit[1] || explicit[2] || explicit[3] || explicit[6] || explicit[7])) reasons.push(`explicit_paddings [${explicit}]: only width padding maps to Conv1D`);
+    if (padding === 'EXPLICIT' && (explicit.length !== 8 || explicit[0] || explicit[1] || explicit[6] || explicit[7])) reasons.push(`explicit_paddings [${explicit}]: batch and channel padding have no IR conv equivalent`);
     if (padding !== 'SAME' && padding !== 'VALID' && padding !== 'EXPLICIT') reasons.push(`padding ${padding}`);
+    if (strides[0] !== 1 || strides[3] !== 1) reasons.push(`strides [${strides}]: batch and channel strides`);
     if (reasons.length) throw new Unsupported(reasons.join('; '));
     const x = c.float(0);
     if (x.shape.length !== 4) throw new Unsupported(`input rank ${x.shape.length}, expected NHWC rank 4`);
     const [B, H, W, C] = x.shape as [number, number, number, number];
-    if (strides[1] !== 1 && H !== 1) throw new Unsupported(`stride ${strides[1]} over height: IR Conv1D strides along one axis`);
-    const sw = strides[2]!;
-    const [padBegin, padEnd] = padding === 'SAME' ? samePads(W, kw, sw) : padding === 'EXPLICIT' ? [explicit[4]!, explicit[5]!] : [0, 0];
-    const groups = depthwise ? C : 1;
+    const [sh, sw] = [strides[1]!, strides[2]!];
+    if (!depthwise && C % fin !== 0) throw new Unsupported(`filter input channels ${fin} do not divide the input's ${C}`);
+    const groups = depthwise ? C : C / fin;
     const cout = depthwise ? fin * fout : fout;
-    if (!depthwise && fin !== C) throw new Unsupported(`filter input channels ${fin} differ from the input's ${C} (grouped conv)`);
-    const w = c.constant('filter', { shape: [kw, depthwise ? 1 : fin, cout], data: filter.data });
+    const pads = (size: number, k: number, st: number, axis: 1 | 2): [number, number] =>
+      padding === 'SAME' ? samePads(size, k, st) : padding === 'EXPLICIT' ? [explicit[2 * axis]!, explicit[2 * axis + 1]!] : [0, 0];
+    const [pt, pb] = pads(H, kh, sh, 1), [pl, pr] = pads(W, kw, sw, 2);
     const bias = biasIndex >= 0 ? [c.float(biasIndex)] : [];
-    const rows = c.reshape(x, [B * H, W, C], 'rows');
-    const y = c.add('Conv1D', [rows, w, ...bias], { stride: sw, padBegin, padEnd, groups }, 'conv1d');
-    return c.reshape(y, [B, H, y.shape[1]!, cout]);
+    // The node producing the TF node's value takes its name: the Relu when fused, else the conv's result.
+    const last = (suffix: string) => (relu ? suffix : undefined);
+    let y: FloatValue;
+    if (kh === 1 && pt === 0 && pb === 0 && (sh === 1 || H === 1)) {
+      const w = c.constant('filter', { shape: [kw, depthwise ? 1 : fin, cout], data: filter.data });
+      const rows = c.reshape(x, [B * H, W, C], 'rows');
+      const y1 = c.add('Conv1D', [rows, w, ...bias], { stride: sw, padBegin: pl, padEnd: pr, groups }, 'conv1d');
+      y = c.reshape(y1, [B, H, y1.shape[1]!, cout], last('unrows'));
+    } else {
+      // TF's depthwise filter [KH,KW,C,m] has the bytes of the IR's [KH,KW,1,C*m] (output channel c*m + j).
+      const w = c.constant('filter', { shape: [kh, kw, depthwise ? 1 : fin, cout], data: filter.data });
+      y = c.add('Conv2D', [x, w, ...bias], { strides: [sh, sw], pads: [pt, pb, pl, pr], groups }, last('conv2d'));
+    }
+    return relu ? c.add('Relu', [y], {}) : y;
   };
 }
 
@@ -126,9 +144,6 @@ export function samePads(size: number, k: number, stride: number): [number, numb
   const total = Math.max((Math.ceil(size / stride) - 1) * stride + k - size, 0);
   return [Math.floor(total / 2), total - Math.floor(total / 2)];
 }
-
-/** A full-shape value for Pad: constant `v` of the given shape. */
-const filled = (shape: number[], v: number): HostTensor => ({ shape, data: new Float32Array(size(shape)).fill(v) });
 
 export const IMPORT_RULES: Record<string, ImportRule> = {
   // Identity(x) -> x
@@ -151,6 +166,10 @@ export const IMPORT_RULES: Record<string, ImportRule> = {
   Log: unary('Log'),
   // Softmax(x) over the last axis -> Softmax
   Softmax: unary('Softmax'),
+  // Relu(x) -> Relu
+  Relu: unary('Relu'),
+  // DivNoNan(a, b) -> DivNoNan (0 where b == 0)
+  DivNoNan: binary('DivNoNan'),
   // Neg(x) -> Mul(x, -1)
   Neg: (c) => { requireFloatT(c); return c.add('Mul', [c.float(0), c.scalar('minus_one', -1)], {}); },
   // Square(x) -> Mul(x, x)
@@ -175,6 +194,9 @@ export const IMPORT_RULES: Record<string, ImportRule> = {
   },
   Mean: reduce('mean'),
   Sum: reduce('sum'),
+  // Min/Max(x, axes, keep_dims) -> ReduceMin/ReduceMax (axes normalised; no axes: x itself)
+  Min: reduceExtreme('ReduceMin'),
+  Max: reduceExtreme('ReduceMax'),
 
   // MatMul(a, b, transpose_a, transpose_b) -> Dense(a, b) when b is a rank-2 Const, else BatchMatMul over a batch of 1
   MatMul: (c) => matmul(c, false),
@@ -262,12 +284,17 @@ export const IMPORT_RULES: Record<string, ImportRule> = {
   },
   // Shape(x) -> folded int32 [rank]
   Shape: (c) => { const s = c.shapeOf(0); return int([s.length], [...s]); },
-  // Pad/PadV2(x, paddings[, value]) -> Concat(filled, x, filled) on each padded axis
-  Pad: (c) => pad(c, 0),
+  // Pad/PadV2(x, paddings[, value]) -> Pad{constant, value}; MirrorPad REFLECT -> Pad{reflect}
+  Pad: (c) => pad(c, 'constant', 0),
   PadV2: (c) => {
     const v = c.constData(2);
     if (!v || v.data.length !== 1) throw new Unsupported('constant_values must be a scalar Const');
-    return pad(c, v.data[0]!);
+    return pad(c, 'constant', v.data[0]!);
+  },
+  MirrorPad: (c) => {
+    const mode = c.attrStr('mode');
+    if (mode !== 'REFLECT') throw new Unsupported(`mode ${mode}: the IR Pad reflects without repeating the edge (REFLECT) only`);
+    return pad(c, 'reflect', 0);
   },
 };
 
@@ -315,17 +342,25 @@ function transposed2d(t: HostTensor): HostTensor {
   return { shape: [k, r], data: out };
 }
 
-function pad(c: ImportContext, value: number): Value {
+function pad(c: ImportContext, mode: PadMode, value: number): Value {
   requireFloatT(c);
-  let x = c.float(0);
+  const x = c.float(0);
   const p = c.ints(1), rank = x.shape.length;
-  if (p.length !== 2 * rank || p.some((v) => v < 0)) throw new Unsupported(`paddings [${p}] must be non-negative [${rank}, 2]`);
-  const padded = [...Array(rank).keys()].filter((a) => p[2 * a] || p[2 * a + 1]);
-  padded.forEach((a, k) => {
-    const last = k === padded.length - 1;
-    const side = (n: number, tag: string) => c.constant(`pad_${tag}_${a}`, filled(x.shape.map((d, i) => (i === a ? n : d)), value));
-    if (p[2 * a]) x = c.add('Concat', [side(p[2 * a]!, 'before'), x], { axis: a }, last && !p[2 * a + 1] ? undefined : `pad_before_${a}`);
-    if (p[2 * a + 1]) x = c.add('Concat', [x, side(p[2 * a + 1]!, 'after')], { axis: a }, last ? undefined : `pad_after_${a}`);
-  });
-  return x;
+  if (p.length !== 2 * rank || p.some((v) => !Number.isInteger(v) || v < 0)) throw new Unsupported(`paddings [${p}] must be non-negative [${rank}, 2]`);
+  const pads = x.shape.map((_, a): [number, number] => [p[2 * a]!, p[2 * a + 1]!]);
+  if (pads.every(([b, e]) => b === 0 && e === 0)) return x;
+  const tooWide = pads.findIndex(([b, e], a) => mode === 'reflect' && (b > x.shape[a]! - 1 || e > x.shape[a]! - 1));
+  if (tooWide >= 0) throw new Unsupported(`reflect padding [${pads[tooWide]}] on axis ${tooWide} exceeds its size ${x.shape[tooWide]} - 1`);
+  return c.add('Pad', [x], mode === 'constant' && value !== 0 ? { mode, pads, value } : { mode, pads });
+}
+
+/** Min / Max over axes -> ReduceMin / ReduceMax (sorted, non-negative axes). */
+function reduceExtreme(op: 'ReduceMin' | 'ReduceMax'): ImportRule {
+  return (c) => {
+    requireFloatT(c);
+    const x = c.float(0);
+    const axes = [...new Set(c.ints(1).map((a) => normAxis(a, x.shape.length, 'reduction axis')))].sort((a, b) => a - b);
+    if (axes.length === 0) return x;
+    return c.add(op, [x], { axes, keepDims: c.attrBool('keep_dims') });
+  };
 }

@@ -10,7 +10,7 @@ import { addInput, emptyGraph, validateGraph, type IrGraph } from '../../src/ir/
 import { A2mError } from '../../src/errors.js';
 import { UnsupportedOpsError, type UnsupportedOp } from '../types.js';
 import { parseInputRef, type NodeDefJson } from './format.js';
-import { Blocked, ImportContext, Unsupported, type Value } from './import-context.js';
+import { Blocked, ConstantPool, ImportContext, Unsupported, type Value } from './import-context.js';
 import { IMPORT_RULES } from './import-table.js';
 import { GAPS, STAND_IN_SHAPES } from './import-gaps.js';
 import { readGraphModel, type GraphModelFiles } from './reader.js';
@@ -97,6 +97,7 @@ export function graphModelToIr(files: GraphModelFiles, opts: ImportOptions = {})
     for (let k = 1; g.shapes.has(name) || (!own && reserved.has(name)); k++) name = `${want}_${k}`;
     return name;
   };
+  const pool = new ConstantPool();
   const producers = new Map<string, { op: string; inputs: string[] }>();
   let indexed = 0;
   const producerOf = (v: string) => {
@@ -125,7 +126,7 @@ export function graphModelToIr(files: GraphModelFiles, opts: ImportOptions = {})
       continue;
     }
     const refs = (node.input ?? []).filter((r) => !r.startsWith('^')).map(parseInputRef);
-    const ctx = new ImportContext(node, refs.map((r) => values.get(r.node)), g, uniqueName, producerOf);
+    const ctx = new ImportContext(node, refs.map((r) => values.get(r.node)), g, uniqueName, producerOf, pool);
     const rule = IMPORT_RULES[node.op];
     const multi = refs.find((r) => r.index !== 0);
     try {
@@ -151,7 +152,7 @@ export function graphModelToIr(files: GraphModelFiles, opts: ImportOptions = {})
     if (!v || v.kind === 'int') throw new A2mError(`${file}: output ${o.key} (${o.node}) is not a float tensor`);
     if (o.index !== 0) throw new A2mError(`${file}: output ${o.key} reads output ${o.index} of ${o.node}; only single-output ops are imported`);
     const value = v.kind === 'const'
-      ? new ImportContext({ name: o.node, op: 'Const' }, [], g, uniqueName, producerOf).materialise(v)
+      ? new ImportContext({ name: o.node, op: 'Const' }, [], g, uniqueName, producerOf, pool).materialise(v)
       : v;
     g.outputs.push({ name: o.key, value: value.name });
   }

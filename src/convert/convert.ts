@@ -1,0 +1,168 @@
+/**
+ * Converting a model we did not train: import (tfjs graph model -> IR), the
+ * shared IR passes, then every requested converter. Problems are reported all
+ * at once: the importer lists every TF node the IR cannot express; then every
+ * converter is tried into a staging folder and every unsupported IR node of
+ * every target is listed together. Nothing lands in the output folder unless
+ * every artifact was written; `convert.json` records what was.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { IrGraph } from '../ir/graph.js';
+import { runPasses } from '../ir/passes.js';
+import { FORMATS, loadConverter } from '../../converters/index.js';
+import { UnsupportedOpsError, type Precision, type UnsupportedOp } from '../../converters/types.js';
+import { importTfjsGraphModel } from '../../converters/tfjs/import.js';
+import { artifactName } from '../export/export.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { toolVersion } from '../util/version.js';
+import { A2mError } from '../errors.js';
+
+export const MANIFEST = 'convert.json';
+
+export interface ConvertRequest {
+  formats: string[];
+  precisions: Precision[];
+  out: string;
+  /** Size of a dynamic (-1) batch dim in the source; default 1. */
+  batch?: number;
+  ios?: number;
+  /** Output renames, old public name -> new (e.g. Basic Pitch's `Identity_1:0` -> `note`). */
+  rename?: Record<string, string>;
+  onProgress?: (msg: string) => void;
+}
+
+export interface ConvertEntry {
+  format: string;
+  precision: Precision;
+  /** Relative to the output folder. */
+  path: string;
+  seconds: number;
+  bytes: number;
+}
+
+export interface TensorSpec { name: string; shape: number[]; dtype: 'float32' }
+
+export interface ConvertManifest {
+  tool: 'audio-to-midi';
+  toolVersion: string;
+  source: { path: string; kind: 'tfjs graph model'; sha256: string };
+  batch: number;
+  importSeconds: number;
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+  artifacts: ConvertEntry[];
+}
+
+/** `dir`, `dir/model.json` or `x.json` of a tfjs graph model -> its model.json; anything else is refused by name. */
+export function sourceModelJson(source: string): string {
+  if (!existsSync(source)) throw new A2mError(`${source}: no such file or directory (expected a tfjs graph model directory or its model.json)`);
+  if (statSync(source).isDirectory()) {
+    const json = path.join(source, 'model.json');
+    if (!existsSync(json)) throw new A2mError(`${source}: no model.json in this directory (expected a tfjs graph model)`);
+    return json;
+  }
+  if (source.endsWith('.onnx')) throw new A2mError(`${source}: importing ONNX is not supported yet (expected a tfjs graph model directory or its model.json)`);
+  if (!source.endsWith('.json')) throw new A2mError(`${source}: expected a tfjs graph model directory or its model.json`);
+  return source;
+}
+
+/** sha256 over model.json and its weight shards in manifest order: identifies the source files. */
+export async function sourceHash(modelJson: string): Promise<string> {
+  const h = createHash('sha256');
+  const text = await readFile(modelJson);
+  h.update(text);
+  const json = JSON.parse(text.toString('utf8')) as { weightsManifest?: { paths: string[] }[] };
+  for (const group of json.weightsManifest ?? []) for (const p of group.paths) h.update(await readFile(path.join(path.dirname(modelJson), p)));
+  return h.digest('hex');
+}
+
+/** Renames public outputs in place; every old name must exist and the new names must stay unique. */
+export function renameOutputs(g: IrGraph, rename: Record<string, string>, where: string): void {
+  const names = g.outputs.map((o) => o.name);
+  for (const [from, to] of Object.entries(rename)) {
+    const o = g.outputs.find((x) => x.name === from);
+    if (!o) throw new A2mError(`${where}: --rename ${from}=${to}: the model has no output ${from} (outputs: ${names.join(', ')})`);
+    if (!to) throw new A2mError(`${where}: --rename ${from}=: the new name is empty`);
+    o.name = to;
+  }
+  const after = g.outputs.map((o) => o.name);
+  const dup = after.find((n, i) => after.indexOf(n) !== i);
+  if (dup !== undefined) throw new A2mError(`${where}: after renaming, two outputs are named ${dup}`);
+  if (g.inputs.some((i) => after.includes(i.name))) throw new A2mError(`${where}: an output would share its name with an input (${g.inputs.map((i) => i.name).join(', ')})`);
+}
+
+async function sizeOf(p: string): Promise<number> {
+  const s = await stat(p);
+  if (!s.isDirectory()) return s.size;
+  let n = 0;
+  for (const e of await readdir(p)) n += await sizeOf(path.join(p, e));
+  return n;
+}
+
+/** Moves `from` onto `to`, replacing what was there only once the move can happen. */
+async function replace(from: string, to: string): Promise<void> {
+  const old = `${to}.old-${process.pid}-${randomBytes(4).toString('hex')}`;
+  let moved = false;
+  if (existsSync(to)) { await rename(to, old); moved = true; }
+  await rename(from, to);
+  if (moved) await rm(old, { recursive: true, force: true });
+}
+
+/** Imports the source and writes every requested format x precision into `req.out`. */
+export async function convertModel(source: string, req: ConvertRequest): Promise<ConvertManifest> {
+  for (const f of req.formats) if (!(FORMATS as readonly string[]).includes(f)) throw new A2mError(`unknown format "${f}" (expected: ${FORMATS.join(', ')})`);
+  if (req.formats.length === 0) throw new A2mError('no target format given (expected some of: ' + FORMATS.join(', ') + ')');
+  const modelJson = sourceModelJson(source);
+  const batch = req.batch ?? 1;
+  const t0 = performance.now();
+  req.onProgress?.(`importing ${modelJson}`);
+  const imported = await importTfjsGraphModel(modelJson, { batch });
+  renameOutputs(imported, req.rename ?? {}, modelJson);
+  const g = runPasses(imported);
+  const importSeconds = (performance.now() - t0) / 1000;
+  g.metadata = { ...g.metadata, toolVersion: toolVersion() };
+
+  await mkdir(req.out, { recursive: true });
+  const staging = path.join(req.out, `.convert-staging-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await mkdir(staging);
+  const artifacts: ConvertEntry[] = [];
+  const problems: UnsupportedOp[] = [];
+  try {
+    for (const format of req.formats) {
+      const conv = await loadConverter(format);
+      for (const precision of req.precisions) {
+        const rel = artifactName(format, precision, conv.defaultName);
+        req.onProgress?.(`${format} ${precision} -> ${rel}`);
+        const t1 = performance.now();
+        try {
+          await conv.write(g, path.join(staging, rel), { precision, ios: req.ios, metadata: { ...g.metadata } });
+        } catch (e) {
+          // Keep going: the report lists what every target lacks, not just the first target's.
+          if (e instanceof UnsupportedOpsError) { problems.push(...e.problems); continue; }
+          throw e;
+        }
+        artifacts.push({ format, precision, path: rel, seconds: (performance.now() - t1) / 1000, bytes: await sizeOf(path.join(staging, rel)) });
+      }
+    }
+    if (problems.length) throw new UnsupportedOpsError(problems);
+    for (const a of artifacts) await replace(path.join(staging, a.path), path.join(req.out, a.path));
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+
+  const spec = (name: string, shape: number[]): TensorSpec => ({ name, shape: [...shape], dtype: 'float32' });
+  const manifest: ConvertManifest = {
+    tool: 'audio-to-midi', toolVersion: toolVersion(),
+    source: { path: path.resolve(modelJson), kind: 'tfjs graph model', sha256: await sourceHash(modelJson) },
+    batch, importSeconds,
+    inputs: g.inputs.map((i) => spec(i.name, i.shape)),
+    outputs: g.outputs.map((o) => spec(o.name, g.shapes.get(o.value)!)),
+    artifacts,
+  };
+  await writeFileAtomic(path.join(req.out, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+  return manifest;
+}
+
