@@ -13,6 +13,7 @@ import type { IrGraph } from '../ir/graph.js';
 import { runPasses } from '../ir/passes.js';
 import { A2mError } from '../errors.js';
 import { toolVersion } from '../util/version.js';
+import { venvPython } from '../util/paths.js';
 import type { Golden } from './golden.js';
 import { runArtifact, stackBatch } from './run-artifact.js';
 import { errorRow, judgeRun, type RowIdentity } from './check.js';
@@ -72,6 +73,7 @@ export async function verifyExport(o: VerifyOptions): Promise<VerifyReport> {
   if (manifest.input.shape.slice(1).join() !== caseShape) {
     throw new A2mError(`${path.join(o.exportDir, 'export.json')}: input shape [${manifest.input.shape}] does not take the golden windows [${golden.cases[0]!.samples.shape}]`);
   }
+  if (o.oracles && !hasOracles()) throw new A2mError(`--oracles: no Python venv at ${venvPython} (\`npm install\` creates it with TensorFlow and onnxruntime)`);
   const inputs = golden.cases.map((c) => c.samples);
   const artifacts = manifest.artifacts.filter((a) => !o.formats || o.formats.includes(a.format));
   if (!artifacts.length) throw new A2mError(`${path.join(o.exportDir, 'export.json')}: no artifacts${o.formats ? ` of format ${o.formats.join(', ')}` : ''} to verify`);

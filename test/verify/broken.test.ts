@@ -57,7 +57,7 @@ test('one nudged weight: verify fails the ONNX export, bisect names the node; th
   assert.equal(rep.passed, false);
   assert.equal(row.status, 'fail');
   assert.ok(row.failures.some((f) => /beyond/.test(f)), 'tensor tolerance failure reported');
-  assert.equal(row.bisect?.status, 'found', row.bisect?.message);
+  assert.equal(row.bisect?.status, 'found', row.bisect?.message ?? 'no bisect');
   assert.equal(row.bisect!.node!.name, WEIGHT_NODE);
   assert.equal(row.bisect!.node!.op, 'Dense');
   assert.ok(row.bisect!.error!.relative! > rep.tolerances.fp32.bisect);
@@ -71,7 +71,7 @@ test('one swapped op (Gelu -> Sigmoid) in TFLite: bisect names it in LiteRT', as
   const rep = await withPerturbEnv(spec, () => verifyExport({ exportDir: dir, golden, oracles: false, bisect: true, model: ck.loaded.model }));
   const row = rep.results[0]!;
   assert.equal(row.status, 'fail');
-  assert.equal(row.bisect?.status, 'found', row.bisect?.message);
+  assert.equal(row.bisect?.status, 'found', row.bisect?.message ?? 'no bisect');
   assert.deepEqual([row.bisect!.node!.name, row.bisect!.node!.op], [SWAP_NODE, 'Gelu']);
 });
 

@@ -14,6 +14,8 @@ import { buildGolden, readGolden, writeGolden, type Golden, type GoldenManifest 
 import { modelHash } from '../../src/export/export.js';
 import { extractNotes } from '../../src/infer/events.js';
 import { A2mError } from '../../src/errors.js';
+import { Model } from '../../src/model/model.js';
+import { staleGoldenProblems } from '../../src/verify/stale.js';
 
 let ck: Awaited<ReturnType<typeof sparseCheckpoint>>;
 let first: Golden;
@@ -103,4 +105,20 @@ test('readGolden refuses edited, missing or foreign files, naming the file', asy
   await assert.rejects(readGolden(dirB), (e: Error) => e instanceof A2mError && e.message.includes(manifest) && /a2m-golden/.test(e.message));
   await rm(manifest);
   await assert.rejects(readGolden(dirB), (e: Error) => e instanceof A2mError && e.message.includes(manifest) && /missing/.test(e.message));
+});
+
+test('stale goldens are detected: another weight, other thresholds; matching goldens give no problem', async () => {
+  const g = await readGolden(dirA);
+  assert.deepEqual(await staleGoldenProblems(g, ck.loaded), []);
+  const weights = await ck.loaded.model.weights();
+  const w = weights.get('head_frame/w')!;
+  weights.set('head_frame/w', { shape: w.shape, data: w.data.map((v, i) => (i === 0 ? v + 0.5 : v)) });
+  const retrained = Model.fromWeights(ck.loaded.model.config, weights);
+  try {
+    const problems = await staleGoldenProblems(g, { ...ck.loaded, model: retrained });
+    assert.ok(problems.some((p) => /made for model/.test(p)), problems.join('\n'));
+    assert.ok(problems.some((p) => /output logits: max abs error/.test(p)), problems.join('\n'));
+  } finally { retrained.dispose(); }
+  const retuned = await staleGoldenProblems(g, { ...ck.loaded, state: { thresholds: { activate: 0.6 } } });
+  assert.ok(retuned.some((p) => /activate 0.5 vs 0.6/.test(p)), retuned.join('\n'));
 });
