@@ -3,8 +3,9 @@
  *
  *   <out>/
  *     manifest.json      sha256 of every file; targets, artifacts, model, tool versions
- *     parity.json        each artifact run in its runtime vs the canonical model (parity.ts)
- *     parity/            the fixed input window and the canonical outputs (float32)
+ *     export.json        the artifacts as an export folder (so `a2m verify <bundle>` works)
+ *     golden/            golden inputs, the canonical model's outputs and notes (src/verify)
+ *     parity.json, .md   `a2m verify` on exactly these files: every artifact in its runtime
  *     MODEL_CARD.md      copied from the checkpoint folder, or a generated stub
  *     README.md
  *     ios/      <Class>.mlpackage, Audio2Midi.json, README.md (Swift)
@@ -27,7 +28,6 @@ import type { Precision } from '../../converters/types.js';
 import { writeDirAtomic } from '../util/atomic.js';
 import { toolVersion } from '../util/version.js';
 import { A2mError } from '../errors.js';
-import type { EventThresholds } from '../infer/events.js';
 import { buildContract, CONTRACT_FILE, type AppContract } from './contract.js';
 import { artifactsFor, bundleNames, type Artifact, type Target } from './targets.js';
 import { tfliteMetadataSpec, writeAndroidTflite } from './android.js';
@@ -35,10 +35,13 @@ import { demoPageFiles } from './web.js';
 import { rootReadme, targetReadme } from './readme.js';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, MANIFEST_FILE, fileEntries, toolVersions, type BundleManifest } from './manifest.js';
 import {
-  PARITY_INPUT, PARITY_INPUT_DESCRIPTION, checkParity, parityExpectedFile, parityInput, parityRule, tensorBytes, type ParityReport,
+  EXPORT_FILE, PARITY_JSON, PARITY_MD, bundleExportManifest, failureSummary, goldenDirOf, verifyBundleParity,
 } from './parity.js';
+import { buildGolden, modelThresholds, readGolden, writeGolden } from '../verify/golden.js';
+import { formatMarkdown } from '../verify/format-report.js';
+import type { VerifyReport } from '../verify/report.js';
+import type { Tolerances } from '../verify/tolerances.js';
 
-export const PARITY_REPORT_FILE = 'parity.json';
 export const MODEL_CARD_FILE = 'MODEL_CARD.md';
 
 export interface BundleRequest {
@@ -54,12 +57,18 @@ export interface BundleRequest {
   author?: string;
   license?: string;
   modelVersion?: string;
-  /** Checkpoint folder: its MODEL_CARD.md is copied when present. */
+  /** Where the model came from (a checkpoint folder, or preset:<name>): its MODEL_CARD.md is copied when present. */
   source?: string;
+  /** Golden cases to verify on (default: all of src/verify/inputs.ts). */
+  goldenCases?: string[];
+  /** Also run the Python oracles in the parity report (default false: they judge no shipped runtime). */
+  oracles?: boolean;
+  /** Parity tolerances (default src/verify's; overrides are recorded in parity.json). */
+  tolerances?: Tolerances;
   onProgress?: (msg: string) => void;
 }
 
-export interface BundleResult { dir: string; manifest: BundleManifest; parity: ParityReport }
+export interface BundleResult { dir: string; manifest: BundleManifest; parity: VerifyReport }
 
 export async function buildBundle(model: Model, state: Record<string, unknown>, req: BundleRequest): Promise<BundleResult> {
   const names = bundleNames(req.name ?? 'audio2midi');
@@ -76,13 +85,13 @@ export async function buildBundle(model: Model, state: Record<string, unknown>, 
     name: names.name, preset: model.config.preset, sha256: sha, parameters: model.paramCount(), toolVersion: version,
     input: { name: graph.inputs[0]!.name, shape: graph.inputs[0]!.shape },
     outputs: graph.outputs.map((o) => ({ name: o.name, shape: graph.shapes.get(o.value)! })),
-    thresholds: (state.thresholds ?? {}) as Partial<EventThresholds>,
+    thresholds: modelThresholds(state),
   });
-  const input = parityInput();
-  const expected = await model.predict(input);
+  say(`golden inputs and canonical outputs (${req.goldenCases?.join(', ') ?? 'all cases'})`);
+  const golden = await buildGolden({ model, state, source: req.source ?? `preset:${model.config.preset}` }, { cases: req.goldenCases });
 
   let manifest!: BundleManifest;
-  let parity!: ParityReport;
+  let parity!: VerifyReport;
   await writeDirAtomic(req.out, async (dir) => {
     for (const a of artifacts) {
       say(`${a.target}: ${a.format} ${a.precision} -> ${a.path}`);
@@ -97,19 +106,14 @@ export async function buildBundle(model: Model, state: Record<string, unknown>, 
       for (const [f, bytes] of await demoPageFiles()) await writeBytes(dir, `web/${f}`, bytes);
     }
 
-    await writeBytes(dir, PARITY_INPUT, tensorBytes(input));
-    for (const [k, t] of Object.entries(expected)) await writeBytes(dir, parityExpectedFile(k), tensorBytes(t));
-    const results = await checkParity(dir, artifacts, input, expected, contract.decoding.thresholds, say);
-    parity = {
-      input: { file: PARITY_INPUT, shape: input.shape, description: PARITY_INPUT_DESCRIPTION },
-      expected: Object.fromEntries(Object.keys(expected).sort().map((k) => [k, { file: parityExpectedFile(k), shape: expected[k]!.shape }])),
-      rule: parityRule(),
-      artifacts: results,
-      pass: results.every((r) => r.pass),
-    };
-    const failed = results.filter((r) => !r.pass);
-    if (failed.length) throw new A2mError(`bundle not written: parity failed for ${failed.map(describeFailure).join('; ')}`);
-    await writeText(dir, PARITY_REPORT_FILE, JSON.stringify(parity, null, 2) + '\n');
+    await writeText(dir, EXPORT_FILE, JSON.stringify(bundleExportManifest({
+      toolVersion: version, preset: contract.model.preset, modelSha256: sha, input: contract.input, outputs: contract.outputs, artifacts,
+    }), null, 2) + '\n');
+    await writeGolden(goldenDirOf(dir), golden);
+    parity = await verifyBundleParity(dir, await readGolden(goldenDirOf(dir)), { oracles: req.oracles, tolerances: req.tolerances, onProgress: say });
+    if (!parity.passed) throw new A2mError(`bundle not written: parity failed for ${failureSummary(parity)}`);
+    await writeText(dir, PARITY_JSON, JSON.stringify(parity, null, 2) + '\n');
+    await writeText(dir, PARITY_MD, formatMarkdown(parity));
 
     const card = req.source ? path.join(req.source, MODEL_CARD_FILE) : null;
     if (card && existsSync(card)) await copyFile(card, path.join(dir, MODEL_CARD_FILE));
@@ -119,7 +123,7 @@ export async function buildBundle(model: Model, state: Record<string, unknown>, 
     manifest = {
       format: BUNDLE_FORMAT, version: BUNDLE_VERSION, name: names.name, targets: req.targets,
       model: { preset: contract.model.preset, sha256: sha, parameters: contract.model.parameters },
-      versions: toolVersions(), artifacts, parity: PARITY_REPORT_FILE,
+      versions: toolVersions(), artifacts, parity: PARITY_JSON,
       files: await fileEntries(dir),
     };
     await writeText(dir, MANIFEST_FILE, JSON.stringify(manifest, null, 2) + '\n');
@@ -139,13 +143,6 @@ async function writeArtifact(a: Artifact, graph: Awaited<ReturnType<Model['graph
     return;
   }
   await (await loadConverter(a.format)).write(graph, out, { precision: a.precision, ios: req.ios, metadata });
-}
-
-function describeFailure(r: ParityReport['artifacts'][number]): string {
-  if (r.error) return `${r.path} (${r.error})`;
-  const bad = r.outputs.filter((o) => !o.pass).map((o) => `${o.output} max abs ${o.maxAbs} > ${o.atol}`);
-  if (!r.notes.identical && r.notes.nearDecisions === 0 && r.precision === 'fp32') bad.push(`notes differ (${r.notes.artifact} vs ${r.notes.canonical} canonical)`);
-  return `${r.path} (${bad.join(', ')})`;
 }
 
 async function writeText(dir: string, rel: string, text: string): Promise<void> {

@@ -25,7 +25,7 @@ function pipeline(c: AppContract): string {
     `5. Stitch the windows: ${c.stitching.rule}.`,
     `6. Decode notes (${c.decoding.rule} rule, thresholds in \`${CONTRACT_FILE}\`: activate ${th.activate}, release ${th.release}, onset ${th.onset}, min ${th.minNoteFrames} frames): ${c.decoding.description}.`,
     '',
-    `\`${CONTRACT_FILE}\` holds all of this as data; \`../parity/input.f32\` and \`../parity/expected-*.f32\` are a test vector (raw float32, shapes in \`../parity.json\`) your app can check itself against.`,
+    `\`${CONTRACT_FILE}\` holds all of this as data. \`../golden/\` has test vectors for your app: input windows (\`inputs/*.f32\`, raw little-endian float32 [${c.input.shape}]), the canonical outputs and the notes they decode to (shapes and checksums in \`../golden/manifest.json\`).`,
   ].join('\n');
 }
 
@@ -72,6 +72,7 @@ const SNIPPETS: Record<Target, (r: ReadmeInputs) => string> = {
     `# ${c.name} for the web`,
     '',
     '- `index.html`, `app.js`, `style.css`, `tf.min.js`: a static demo page. Serve this folder (e.g. `python3 -m http.server` inside it) and open it: drop an audio file, see the piano roll, download the MIDI. Everything runs in the page (Web Audio, TensorFlow.js); `?backend=cpu|webgl|wasm` picks the tfjs backend.',
+    '- Decoding is the browser\'s (Web Audio). Chromium turns 16-bit PCM into float with 1/32767 for positive samples where ffmpeg (`a2m transcribe`) uses 1/32768, so the page\'s level and outputs can differ from `a2m transcribe` by about 3e-5 relative on the same file.',
     '- `model/`: TensorFlow.js graph model (`tf.loadGraphModel("model/model.json")`).',
     '- `model.onnx`: the same model for onnxruntime-web:',
     '',
@@ -117,8 +118,8 @@ export function rootReadme(r: ReadmeInputs & { targets: Target[] }): string {
     ...rows,
     '',
     `Each target folder has \`${CONTRACT_FILE}\` (input, normalisation, windows, outputs, stitching, thresholds) and a README with a usage snippet.`,
-    '`parity.json`: every artifact run in its own runtime against the canonical model on `parity/input.f32`.',
-    '`manifest.json`: sha256 of every file. Check both with `a2m bundle verify <this folder>`.',
+    '`parity.json` / `parity.md`: `a2m verify` on exactly these files — every artifact run in its own runtime on the golden inputs (`golden/`) against the canonical model, as tensors and as notes. `export.json` makes this folder an export folder, so `a2m verify <this folder>` works too.',
+    '`manifest.json`: sha256 of every file. Check files and parity with `a2m bundle verify <this folder>`.',
     '`MODEL_CARD.md`: what the model is and how it was measured.',
     '',
   ].join('\n');

@@ -11,23 +11,24 @@ import path from 'node:path';
 import { A2mError } from '../errors.js';
 import type { Model } from '../model/model.js';
 import { modelHash } from '../export/export.js';
-import type { HostTensor } from '../ir/tensor.js';
-import { CONTRACT_FILE, CONTRACT_FORMAT, type AppContract } from './contract.js';
+import { readGolden } from '../verify/golden.js';
+import type { VerifyReport } from '../verify/report.js';
+import type { Tolerances } from '../verify/tolerances.js';
 import { BUNDLE_FORMAT, MANIFEST_FILE, checkFiles, type BundleManifest, type ChecksumProblem } from './manifest.js';
-import { checkParity, readTensorFile, type ArtifactParity, type ParityReport } from './parity.js';
+import { goldenDirOf, verifyBundleParity } from './parity.js';
 
 export interface BundleVerification {
   dir: string;
   manifest: BundleManifest;
   checksums: ChecksumProblem[];
-  /** Absent when parity was not re-run. */
-  parity?: ArtifactParity[];
+  /** `a2m verify` on the bundle (absent when parity was not re-run). */
+  parity?: VerifyReport;
   /** Set when a model was given and its hash differs from the manifest's. */
   modelMismatch?: string;
   ok: boolean;
 }
 
-export interface VerifyOptions { parity?: boolean; model?: Model; onProgress?: (msg: string) => void }
+export interface VerifyOptions { parity?: boolean; oracles?: boolean; tolerances?: Tolerances; model?: Model; onProgress?: (msg: string) => void }
 
 async function readJson<T>(file: string, what: string): Promise<T> {
   if (!existsSync(file)) throw new A2mError(`${file}: missing (${what})`);
@@ -54,14 +55,9 @@ export async function verifyBundle(dir: string, opts: VerifyOptions = {}): Promi
     if (sha !== manifest.model.sha256) out.modelMismatch = `the model's sha256 ${sha.slice(0, 12)}… is not the bundle's ${manifest.model.sha256.slice(0, 12)}…`;
   }
   if (opts.parity !== false) {
-    const report = await readJson<ParityReport>(path.join(dir, manifest.parity), 'parity report');
-    const contract = await readJson<AppContract>(path.join(dir, manifest.targets[0]!, CONTRACT_FILE), 'app contract');
-    if (contract.format !== CONTRACT_FORMAT) throw new A2mError(`${path.join(dir, manifest.targets[0]!, CONTRACT_FILE)}: format is "${contract.format}", expected "${CONTRACT_FORMAT}"`);
-    const input = await readTensorFile(path.join(dir, report.input.file), report.input.shape);
-    const expected: Record<string, HostTensor> = {};
-    for (const [k, e] of Object.entries(report.expected)) expected[k] = await readTensorFile(path.join(dir, e.file), e.shape);
-    out.parity = await checkParity(dir, manifest.artifacts, input, expected, contract.decoding.thresholds, opts.onProgress);
+    // readGolden checks every golden file's sha256 itself: a tampered golden is an error, not a silent pass.
+    out.parity = await verifyBundleParity(dir, await readGolden(goldenDirOf(dir)), { oracles: opts.oracles, tolerances: opts.tolerances, onProgress: opts.onProgress });
   }
-  out.ok = checksums.length === 0 && !out.modelMismatch && (out.parity?.every((p) => p.pass) ?? true);
+  out.ok = checksums.length === 0 && !out.modelMismatch && (out.parity?.passed ?? true);
   return out;
 }

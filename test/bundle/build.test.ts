@@ -1,7 +1,7 @@
 /**
  * `a2m bundle` on a randomized tiny checkpoint: every target builds with the
  * files an app needs, the contract carries the checkpoint's thresholds, the
- * manifest's checksums verify, parity passes in every runtime, a second build
+ * manifest's checksums verify, `a2m verify` on the bundle passes in every runtime, a second build
  * (through the CLI, in another process) is byte-identical, and tampering is
  * caught: by checksum (changed, missing, unlisted files) and by parity.
  */
@@ -17,13 +17,15 @@ import { modelHash } from '../../src/export/export.js';
 import { buildBundle } from '../../src/bundle/build.js';
 import { verifyBundle } from '../../src/bundle/verify.js';
 import { listFiles } from '../../src/bundle/manifest.js';
-import { checkParity, readTensorFile, type ParityReport } from '../../src/bundle/parity.js';
+import { verifyExport } from '../../src/verify/verify.js';
+import { readGolden } from '../../src/verify/golden.js';
+import type { VerifyReport } from '../../src/verify/report.js';
 import { DEFAULT_THRESHOLDS } from '../../src/infer/events.js';
 import { readTfliteModelMetadata } from '../../converters/tflite/metadata-read.js';
 import { projectRoot } from '../../src/util/paths.js';
 import type { AppContract } from '../../src/bundle/contract.js';
 import { randomizedModel } from '../helpers/models.js';
-import { CHECKPOINT_THRESHOLDS, MODEL_CARD, randomizedCheckpoint, tempDir } from './helpers.js';
+import { CHECKPOINT_THRESHOLDS, MODEL_CARD, TEST_GOLDEN_CASES, randomizedCheckpoint, tempDir } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 const read = (dir: string, rel: string) => readFileSync(path.join(dir, ...rel.split('/')));
@@ -35,16 +37,16 @@ const EXPECTED_FILES = [
   'android/audio2midi.tflite',
   'web/model/model.json', 'web/model.onnx', 'web/index.html', 'web/app.js', 'web/style.css', 'web/tf.min.js',
   'server/audio2midi/1/saved_model.pb', 'server/audio2midi/1/variables/variables.index',
-  'manifest.json', 'parity.json', 'parity/input.f32', 'parity/expected-probs.f32', 'MODEL_CARD.md', 'README.md',
+  'manifest.json', 'export.json', 'parity.json', 'parity.md', 'golden/manifest.json', 'golden/inputs/chords.f32', 'golden/outputs/chords/probs.f32',
+  'MODEL_CARD.md', 'README.md',
 ];
 
 test('bundle: build, contents, checksums, parity, determinism, tampering', async (t) => {
   const tmp = tempDir(t);
-  const { ckpt, model: original } = await randomizedCheckpoint(tmp);
-  original.dispose();
+  const { ckpt } = await randomizedCheckpoint(tmp);
   const { model, state, source } = await loadModel(ckpt);
   const a = path.join(tmp, 'a');
-  const built = await buildBundle(model, state, { targets: ['ios', 'android', 'web', 'server'], out: a, source });
+  const built = await buildBundle(model, state, { targets: ['ios', 'android', 'web', 'server'], out: a, source, goldenCases: TEST_GOLDEN_CASES });
 
   await t.test('every target holds its artifacts, contract and README', () => {
     const files = new Set([...built.manifest.files.map((f) => f.path), 'manifest.json']);
@@ -81,21 +83,28 @@ test('bundle: build, contents, checksums, parity, determinism, tampering', async
     assert.deepEqual(m.artifacts.map((x) => `${x.format}:${x.precision}`), ['coreml:fp16', 'tflite:fp32', 'tfjs:fp32', 'onnx:fp32', 'savedmodel:fp32']);
   });
 
-  await t.test('parity report: every artifact ran in its runtime and passed', () => {
-    const p = json<ParityReport>(a, 'parity.json');
-    assert.ok(p.pass);
-    for (const r of p.artifacts) {
-      assert.ok(r.pass && !r.error, `${r.path}: ${JSON.stringify(r)}`);
-      assert.equal(r.outputs.length, 5, r.path);
-      if (r.precision === 'fp32') for (const o of r.outputs) assert.ok(o.maxAbs < 1e-4, `${r.path} ${o.output} ${o.maxAbs}`);
+  await t.test('parity report: `a2m verify` on exactly these files, every artifact passed', () => {
+    const p = json<VerifyReport>(a, 'parity.json');
+    assert.deepEqual(p, built.parity);
+    assert.ok(p.passed);
+    assert.deepEqual(p.results.map((r) => r.artifact), built.manifest.artifacts.map((x) => x.path), 'one row per artifact, no more');
+    assert.deepEqual(p.golden.cases, TEST_GOLDEN_CASES);
+    for (const r of p.results) {
+      assert.equal(r.status, 'pass', `${r.artifact}: ${r.failures.join('; ')}`);
+      assert.equal(r.outputs.length, 5, r.artifact);
+      assert.equal(r.latencyMs, null, 'no timings: they would make the bundle differ on every build');
+      if (r.precision === 'fp32') assert.ok(r.notes!.exact && r.outputs.every((o) => o.maxAbs! < 1e-4), r.artifact);
     }
-    t.diagnostic(p.artifacts.map((r) => `${r.path}: max abs ${Math.max(...r.outputs.map((o) => o.maxAbs))}, notes ${r.notes.artifact}/${r.notes.canonical} identical=${r.notes.identical} near=${r.notes.nearDecisions} [${r.runtime}]`).join('; '));
+    assert.equal(p.exportDir, '.');
+    assert.match(read(a, 'parity.md').toString(), /coreml/);
+    const notes = p.results[0]!.notes!.cases.map((c) => `${c.case} ${c.goldenNotes}`).join(', ');
+    t.diagnostic(`golden notes: ${notes}; ${p.results.map((r) => `${r.artifact}: max abs ${Math.max(...r.outputs.map((o) => o.maxAbs!)).toExponential(2)}, F1 ${r.notes!.f1} [${r.runtime}]`).join('; ')}`);
   });
 
   await t.test('verify: checksums and parity re-run from the stored vectors; the model check', async () => {
     const v = await verifyBundle(a, { model });
-    assert.ok(v.ok, JSON.stringify({ checksums: v.checksums, parity: v.parity?.filter((p) => !p.pass), model: v.modelMismatch }));
-    assert.equal(v.parity?.length, 5);
+    assert.ok(v.ok, JSON.stringify({ checksums: v.checksums, parity: v.parity?.results.filter((p) => p.status !== 'pass'), model: v.modelMismatch }));
+    assert.deepEqual(v.parity, built.parity, 're-running gives the stored report');
     const other = await randomizedModel('tiny', 2);
     const w = await verifyBundle(a, { parity: false, model: other });
     other.dispose();
@@ -104,11 +113,11 @@ test('bundle: build, contents, checksums, parity, determinism, tampering', async
 
   await t.test('deterministic: a second build through the CLI is byte-identical', () => {
     const b = path.join(tmp, 'b');
-    const r = spawnSync(process.execPath, [path.join(projectRoot, 'bin', 'a2m.js'), 'bundle', ckpt, '-o', b], {
+    const r = spawnSync(process.execPath, [path.join(projectRoot, 'bin', 'a2m.js'), 'bundle', ckpt, '-o', b, '--golden-cases', TEST_GOLDEN_CASES.join(',')], {
       encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' },
     });
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /ok {3}ios\/Audio2Midi\.mlpackage/);
+    assert.match(r.stdout, /coreml +fp16 .* PASS/);
     const fa = ['manifest.json', ...built.manifest.files.map((f) => f.path)];
     assert.deepEqual(['manifest.json', ...json<{ files: { path: string }[] }>(b, 'manifest.json').files.map((f) => f.path)], fa, 'same file list');
     const differ = fa.filter((f) => !read(a, f).equals(read(b, f)));
@@ -143,14 +152,11 @@ test('bundle: build, contents, checksums, parity, determinism, tampering', async
     assert.match(r.stdout, /FAIL web\/extra\.txt: not listed in manifest\.json/);
     assert.match(r.stderr, /a2m: error: .*: 3 problem\(s\)/);
 
-    // The same change judged by parity: the tfjs model no longer matches the stored canonical outputs.
-    const report = json<ParityReport>(a, 'parity.json');
-    const input = await readTensorFile(path.join(a, report.input.file), report.input.shape);
-    const expected = Object.fromEntries(await Promise.all(Object.entries(report.expected).map(async ([k, e]) => [k, await readTensorFile(path.join(a, e.file), e.shape)] as const)));
-    const tfjs = built.manifest.artifacts.filter((x) => x.format === 'tfjs');
-    const [res] = await checkParity(a, tfjs, input, expected, CHECKPOINT_THRESHOLDS);
-    assert.ok(res && !res.error, `the tampered model still runs: ${res?.error}`);
-    assert.ok(!res.pass && res.outputs.some((o) => !o.pass), `tampered weights fail parity: ${JSON.stringify(res.outputs.map((o) => [o.output, o.maxAbs]))}`);
+    // The same change judged by parity (`a2m verify` on the tfjs artifact): the model no longer matches the goldens.
+    const report = await verifyExport({ exportDir: a, golden: await readGolden(path.join(a, 'golden')), oracles: false, formats: ['tfjs'] });
+    const row = report.results[0]!;
+    assert.equal(row.status, 'fail', `the tampered model still runs and fails: ${row.error ?? row.failures.join('; ')}`);
+    assert.ok(row.outputs.some((o) => !o.withinTolerance), JSON.stringify(row.outputs.map((o) => [o.name, o.maxAbs])));
   });
   model.dispose();
 });

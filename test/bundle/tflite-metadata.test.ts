@@ -18,12 +18,15 @@ import { encodeModelMetadata, minParserVersion, tfliteMetadataEntry, type ModelM
 import { decodeModelMetadata, findTfliteMetadata, readTfliteModelMetadata } from '../../converters/tflite/metadata-read.js';
 import { METADATA_FILE_IDENTIFIER, TFLITE_METADATA_NAME } from '../../converters/tflite/metadata-schema.js';
 import { tfliteMetadataSpec } from '../../src/bundle/android.js';
-import { compareOutput } from '../../src/bundle/parity.js';
+import { compareTensors } from '../../src/verify/metrics.js';
 import { loadRuntime } from '../../src/runtimes/index.js';
 import { A2mError } from '../../src/errors.js';
 import { venvPython } from '../../src/util/paths.js';
 import { contractFor, tempDir } from './helpers.js';
 
+/** fp32 parity bound of the converter and verify tests. */
+const FP32_ATOL = 1e-4;
+const FP32_RTOL = 1e-4;
 const ORACLE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'tflite_metadata_oracle.py');
 
 const SPEC: ModelMetadataSpec = {
@@ -104,8 +107,8 @@ test('tiny .tflite with TFLITE_METADATA: our reader, Python flatbuffers + TF sch
   try {
     const got = await session.run({ samples: input });
     for (const [k, v] of Object.entries(expected)) {
-      const p = compareOutput(k, v, got[k]!, 'fp32');
-      assert.ok(p.pass, `${k}: max abs ${p.maxAbs}`);
+      const e = compareTensors(v.data, got[k]!.data, FP32_ATOL, FP32_RTOL);
+      assert.equal(e.beyond, 0, `${k}: max abs ${e.maxAbs}`);
     }
   } finally { await session.dispose(); }
   model.dispose();

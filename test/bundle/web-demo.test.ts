@@ -14,15 +14,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadModel } from '../../src/model/load.js';
 import { buildBundle } from '../../src/bundle/build.js';
-import { nearDecisions } from '../../src/bundle/parity.js';
 import { transcribeFile } from '../../src/infer/transcribe.js';
 import { tfjsRunner } from '../../src/infer/backends.js';
 import { extractNotes, type EventThresholds } from '../../src/infer/events.js';
 import { notesToMidi } from '../../src/infer/midi-out.js';
 import { scoreNotes } from '../../src/eval/mir-eval.js';
+import { notesEqual } from '../../src/verify/metrics.js';
+import { parseTolerances } from '../../src/verify/tolerances.js';
 import { projectRoot } from '../../src/util/paths.js';
 import type { Note } from '../../src/types.js';
-import { randomizedCheckpoint, tempDir } from './helpers.js';
+import { TEST_GOLDEN_CASES, randomizedCheckpoint, tempDir } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FIXTURE = path.join(projectRoot, 'fixtures', 'tiny-set', 'proc-s7-00000.flac');
@@ -36,11 +37,15 @@ const WEB_ATOL = 1e-4;
  */
 const GAIN_RTOL = 1 / 32767;
 /**
- * Randomised weights put many values near the decoder's decisions, where a
- * 1e-6 kernel difference flips a note; such flips must be explained by values
- * within the measured roll error of a decision, and stay rare.
+ * Head bias shift of the test model: about 700 notes on the 25 s fixture (a
+ * busy piano roll; the bundle tests' -1.5 leaves one).
  */
-const MIN_NOTE_F1 = 0.98;
+const HEAD_SHIFT = -1;
+/**
+ * Notes may differ only where the 3e-5 input difference (GAIN_RTOL) or a 1e-6
+ * kernel difference moves a probability across a decision: a few of ~700.
+ */
+const MIN_NOTE_F1 = 0.99;
 const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
 
 function serve(root: string): Promise<http.Server> {
@@ -61,11 +66,13 @@ interface PageResult {
 test('web demo page: headless chromium transcribes the fixture like the Node pipeline', { skip: existsSync(CHROMIUM) ? false : `skipped: ${CHROMIUM} not installed (Debian package chromium)` }, async (t) => {
   const { chromium } = await import('playwright-core');
   const tmp = tempDir(t);
-  const { ckpt, model: original } = await randomizedCheckpoint(tmp);
-  original.dispose();
+  const { ckpt } = await randomizedCheckpoint(tmp, 'tiny', HEAD_SHIFT);
   const { model, state, source } = await loadModel(ckpt);
   const out = path.join(tmp, 'bundle');
-  await buildBundle(model, state, { targets: ['web'], out, source });
+  // At ~30 notes per window some golden value sits within 1e-6 of a decision (ONNX Runtime flips one of
+  // 500 notes): judge fp32 notes by F1 here; the tensor bound stays. This test is about the page.
+  const tolerances = parseTolerances(['fp32.exactNotes=false', `fp32.minNoteF1=${MIN_NOTE_F1}`]);
+  await buildBundle(model, state, { targets: ['web'], out, source, goldenCases: TEST_GOLDEN_CASES, tolerances });
   const thresholds = (state.thresholds ?? {}) as Partial<EventThresholds>;
   const node = await transcribeFile(FIXTURE, tfjsRunner(model), { thresholds });
   model.dispose();
@@ -91,7 +98,8 @@ test('web demo page: headless chromium transcribes the fixture like the Node pip
   await page.setInputFiles('#file', FIXTURE);
   await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 180_000 });
   assert.equal(await page.getAttribute('body', 'data-state'), 'done', await page.textContent('#status') ?? '');
-  const shot = path.join(tmp, 'demo.png');
+  // Kept after the test (one fixed name, overwritten by the next run) for a human to look at.
+  const shot = path.join(os.tmpdir(), 'a2m-web-demo.png');
   await page.screenshot({ path: shot, fullPage: true });
   const r = await page.evaluate((): PageResult => {
     const a = window.a2m!;
@@ -125,13 +133,10 @@ test('web demo page: headless chromium transcribes the fixture like the Node pip
   const browserRolls = { frames: Float32Array.from(r.rolls.probs!), onsets: Float32Array.from(r.rolls.onset_probs!), velocities: Float32Array.from(r.rolls.velocity!) };
   assert.deepEqual(r.notes, extractNotes(browserRolls, thresholds), 'page notes = events.ts on the page rolls');
   const f1 = scoreNotes(node.notes, r.notes).onset.f1;
-  const near = nearDecisions(Object.fromEntries(Object.entries(nodeRolls).map(([k, v]) => [k, { shape: [r.frames, 90], data: v! }])), err, thresholds);
-  t.diagnostic(`notes: browser ${r.notes.length}, Node ${node.notes.length}, onset F1 ${f1.toFixed(4)}, ${near} values within the roll error of a decision; roll max abs ${JSON.stringify(err)}`);
+  const identical = notesEqual(node.notes, r.notes);
+  t.diagnostic(`notes: browser ${r.notes.length}, Node ${node.notes.length}, identical ${identical}, onset F1 ${f1.toFixed(4)}; roll max abs vs Node ${JSON.stringify(err)}`);
   assert.ok(r.notes.length > 0, 'the fixture gives notes');
-  if (JSON.stringify(r.notes) !== JSON.stringify(node.notes)) {
-    assert.ok(near > 0, 'a note differs although no value lies near a decision');
-    assert.ok(f1 >= MIN_NOTE_F1, `onset F1 ${f1} vs Node`);
-  }
+  if (!identical) assert.ok(f1 >= MIN_NOTE_F1, `onset F1 ${f1} vs Node`);
 
   // MIDI download: the bytes midi-out.ts writes for those notes.
   assert.deepEqual(Uint8Array.from(r.midi), notesToMidi(r.notes, { name: path.basename(FIXTURE) }));
