@@ -75,3 +75,15 @@ test('goldens of another model are refused with a message naming both models', a
   const other: Golden = { ...golden, model: { ...golden.model, sha256: 'f'.repeat(64) } };
   await assert.rejects(verifyExport({ exportDir, golden: other, oracles: false }), (e: Error) => e instanceof A2mError && /is not the golden's model ffffffffffff/.test(e.message) && e.message.includes('export.json'));
 });
+
+test('a batch-2 export is fed the cases in pairs (the odd one padded with silence) and passes', async () => {
+  const dir = path.join(ck.dir, 'export-b2');
+  await exportModel(ck.loaded.model, { formats: ['onnx'], precisions: ['fp32'], out: dir, batch: 2 });
+  const rep = await verifyExport({ exportDir: dir, golden, oracles: false });
+  assert.equal(rep.export.batch, 2);
+  assert.equal(golden.cases.length % 2, 0, 'precondition: use an odd subset below');
+  const odd: Golden = { ...golden, cases: golden.cases.slice(0, 3) };
+  const repOdd = await verifyExport({ exportDir: dir, golden: odd, oracles: false });
+  for (const r of [...rep.results, ...repOdd.results]) assert.equal(r.status, 'pass', r.failures.join('; '));
+  assert.equal(repOdd.results[0]!.notes!.cases.length, 3);
+});
