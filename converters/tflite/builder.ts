@@ -5,6 +5,7 @@
  */
 import type { IrGraph } from '../../src/ir/graph.js';
 import type { Precision } from '../types.js';
+import { float16Bits } from './quantize.js';
 import { DEFAULT_SIGNATURE_KEY, INT8_MIN_ELEMENTS, type EmittedOp, type OptionValues, type TensorTypeName } from './format.js';
 import type { TflModel, TflQuantization } from './model.js';
 import { quantizeInt8PerChannel, toFloat16Bytes } from './quantize.js';
@@ -98,7 +99,7 @@ export class TflBuilder {
       const q = quantizeInt8PerChannel(data, shape, OUTPUT_AXIS[use]);
       t = this.addTensor(key, shape, 'INT8', new Uint8Array(q.data.buffer, q.data.byteOffset, q.data.byteLength),
         { scale: q.scale, zeroPoint: q.scale.map(() => 0), quantizedDimension: q.axis });
-    } else if (precision === 'fp16' && use !== 'exact') {
+    } else if (precision === 'fp16' && use !== 'exact' && survivesFloat16(data)) {
       // As TF's float16 quantization: the weight is stored as FLOAT16 and a DEQUANTIZE op makes the float32 tensor.
       const half = this.addTensor(`${key}/fp16`, shape, 'FLOAT16', toFloat16Bytes(data));
       t = this.activation(key, shape);
@@ -130,4 +131,19 @@ export class TflBuilder {
   op(op: EmittedOp, inputs: number[], outputs: number[], options?: OptionValues): void {
     this.model.operators.push({ op, inputs, outputs, options });
   }
+}
+
+/**
+ * Whether float16 keeps every value meaningful: no non-zero value flushes to
+ * zero and no finite value overflows. A constant that fails stays float32 —
+ * e.g. a 1e-8 floor added before a Log would become 0 and the Log -Inf.
+ */
+function survivesFloat16(data: Float32Array): boolean {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v === 0) continue;
+    const h = float16Bits(v);
+    if ((h & 0x7fff) === 0 || (h & 0x7c00) === 0x7c00) return false;
+  }
+  return true;
 }

@@ -1,0 +1,53 @@
+import type { CommandModule } from 'yargs';
+import { loadModel } from '../../model/load.js';
+import { makeRunner, BACKENDS, type Backend } from '../../infer/backends.js';
+import { validateDataset } from '../../eval/validate.js';
+import { writeFileAtomic } from '../../util/atomic.js';
+import { loadCheckpoint, saveCheckpoint } from '../../model/checkpoint.js';
+import type { EventThresholds } from '../../infer/events.js';
+
+interface Args { dataset: string; model: string; backend: string; json?: string; 'seed-metrics': boolean; tune: boolean; 'write-thresholds': boolean }
+
+const f3 = (x: number | undefined) => (x === undefined ? '  -  ' : x.toFixed(3));
+
+const command: CommandModule<object, Args> = {
+  command: 'validate <dataset>',
+  describe: 'score a model on a dataset folder: note P/R/F1 (mir_eval-exact) per piece and mean, plus the seed\'s window metrics',
+  builder: (y) => y
+    .positional('dataset', { type: 'string', demandOption: true, describe: 'folder of <name>.<audio> + <name>.csv' })
+    .option('model', { type: 'string', default: 'default', describe: 'checkpoint folder or "default"' })
+    .option('backend', { type: 'string', default: 'tfjs', describe: `where the model runs: ${BACKENDS.join(', ')}` })
+    .option('json', { type: 'string', describe: 'write the full report as JSON' })
+    .option('seed-metrics', { type: 'boolean', default: true, describe: 'also compute loss / hit rate / eventized diff on consecutive windows' })
+    .option('tune', { type: 'boolean', default: false, describe: 'grid-search decoding thresholds for onset F1 on this dataset (use a validation split, never test data)' })
+    .option('write-thresholds', { type: 'boolean', default: false, describe: 'with --tune: store the tuned thresholds in the model checkpoint (used by transcribe by default)' })
+    .example('a2m validate data/val', 'the default model on a validation split')
+    .example('a2m validate data/val --model runs/small/best --tune --write-thresholds', 'tune decoding thresholds into a checkpoint'),
+  handler: async (a) => {
+    const { model, source, state } = await loadModel(a.model);
+    const runner = await makeRunner(model, a.backend as Backend);
+    const report = await validateDataset(model, source, runner, a.dataset, {
+      thresholds: (state.thresholds ?? {}) as Partial<EventThresholds>, seedMetrics: a['seed-metrics'], tune: a.tune,
+      onPiece: (name, i, n) => process.stderr.write(`\r[${i + 1}/${n}] ${name}`.padEnd(60)),
+    });
+    process.stderr.write('\n');
+    const w = process.stdout;
+    w.write(`${'piece'.padEnd(28)} ${'sec'.padStart(6)} ${'ref'.padStart(5)} ${'est'.padStart(5)}   onset P/R/F1        +offset F1  +vel F1\n`);
+    for (const p of report.pieces) {
+      w.write(`${p.name.slice(0, 28).padEnd(28)} ${p.seconds.toFixed(1).padStart(6)} ${String(p.refNotes).padStart(5)} ${String(p.estNotes).padStart(5)}   ${f3(p.onset.precision)} ${f3(p.onset.recall)} ${f3(p.onset.f1)}   ${f3(p.onsetOffset.f1)}      ${f3(p.onsetVelocity?.f1)}\n`);
+    }
+    const m = report.mean;
+    w.write(`${'mean'.padEnd(28)} ${''.padStart(18)}   ${f3(m.onsetPrecision)} ${f3(m.onsetRecall)} ${f3(m.onsetF1)}   ${f3(m.onsetOffsetF1)}      ${f3(m.onsetVelocityF1)}\n`);
+    if (report.seed) w.write(`seed metrics: loss ${report.seed.loss.toFixed(1)} per window, hit rate ${report.seed.hitRate.toFixed(3)}, eventized diff ${report.seed.eventizedDiff.toFixed(2)} per window\n`);
+    if (report.tuning) w.write(`tuned thresholds: onset F1 ${report.tuning.baseline.toFixed(3)} -> ${report.tuning.tuned.toFixed(3)} with ${JSON.stringify(report.tuning.thresholds)}\n`);
+    if (a.json) await writeFileAtomic(a.json, JSON.stringify(report, null, 2) + '\n');
+    if (a.tune && a['write-thresholds'] && report.tuning) {
+      const ck = await loadCheckpoint(source);
+      await saveCheckpoint(source, { ...ck, state: { ...(ck.state ?? {}), thresholds: report.tuning.thresholds, thresholdsTunedOn: report.dataset } });
+      w.write(`thresholds written to ${source}\n`);
+    }
+    await runner.dispose();
+    model.dispose();
+  },
+};
+export default command;

@@ -1,0 +1,97 @@
+/**
+ * `a2m validate`: a model on a dataset folder, end to end as users run it
+ * (decode, normalise, overlapping windows, stitching, events), scored per
+ * piece with the mir_eval-exact note metrics, plus the seed's window metrics
+ * (loss, hit rate, eventized diff) on consecutive windows.
+ */
+import path from 'node:path';
+import type { Model } from '../model/model.js';
+import { listPairs, loadPieces, validationBatches } from '../data/loader.js';
+import { readCsv } from '../data/csv.js';
+import { transcribeFile } from '../infer/transcribe.js';
+import type { WindowRunner } from '../infer/backends.js';
+import { extractNotes, type EventThresholds } from '../infer/events.js';
+import { scoreNotes } from './mir-eval.js';
+import { SeedMetricsAccumulator, type SeedMetrics } from './frame-metrics.js';
+import { tuneThresholds, ONSET_GRID, FRAME_GRID, type TuningPiece } from '../infer/tune.js';
+import type { Note } from '../types.js';
+
+export interface PieceResult {
+  name: string;
+  seconds: number;
+  refNotes: number;
+  estNotes: number;
+  onset: { precision: number; recall: number; f1: number };
+  onsetOffset: { precision: number; recall: number; f1: number };
+  onsetVelocity?: { precision: number; recall: number; f1: number };
+}
+
+export interface ValidationReport {
+  dataset: string;
+  model: string;
+  runtime: string;
+  thresholds: Partial<EventThresholds>;
+  pieces: PieceResult[];
+  mean: { onsetF1: number; onsetPrecision: number; onsetRecall: number; onsetOffsetF1: number; onsetVelocityF1?: number };
+  seed?: SeedMetrics;
+  tuning?: { objective: string; baseline: number; tuned: number; thresholds: EventThresholds };
+}
+
+const prf = (s: { precision: number; recall: number; f1: number }) => ({ precision: s.precision, recall: s.recall, f1: s.f1 });
+
+export interface ValidateOptions {
+  thresholds: Partial<EventThresholds>;
+  seedMetrics: boolean;
+  tune: boolean;
+  onPiece?: (name: string, i: number, n: number) => void;
+}
+
+export async function validateDataset(model: Model, modelName: string, runner: WindowRunner, dir: string, o: ValidateOptions): Promise<ValidationReport> {
+  const pairs = await listPairs(dir);
+  const velocity = model.config.heads.includes('velocity');
+  const pieces: PieceResult[] = [];
+  const tuning: TuningPiece[] = [];
+  for (const [i, p] of pairs.entries()) {
+    o.onPiece?.(p.name, i, pairs.length);
+    const ref: Note[] = await readCsv(p.csv);
+    const t = await transcribeFile(p.audio, runner, { thresholds: o.thresholds });
+    const s = scoreNotes(ref, t.notes, { velocity });
+    pieces.push({
+      name: p.name, seconds: t.seconds, refNotes: ref.length, estNotes: t.notes.length,
+      onset: prf(s.onset), onsetOffset: prf(s.onsetOffset), ...(s.onsetVelocity ? { onsetVelocity: prf(s.onsetVelocity) } : {}),
+    });
+    if (o.tune) tuning.push({ inputs: { frames: t.rolls.frames, onsets: t.rolls.onsets, velocities: t.rolls.velocities }, notes: ref });
+  }
+  const mean = (f: (p: PieceResult) => number | undefined) => pieces.reduce((a, p) => a + (f(p) ?? 0), 0) / Math.max(1, pieces.length);
+  const report: ValidationReport = {
+    dataset: path.resolve(dir), model: modelName, runtime: runner.name, thresholds: o.thresholds, pieces,
+    mean: {
+      onsetF1: mean((p) => p.onset.f1), onsetPrecision: mean((p) => p.onset.precision), onsetRecall: mean((p) => p.onset.recall),
+      onsetOffsetF1: mean((p) => p.onsetOffset.f1), ...(velocity ? { onsetVelocityF1: mean((p) => p.onsetVelocity?.f1) } : {}),
+    },
+  };
+  if (o.seedMetrics) {
+    const c = model.config;
+    const grid = { sampleRate: c.sampleRate, windowSamples: c.windowSamples, frames: c.frames, keys: c.keys };
+    const acc = new SeedMetricsAccumulator();
+    const loaded = await loadPieces(dir, grid);
+    for (const b of validationBatches(loaded, grid, 4)) {
+      const out = await model.predict({ shape: [b.batch, 2, b.samples], data: b.audio });
+      const per = c.frames * c.keys;
+      for (let j = 0; j < b.batch; j++) acc.add(out.probs!.data.subarray(j * per, (j + 1) * per), b.targets.frames.subarray(j * per, (j + 1) * per));
+    }
+    report.seed = acc.result();
+  }
+  if (o.tune) {
+    const onsetHead = model.config.heads.includes('onset');
+    const grid = onsetHead ? { ...ONSET_GRID, onset: [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6] } : FRAME_GRID;
+    const r = tuneThresholds(tuning, { objective: 'onset', grid, start: o.thresholds });
+    report.tuning = { objective: 'onset', baseline: r.baseline, tuned: r.score, thresholds: r.thresholds };
+  }
+  return report;
+}
+
+/** Re-scores stored rolls with other thresholds (no model run). */
+export function rescore(rolls: TuningPiece[], th: Partial<EventThresholds>): number {
+  return rolls.reduce((a, p) => a + scoreNotes(p.notes, extractNotes(p.inputs, th)).onset.f1, 0) / Math.max(1, rolls.length);
+}
