@@ -18,7 +18,7 @@
  * the same model and options give byte-identical bundles.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Model } from '../model/model.js';
 import { modelHash } from '../export/export.js';
@@ -65,12 +65,30 @@ export interface BundleRequest {
   oracles?: boolean;
   /** Parity tolerances (default src/verify's; overrides are recorded in parity.json). */
   tolerances?: Tolerances;
+  /** Replace `out` even when it is not an earlier bundle. */
+  force?: boolean;
   onProgress?: (msg: string) => void;
 }
 
 export interface BundleResult { dir: string; manifest: BundleManifest; parity: VerifyReport }
 
+/**
+ * The bundle replaces its output folder whole: refuse a folder that is not an
+ * earlier bundle (a typo like `-o ~` must not delete anything) unless forced.
+ */
+async function checkOutputFolder(out: string, force: boolean): Promise<void> {
+  if (force || !existsSync(out)) return;
+  if (!(await stat(out)).isDirectory()) throw new A2mError(`${out}: exists and is not a folder (give a new folder for the bundle)`);
+  const entries = await readdir(out);
+  if (!entries.length) return;
+  try {
+    if (JSON.parse(await readFile(path.join(out, MANIFEST_FILE), 'utf8')).format === BUNDLE_FORMAT) return;
+  } catch { /* not a bundle */ }
+  throw new A2mError(`${out}: folder exists and is not an a2m bundle (${entries.length} entries); the bundle replaces the whole folder: give a new folder, or --force`);
+}
+
 export async function buildBundle(model: Model, state: Record<string, unknown>, req: BundleRequest): Promise<BundleResult> {
+  await checkOutputFolder(req.out, req.force ?? false);
   const names = bundleNames(req.name ?? 'audio2midi');
   const iosPrecision = req.iosPrecision ?? 'fp16';
   if (iosPrecision !== 'fp16' && iosPrecision !== 'fp32') throw new A2mError(`--ios-precision ${iosPrecision}: expected fp16 or fp32`);

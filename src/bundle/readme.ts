@@ -71,7 +71,7 @@ const SNIPPETS: Record<Target, (r: ReadmeInputs) => string> = {
   web: ({ contract: c }) => [
     `# ${c.name} for the web`,
     '',
-    '- `index.html`, `app.js`, `style.css`, `tf.min.js`: a static demo page. Serve this folder (e.g. `python3 -m http.server` inside it) and open it: drop an audio file, see the piano roll, download the MIDI. Everything runs in the page (Web Audio, TensorFlow.js); `?backend=cpu|webgl|wasm` picks the tfjs backend.',
+    '- `index.html`, `app.js`, `style.css`, `tf.min.js`, `tf-backend-wasm.min.js` + `*.wasm`: a static demo page. Serve this folder (e.g. `python3 -m http.server` inside it) and open it: drop an audio file, see the piano roll, download the MIDI. Everything runs in the page (Web Audio, TensorFlow.js); `?backend=webgl|wasm|cpu` picks the tfjs backend (default: the first that works).',
     '- Decoding is the browser\'s (Web Audio). Chromium turns 16-bit PCM into float with 1/32767 for positive samples where ffmpeg (`a2m transcribe`) uses 1/32768, so the page\'s level and outputs can differ from `a2m transcribe` by about 3e-5 relative on the same file.',
     '- `model/`: TensorFlow.js graph model (`tf.loadGraphModel("model/model.json")`).',
     '- `model.onnx`: the same model for onnxruntime-web:',

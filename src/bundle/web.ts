@@ -1,8 +1,8 @@
 /**
  * The web bundle's static demo page: index.html + style.css (copied from
  * src/bundle/web/), app.js (src/bundle/web/app.ts bundled by esbuild with the
- * pipeline's own modules: normalize, window, events, midi-out) and tf.min.js
- * (@tensorflow/tfjs, copied: no CDN, the page works offline).
+ * pipeline's own modules: normalize, window, events, midi-out), tf.min.js and
+ * the WebAssembly backend (copied from node_modules: no CDN, the page works offline).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,16 +19,29 @@ export async function demoPageFiles(): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
   for (const f of ['index.html', 'style.css']) files.set(f, await readFile(path.join(WEB_SRC, f)));
   files.set('app.js', await buildDemoScript());
-  files.set('tf.min.js', await readFile(tfjsBrowserBuild()));
+  for (const [pkg, names] of Object.entries(TFJS_BROWSER_FILES)) {
+    for (const f of names) files.set(f, await readFile(path.join(packageDist(pkg), f)));
+  }
   return files;
 }
 
-/** node_modules/@tensorflow/tfjs/dist/tf.min.js (the UMD build that defines the `tf` global). */
-export function tfjsBrowserBuild(): string {
+/**
+ * The browser builds copied from node_modules: tfjs itself (UMD, defines the
+ * `tf` global) and the WebAssembly backend (attaches `tf.wasm`; its .wasm
+ * binaries are fetched from the page's folder: plain, SIMD, threaded SIMD,
+ * the browser picks). WebAssembly runs tfjs 10x faster than its pure-JS `cpu`
+ * backend where there is no WebGL.
+ */
+const TFJS_BROWSER_FILES: Record<string, string[]> = {
+  '@tensorflow/tfjs': ['tf.min.js'],
+  '@tensorflow/tfjs-backend-wasm': ['tf-backend-wasm.min.js', 'tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'],
+};
+
+function packageDist(pkg: string): string {
   try {
-    return path.join(path.dirname(require.resolve('@tensorflow/tfjs/package.json')), 'dist', 'tf.min.js');
+    return path.join(path.dirname(require.resolve(`${pkg}/package.json`)), 'dist');
   } catch (e) {
-    throw new A2mError(`@tensorflow/tfjs is not installed: the web bundle copies its dist/tf.min.js (${(e as Error).message})`);
+    throw new A2mError(`${pkg} is not installed: the web bundle copies its browser build from dist/ (${(e as Error).message.split('\n')[0]})`);
   }
 }
 

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -23,6 +23,7 @@ import type { VerifyReport } from '../../src/verify/report.js';
 import { DEFAULT_THRESHOLDS } from '../../src/infer/events.js';
 import { readTfliteModelMetadata } from '../../converters/tflite/metadata-read.js';
 import { projectRoot } from '../../src/util/paths.js';
+import { A2mError } from '../../src/errors.js';
 import type { AppContract } from '../../src/bundle/contract.js';
 import { randomizedModel } from '../helpers/models.js';
 import { CHECKPOINT_THRESHOLDS, MODEL_CARD, TEST_GOLDEN_CASES, randomizedCheckpoint, tempDir } from './helpers.js';
@@ -35,7 +36,8 @@ const json = <T>(dir: string, rel: string) => JSON.parse(read(dir, rel).toString
 const EXPECTED_FILES = [
   'ios/Audio2Midi.mlpackage/Manifest.json', 'ios/Audio2Midi.mlpackage/Data/com.apple.CoreML/model.mlmodel',
   'android/audio2midi.tflite',
-  'web/model/model.json', 'web/model.onnx', 'web/index.html', 'web/app.js', 'web/style.css', 'web/tf.min.js',
+  'web/model/model.json', 'web/model.onnx', 'web/index.html', 'web/app.js', 'web/style.css', 'web/tf.min.js', 'web/tf-backend-wasm.min.js',
+  'web/tfjs-backend-wasm-simd.wasm',
   'server/audio2midi/1/saved_model.pb', 'server/audio2midi/1/variables/variables.index',
   'manifest.json', 'export.json', 'parity.json', 'parity.md', 'golden/manifest.json', 'golden/inputs/chords.f32', 'golden/outputs/chords/probs.f32',
   'MODEL_CARD.md', 'README.md',
@@ -122,6 +124,14 @@ test('bundle: build, contents, checksums, parity, determinism, tampering', async
     assert.deepEqual(['manifest.json', ...json<{ files: { path: string }[] }>(b, 'manifest.json').files.map((f) => f.path)], fa, 'same file list');
     const differ = fa.filter((f) => !read(a, f).equals(read(b, f)));
     assert.deepEqual(differ, [], 'every file byte-identical');
+  });
+
+  await t.test('a folder that is not a bundle is never replaced', async () => {
+    const precious = path.join(tmp, 'precious');
+    mkdirSync(precious);
+    writeFileSync(path.join(precious, 'notes.txt'), 'mine');
+    await assert.rejects(buildBundle(model, state, { targets: ['web'], out: precious }), (e) => e instanceof A2mError && /is not an a2m bundle .*--force/.test(e.message));
+    assert.equal(readFileSync(path.join(precious, 'notes.txt'), 'utf8'), 'mine');
   });
 
   await t.test('tampering: changed, missing and unlisted files fail verify (CLI), changed weights fail parity', async () => {

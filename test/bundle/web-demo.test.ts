@@ -27,7 +27,8 @@ import { TEST_GOLDEN_CASES, randomizedCheckpoint, tempDir } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FIXTURE = path.join(projectRoot, 'fixtures', 'tiny-set', 'proc-s7-00000.flac');
-/** Browser tfjs (pure-JS cpu kernels) vs tfjs-node (TensorFlow kernels): the tfjs web-backend tests' bound. */
+const BACKEND = 'wasm';
+/** Browser tfjs (WebAssembly kernels) vs tfjs-node (TensorFlow kernels): the tfjs web-backend tests' bound. */
 const WEB_ATOL = 1e-4;
 /**
  * The FLAC is 16-bit at 16 kHz, so neither side resamples, but Chromium turns
@@ -46,7 +47,7 @@ const HEAD_SHIFT = -1;
  * kernel difference moves a probability across a decision: a few of ~700.
  */
 const MIN_NOTE_F1 = 0.99;
-const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
+const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm' };
 
 function serve(root: string): Promise<http.Server> {
   const server = http.createServer((req, res) => {
@@ -91,8 +92,8 @@ test('web demo page: headless chromium transcribes the fixture like the Node pip
   page.on('request', (r) => requests.push(r.url()));
 
   const { port } = server.address() as AddressInfo;
-  // The cpu backend: the same kernels on every machine (headless chromium has no GPU for webgl).
-  await page.goto(`http://127.0.0.1:${port}/index.html?backend=cpu`);
+  // WebAssembly: the bundled backend a GPU-less browser gets (headless chromium has no WebGL here), 10x tfjs's pure-JS cpu.
+  await page.goto(`http://127.0.0.1:${port}/index.html?backend=${BACKEND}`);
   await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 60_000 });
   assert.equal(await page.getAttribute('body', 'data-state'), 'ready', await page.textContent('#status') ?? '');
   await page.setInputFiles('#file', FIXTURE);
@@ -115,7 +116,7 @@ test('web demo page: headless chromium transcribes the fixture like the Node pip
 
   assert.deepEqual(errors, [], 'no page errors');
   assert.ok(requests.every((u) => u.startsWith(`http://127.0.0.1:${port}/`) || u.startsWith('blob:') || u.startsWith('data:')), `offline: ${requests.filter((u) => !u.includes('127.0.0.1')).join(', ')}`);
-  assert.equal(r.backend, 'cpu');
+  assert.equal(r.backend, BACKEND);
   assert.equal(r.frames, node.rolls.frames.length / 90, 'same number of frames');
   assert.ok(Math.abs(r.gain / node.gain - 1) <= GAIN_RTOL, `gain ${r.gain} vs Node ${node.gain}`);
 

@@ -8,7 +8,7 @@
  * loaded by index.html), src/infer/events.ts (notes, with the thresholds from
  * Audio2Midi.json) and src/infer/midi-out.ts (the MIDI file).
  *
- * Query parameters: `backend` (cpu | webgl | wasm: tfjs backend; default: tfjs's choice).
+ * Query parameters: `backend` (webgl | wasm | cpu; default: tfjs's choice, in that order of preference).
  * For tests the page records its state on <body data-state="loading|ready|working|done|error" data-notes="N">
  * and exposes the last result as `window.a2m`.
  */
@@ -21,7 +21,8 @@ import type { Note } from '../../types.js';
 import type { AppContract } from '../contract.js';
 import { drawPianoRoll } from './roll.js';
 
-declare const tf: typeof Tfjs;
+/** tf.min.js defines `tf`; tf-backend-wasm.min.js adds `tf.wasm`. */
+declare const tf: typeof Tfjs & { wasm?: { setWasmPaths(prefix: string): void } };
 
 interface Result { file: string; notes: Note[]; rolls: Record<string, Float32Array>; gain: number; frames: number; seconds: number; backend: string; midi: Uint8Array; timing: { decode: number; model: number } }
 declare global { interface Window { a2m?: Result } }
@@ -106,6 +107,8 @@ function offerMidi(result: Result): void {
 
 async function main(): Promise<void> {
   setState('loading', 'loading the model…');
+  // The .wasm binaries lie beside the page (no CDN).
+  tf.wasm?.setWasmPaths(new URL('./', location.href).href);
   const backend = new URLSearchParams(location.search).get('backend');
   if (backend && !(await tf.setBackend(backend))) throw new Error(`tfjs backend "${backend}" is not available here`);
   await tf.ready();

@@ -10,7 +10,7 @@ import { A2mError } from '../../errors.js';
 
 interface BuildArgs {
   model: string; target: string; out: string; name: string; 'ios-precision': string; ios?: number;
-  author: string; license: string; 'model-version'?: string; 'golden-cases'?: string; oracles: boolean; tolerance: string[];
+  author: string; license: string; 'model-version'?: string; 'golden-cases'?: string; oracles: boolean; tolerance: string[]; force: boolean;
 }
 interface VerifyArgs { dir: string; parity: boolean; model?: string; oracles: boolean; tolerance: string[] }
 
@@ -33,6 +33,7 @@ const build: CommandModule<object, BuildArgs> = {
     .option('golden-cases', { type: 'string', describe: 'golden cases the parity report runs (comma-separated; default: all of `a2m golden`)' })
     .option('oracles', { type: 'boolean', default: false, describe: 'also run the Python oracles (TF, ONNX Runtime) in the parity report' })
     .option('tolerance', { type: 'string', array: true, default: [], describe: 'override a parity tolerance as `a2m verify` does: [<precision>.]<key>=<value> (recorded in parity.json)' })
+    .option('force', { type: 'boolean', default: false, describe: 'replace --out even when it is not an earlier bundle' })
     .example('a2m bundle -o dist/bundle', 'the default model, every target')
     .example('a2m bundle runs/small/best -t ios,android -o dist/mobile --ios-precision fp32', 'a checkpoint, mobile only, fp32 Core ML')
     .example('a2m bundle verify dist/bundle', 're-check checksums and parity of a bundle'),
@@ -43,7 +44,7 @@ const build: CommandModule<object, BuildArgs> = {
       const r = await buildBundle(model, state, {
         targets, out: a.out, name: a.name, iosPrecision: a['ios-precision'] as Precision, ios: a.ios,
         author: a.author, license: a.license, modelVersion: a['model-version'],
-        source, goldenCases: list(a['golden-cases']), oracles: a.oracles, tolerances: parseTolerances(a.tolerance), onProgress: say,
+        source, goldenCases: list(a['golden-cases']), oracles: a.oracles, tolerances: parseTolerances(a.tolerance), force: a.force, onProgress: say,
       });
       process.stdout.write(formatTerminal(r.parity));
       process.stdout.write(`${r.dir}: ${targets.join(', ')} from ${source} (preset ${r.manifest.model.preset}); ${r.manifest.files.length} files in manifest.json\n`);
