@@ -10,6 +10,12 @@ import type { Emitter } from './emitters.js';
 
 const I32 = attr.type('DT_INT32');
 
+/** TF's SAME padding along one axis: total = max((ceil(in/s)-1)*s + k - in, 0), the odd pixel at the end. */
+function samePads(size: number, k: number, stride: number): [number, number] {
+  const total = Math.max((Math.ceil(size / stride) - 1) * stride + k - size, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
 /** IR ReduceMin|ReduceMax(x; axes, keepDims) -> Min|Max(x, Const int32 axes; keep_dims) */
 const reduce = <O extends 'ReduceMin' | 'ReduceMax'>(tfOp: 'Min' | 'Max'): Emitter<O> => ({
   emit(n, c) {
@@ -39,8 +45,9 @@ export const IMAGE_EMITTERS = {
     },
   } satisfies Emitter<'Pad'>,
 
-  // Conv2D(x [B,H,W,Cin], w [KH,KW,Cin/g,Cout], b?; strides, pads [t,b,l,r], groups) -> Conv2D(filter HWIO, EXPLICIT pads)
-  //   or DepthwiseConv2dNative(filter [KH,KW,Cin,Cout/Cin]) when g = Cin; BiasAdd(b)
+  // Conv2D(x [B,H,W,Cin], w [KH,KW,Cin/g,Cout], b?; strides, pads [t,b,l,r], groups) -> Conv2D(filter HWIO)
+  //   or DepthwiseConv2dNative(filter [KH,KW,Cin,Cout/Cin]) when g = Cin; BiasAdd(b).
+  //   Padding SAME when the pads are TF's SAME pads (as Keras models carry it), VALID when none, else EXPLICIT.
   Conv2D: {
     check(n, [x, w]) {
       const g = n.attrs.groups, cin = x![3]!, cout = w![3]!;
@@ -48,17 +55,20 @@ export const IMAGE_EMITTERS = {
       return null;
     },
     emit(n, c) {
-      const { strides: [sh, sw], pads, groups } = n.attrs;
+      const { strides: [sh, sw], pads: [pt, pb, pl, pr], groups } = n.attrs;
+      const [, H, W, cin] = c.shape(0) as [number, number, number, number];
       const [KH, KW, cinG, cout] = c.shape(1) as [number, number, number, number];
-      const cin = c.shape(0)[3]!;
       const depthwise = groups !== 1;
       const filter = c.inputAs(1, depthwise ? [KH, KW, cin, cout / cin] : [KH, KW, cinG, cout]);
-      const padded = pads.some((p) => p !== 0);
+      const [st, sb] = samePads(H, KH, sh), [sl, sr] = samePads(W, KW, sw);
+      const padded = pt + pb + pl + pr > 0;
+      const same = padded && pt === st && pb === sb && pl === sl && pr === sr;
+      const explicit = padded && !same;
       const convAttrs: Record<string, AttrValueJson> = {
         ...T_FLOAT,
         strides: attr.ints([1, sh, sw, 1]),
-        padding: attr.str(padded ? 'EXPLICIT' : 'VALID'),
-        explicit_paddings: attr.ints(padded ? [0, 0, pads[0], pads[1], pads[2], pads[3], 0, 0] : []),
+        padding: attr.str(same ? 'SAME' : explicit ? 'EXPLICIT' : 'VALID'),
+        explicit_paddings: attr.ints(explicit ? [0, 0, pt, pb, pl, pr, 0, 0] : []),
         dilations: attr.ints([1, 1, 1, 1]),
         data_format: attr.str('NHWC'),
       };

@@ -82,3 +82,47 @@ export function pinDynamicDims(bytes: Uint8Array, size = 1): { bytes: Uint8Array
   }
   return { bytes: out, pinned };
 }
+
+/** Absolute position of scalar field `slot` of the table at `tablePos` (it must be present). */
+function scalarFieldPos(view: DataView, tablePos: number, slot: number): number {
+  const vtable = tablePos - view.getInt32(tablePos, true);
+  const off = view.getUint16(vtable + 4 + 2 * slot, true);
+  if (off === 0) throw new Error(`field slot ${slot} absent in the table at ${tablePos}`);
+  return tablePos + off;
+}
+
+/**
+ * LiteRT.js leaves a graph output unwritten (zeros) when a RESHAPE computes it
+ * with a shape known only at run time (a PACK of SHAPE slices, as TF's converter
+ * writes for a dynamic batch). A copy whose outputs are those RESHAPEs' inputs
+ * instead — the same values, with the pre-reshape shape — lets LiteRT.js run
+ * every other op of the file. Returns the outputs it redirected.
+ */
+export function outputsBeforeRuntimeReshapes(bytes: Uint8Array): { bytes: Uint8Array; redirected: string[] } {
+  const summary = readTflite(bytes);
+  const sg = summary.subgraphs[0]!;
+  const redirect = new Map<number, number>();
+  for (const t of sg.outputs) {
+    const op = sg.operators.find((o) => o.outputs.includes(t));
+    const shape = op?.op === 'RESHAPE' && op.inputs.length > 1 ? sg.tensors[op.inputs[1]!] : undefined;
+    if (shape && shape.buffer !== 0 && shape.dataBytes > 0) continue; // a constant shape: LiteRT.js writes it
+    if (shape) redirect.set(t, op!.inputs[0]!);
+  }
+  const out = new Uint8Array(bytes);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const root = new FbFile(out).root('Model');
+  const outs = root.tables(SLOTS.Model.subgraphs, 'subgraphs')[0]!.vector(SLOTS.SubGraph.outputs, 4, 'outputs')!;
+  for (let i = 0; i < outs.length; i++) {
+    const to = redirect.get(view.getInt32(outs.start + 4 * i, true));
+    if (to !== undefined) view.setInt32(outs.start + 4 * i, to, true);
+  }
+  const redirected: string[] = [];
+  for (const sd of root.tables(SLOTS.Model.signature_defs, 'signature_defs')) {
+    for (const tm of sd.tables(SLOTS.SignatureDef.outputs, 'outputs')) {
+      const at = scalarFieldPos(view, tm.pos, SLOTS.TensorMap.tensor_index);
+      const to = redirect.get(view.getUint32(at, true));
+      if (to !== undefined) { view.setUint32(at, to, true); redirected.push(tm.string(SLOTS.TensorMap.name, 'name') ?? ''); }
+    }
+  }
+  return { bytes: out, redirected };
+}
