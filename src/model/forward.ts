@@ -8,6 +8,8 @@ import type { ModelOps, Init } from './ops.js';
 import { type ModelConfig, type ConvNextFrontend, type LogSpecFrontend, hopOf } from './config.js';
 import { localAttentionMask, logSpecKernels, ropeRotation, ropeTables } from './tables.js';
 
+/** Power gain inside log(1 + g * power): a note at RMS-normalised level reaches ~3. */
+export const LOG_POWER_GAIN = 1e4;
 const scalar = (v: number) => ({ shape: [1], data: new Float32Array([v]) });
 const W = (fanIn: number): Init => ({ kind: 'normal', std: Math.sqrt(1 / fanIn) });
 const ZEROS: Init = { kind: 'const', value: 0 };
@@ -76,9 +78,11 @@ function logSpecFrontend<T>(o: ModelOps<T>, cfg: ModelConfig, fe: LogSpecFronten
     const [B, T] = o.shape(spec);
     const re = o.slice(spec, [0, 0, 0], [B!, T!, bins]);
     const im = o.slice(spec, [0, 0, bins], [B!, T!, bins]);
-    const power = o.add(o.add(o.mul(re, re), o.mul(im, im)), o.constant('power_floor', () => scalar(1e-8)));
-    // log power scaled to roughly unit range (log(1e-8) ~ -18).
-    let h = o.mul(o.log(power), o.constant('log_scale', () => scalar(0.1)));
+    const power = o.add(o.mul(re, re), o.mul(im, im));
+    // log(1 + g * power): silence maps to ~0 and notes to positive values. A plain
+    // log(power + floor) made every frame look alike (the floor dominates most
+    // bins: frames had cosine similarity 0.99), which stalled training.
+    let h = o.log(o.add(o.mul(power, o.constant('power_gain', () => scalar(LOG_POWER_GAIN))), o.constant('one', () => scalar(1))));
     h = linear(o, 'proj', h, fe.dim, true);
     h = layerNorm(o, cfg, 'proj_ln', h);
     for (let b = 0; b < fe.depth; b++) h = convNextBlock(o, cfg, `block${b}`, h, fe.blockKernel);
