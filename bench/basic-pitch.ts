@@ -1,0 +1,117 @@
+/**
+ * Basic Pitch: our exports next to Spotify's official files.
+ *   npx tsx bench/basic-pitch.ts [--repeats 3] [--out bench/results/basic-pitch.json]
+ * Converts the npm package's model.json to every format (`convertModel`, fp32) `repeats`
+ * times (median export seconds per format), then runs ours and the official file of each
+ * format in that format's runtime on the same real audio window: file sizes, median run
+ * time (after one warm-up), max abs error against the tfjs execution of model.json.
+ * Timings are wall clock on whatever machine runs this; on a shared machine they are noisy.
+ */
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { HostTensor } from '../src/ir/tensor.js';
+import { convertModel } from '../src/convert/convert.js';
+import { loadRuntime } from '../src/runtimes/index.js';
+import { hasReference, projectRoot } from '../src/util/paths.js';
+import { writeFileAtomic } from '../src/util/atomic.js';
+import { toolVersion } from '../src/util/version.js';
+import { BP_OFFICIAL, BP_OUTPUTS, BP_REFERENCE, BP_RENAME, BP_SOURCE, basicPitchInput, runOfficial, runSource } from '../test/convert/basic-pitch.js';
+import { diffOutputs, tempDir } from '../test/convert/helpers.js';
+
+const FORMATS = ['savedmodel', 'tflite', 'onnx', 'coreml', 'tfjs'] as const;
+type Format = (typeof FORMATS)[number];
+
+const { values: args } = parseArgs({ options: { repeats: { type: 'string', default: '3' }, out: { type: 'string', default: path.join(projectRoot, 'bench/results/basic-pitch.json') } } });
+const repeats = Math.max(1, Number(args.repeats));
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+function bytesOf(p: string): number {
+  const s = statSync(p);
+  return s.isDirectory() ? readdirSync(p).reduce((n, e) => n + bytesOf(path.join(p, e)), 0) : s.size;
+}
+const maxAbs = (ref: Record<string, HostTensor>, got: Record<string, HostTensor>) => Math.max(...diffOutputs(ref, got, 1, 0, [...BP_OUTPUTS]).map((d) => d.maxAbs));
+
+/** Median wall ms of `runs` executions after one warm-up, and the last outputs. */
+async function timeRuns(format: string, file: string, feeds: Record<string, HostTensor>, runs: number) {
+  const session = await (await loadRuntime(format)).load(file);
+  try {
+    let out = await session.run(feeds);
+    const ms: number[] = [];
+    for (let i = 0; i < runs; i++) { const t0 = performance.now(); out = await session.run(feeds); ms.push(performance.now() - t0); }
+    return { ms: median(ms), out };
+  } finally { await session.dispose(); }
+}
+
+interface Row {
+  format: Format;
+  ours: { file: string; bytes: number; exportSeconds: number; runMs: number; maxAbsVsTfjs: number };
+  official: { file: string; bytes: number; runMs: number | null; maxAbsVsTfjs: number | null; note?: string } | null;
+}
+
+const tmp = tempDir('bench-bp');
+try {
+  const x = await basicPitchInput();
+  const exportSeconds: Record<string, number[]> = {};
+  const importSeconds: number[] = [];
+  let manifest!: Awaited<ReturnType<typeof convertModel>>;
+  for (let r = 0; r < repeats; r++) {
+    manifest = await convertModel(BP_SOURCE, { formats: [...FORMATS], precisions: ['fp32'], out: path.join(tmp.dir, `run${r}`), rename: BP_RENAME });
+    importSeconds.push(manifest.importSeconds);
+    for (const a of manifest.artifacts) (exportSeconds[a.format] ??= []).push(a.seconds);
+  }
+  const outDir = path.join(tmp.dir, `run${repeats - 1}`);
+  const source = await timeRuns('tfjs', BP_SOURCE, { input_2: x }, repeats);
+  const tfjsRef = await runSource(x);
+  const rows: Row[] = [];
+  for (const format of FORMATS) {
+    const a = manifest.artifacts.find((e) => e.format === format)!;
+    const ours = await timeRuns(format, path.join(outDir, a.path), { input_2: x }, repeats);
+    let official: Row['official'] = null;
+    if (format === 'tfjs') {
+      official = { file: 'model.json (npm @spotify/basic-pitch)', bytes: bytesOf(BP_SOURCE), runMs: source.ms, maxAbsVsTfjs: 0 };
+    } else if (hasReference) {
+      const spec = BP_OFFICIAL[format];
+      const file = path.join(BP_REFERENCE, spec.file);
+      const t0 = performance.now();
+      const out = await runOfficial(format, x, tmp.dir); // includes load: a single timed run, see note
+      official = {
+        file: spec.file, bytes: bytesOf(file), runMs: performance.now() - t0, maxAbsVsTfjs: maxAbs(tfjsRef, out),
+        note: format === 'tflite' ? 'LiteRT.js with batch pinned to 1 and outputs read before the run-time RESHAPE' : undefined,
+      };
+    }
+    rows.push({ format, ours: { file: a.path, bytes: a.bytes, exportSeconds: median(exportSeconds[format]!), runMs: ours.ms, maxAbsVsTfjs: maxAbs(tfjsRef, ours.out) }, official });
+  }
+
+  const result = {
+    model: 'Spotify Basic Pitch (nmp), input [1,43844,1] at 22050 Hz, a real piano window (fixtures/tiny-set)',
+    toolVersion: toolVersion(), date: new Date().toISOString(),
+    machine: `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, load average ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}`,
+    repeats, importSecondsMedian: median(importSeconds),
+    notes: [
+      'exportSeconds: median of the per-format write time inside convertModel (the import is shared, see importSecondsMedian)',
+      'ours.runMs: median of repeats runs after a warm-up; official.runMs: one run including load (official files are run once)',
+      'maxAbsVsTfjs: max |output - tfjs execution of model.json| over contour, note, onset',
+    ],
+    rows,
+  };
+  mkdirSync(path.dirname(args.out), { recursive: true });
+  await writeFileAtomic(args.out, JSON.stringify(result, null, 2) + '\n');
+
+  const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
+  const cell = (s: string, w: number) => s.padEnd(w);
+  console.log(`Basic Pitch, ${result.machine}; import ${(result.importSecondsMedian * 1000).toFixed(0)} ms (median of ${repeats})`);
+  console.log([cell('format', 11), cell('ours', 9), cell('official', 9), cell('export', 9), cell('ours run', 10), cell('off. run', 10), cell('ours err', 9), 'official err'].join(' '));
+  for (const r of rows) {
+    console.log([
+      cell(r.format, 11), cell(kib(r.ours.bytes), 9), cell(r.official ? kib(r.official.bytes) : '-', 9),
+      cell(`${(r.ours.exportSeconds * 1000).toFixed(0)} ms`, 9), cell(`${r.ours.runMs.toFixed(0)} ms`, 10),
+      cell(r.official?.runMs != null ? `${r.official.runMs.toFixed(0)} ms` : '-', 10),
+      cell(r.ours.maxAbsVsTfjs.toExponential(1), 9), r.official?.maxAbsVsTfjs != null ? r.official.maxAbsVsTfjs.toExponential(1) : '-',
+    ].join(' '));
+  }
+  console.log(`written ${path.relative(process.cwd(), args.out)}`);
+} finally {
+  tmp.cleanup();
+}
