@@ -1,43 +1,8 @@
 /** IEEE 754 half precision <-> float32 (Node 20 has no Float16Array). Round to nearest even, as Core ML and numpy do. */
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
+import { toHalfBits, fromHalfBits } from '../../src/util/half.js';
 
-export function toHalfBits(v: number): number {
-  f32[0] = v;
-  const x = u32[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // inf / nan
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00; // overflow -> inf
-  if (e <= 0) {
-    if (e < -10) return sign; // underflow -> signed zero
-    mant |= 0x800000; // subnormal: make the implicit bit explicit, shift into place
-    const shift = 14 - e;
-    const half = 1 << (shift - 1);
-    const rest = mant & ((1 << shift) - 1);
-    let m = mant >>> shift;
-    if (rest > half || (rest === half && (m & 1))) m++;
-    return sign | m;
-  }
-  let m = mant >>> 13;
-  const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (m & 1))) {
-    m++;
-    if (m === 0x400) { m = 0; e++; if (e >= 0x1f) return sign | 0x7c00; }
-  }
-  return sign | (e << 10) | m;
-}
-
-export function fromHalfBits(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const e = (h >>> 10) & 0x1f, m = h & 0x3ff;
-  if (e === 0) return sign * m * 2 ** -24;
-  if (e === 0x1f) return m ? NaN : sign * Infinity;
-  return sign * (1 + m / 1024) * 2 ** (e - 15);
-}
+export { toHalfBits, fromHalfBits };
 
 export function float32ToHalf(src: Float32Array, out = new Uint16Array(src.length)): Uint16Array {
   for (let i = 0; i < src.length; i++) out[i] = toHalfBits(src[i]!);

@@ -6,7 +6,7 @@ import type { Runtime, Session } from './types.js';
 import type { HostTensor } from '../ir/tensor.js';
 import { A2mError } from '../errors.js';
 // The one float16 definition (pure functions; the ONNX writer uses the same).
-import { fromHalfArray, toHalfArray } from '../../converters/onnx/half.js';
+import { fromHalfArray, toHalfArray } from '../util/half.js';
 
 const require = createRequire(import.meta.url);
 const ORT_VERSION: string = JSON.parse(readFileSync(require.resolve('onnxruntime-node/package.json'), 'utf8')).version;
