@@ -75,10 +75,11 @@ export async function validateDataset(model: Model, modelName: string, runner: W
     const grid = { sampleRate: c.sampleRate, windowSamples: c.windowSamples, frames: c.frames, keys: c.keys };
     const acc = new SeedMetricsAccumulator();
     const loaded = await loadPieces(dir, grid);
-    for (const b of validationBatches(loaded, grid, 4)) {
-      const out = await model.predict({ shape: [b.batch, 2, b.samples], data: b.audio });
+    // Through the runner, so an exported backend / precision is what gets scored here too.
+    for (const b of validationBatches(loaded, grid, runner.batch)) {
+      const probs = (await runner.run(b.audio, b.batch)).probs!;
       const per = c.frames * c.keys;
-      for (let j = 0; j < b.batch; j++) acc.add(out.probs!.data.subarray(j * per, (j + 1) * per), b.targets.frames.subarray(j * per, (j + 1) * per));
+      for (let j = 0; j < b.batch; j++) acc.add(probs.subarray(j * per, (j + 1) * per), b.targets.frames.subarray(j * per, (j + 1) * per));
     }
     report.seed = acc.result();
   }

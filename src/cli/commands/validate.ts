@@ -1,12 +1,13 @@
 import type { CommandModule } from 'yargs';
 import { loadModel } from '../../model/load.js';
-import { makeRunner, BACKENDS, type Backend } from '../../infer/backends.js';
+import { makeRunner, BACKENDS, PRECISIONS, type Backend } from '../../infer/backends.js';
+import type { Precision } from '../../../converters/types.js';
 import { validateDataset } from '../../eval/validate.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { loadCheckpoint, saveCheckpoint } from '../../model/checkpoint.js';
 import type { EventThresholds } from '../../infer/events.js';
 
-interface Args { dataset: string; model: string; backend: string; json?: string; 'seed-metrics': boolean; tune: boolean; 'write-thresholds': boolean }
+interface Args { dataset: string; model: string; backend: string; precision: string; json?: string; 'seed-metrics': boolean; tune: boolean; 'write-thresholds': boolean }
 
 const f3 = (x: number | undefined) => (x === undefined ? '  -  ' : x.toFixed(3));
 
@@ -17,15 +18,17 @@ const command: CommandModule<object, Args> = {
     .positional('dataset', { type: 'string', demandOption: true, describe: 'folder of <name>.<audio> + <name>.csv' })
     .option('model', { type: 'string', default: 'default', describe: 'checkpoint folder or "default"' })
     .option('backend', { type: 'string', default: 'tfjs', describe: `where the model runs: ${BACKENDS.join(', ')}` })
+    .option('precision', { type: 'string', choices: PRECISIONS, default: 'fp32', describe: 'score the fp32, fp16 or int8 export (needs --backend savedmodel, onnx or tflite)' })
     .option('json', { type: 'string', describe: 'write the full report as JSON' })
     .option('seed-metrics', { type: 'boolean', default: true, describe: 'also compute loss / hit rate / eventized diff on consecutive windows' })
     .option('tune', { type: 'boolean', default: false, describe: 'grid-search decoding thresholds for onset F1 on this dataset (use a validation split, never test data)' })
     .option('write-thresholds', { type: 'boolean', default: false, describe: 'with --tune: store the tuned thresholds in the model checkpoint (used by transcribe by default)' })
     .example('a2m validate data/val', 'the default model on a validation split')
+    .example('a2m validate data/val --backend tflite --precision int8', 'the accuracy cost of the int8 TFLite export (compare with --precision fp32)')
     .example('a2m validate data/val --model runs/small/best --tune --write-thresholds', 'tune decoding thresholds into a checkpoint'),
   handler: async (a) => {
     const { model, source, state } = await loadModel(a.model);
-    const runner = await makeRunner(model, a.backend as Backend);
+    const runner = await makeRunner(model, a.backend as Backend, a.precision as Precision);
     const report = await validateDataset(model, source, runner, a.dataset, {
       thresholds: (state.thresholds ?? {}) as Partial<EventThresholds>, seedMetrics: a['seed-metrics'], tune: a.tune,
       onPiece: (name, i, n) => process.stderr.write(`\r[${i + 1}/${n}] ${name}`.padEnd(60)),
