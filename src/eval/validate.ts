@@ -54,13 +54,13 @@ export async function validateDataset(model: Model, modelName: string, runner: W
   for (const [i, p] of pairs.entries()) {
     o.onPiece?.(p.name, i, pairs.length);
     const ref: Note[] = await readCsv(p.csv);
-    const t = await transcribeFile(p.audio, runner, { thresholds: o.thresholds });
+    const t = await transcribeFile(p.audio, runner, { thresholds: o.thresholds, keepRolls: o.tune }); // rolls only for tuning
     const s = scoreNotes(ref, t.notes, { velocity });
     pieces.push({
       name: p.name, seconds: t.seconds, refNotes: ref.length, estNotes: t.notes.length,
       onset: prf(s.onset), onsetOffset: prf(s.onsetOffset), ...(s.onsetVelocity ? { onsetVelocity: prf(s.onsetVelocity) } : {}),
     });
-    if (o.tune) tuning.push({ inputs: { frames: t.rolls.frames, onsets: t.rolls.onsets, velocities: t.rolls.velocities }, notes: ref });
+    if (o.tune && t.rolls) tuning.push({ inputs: { frames: t.rolls.frames, onsets: t.rolls.onsets, velocities: t.rolls.velocities }, notes: ref });
   }
   const mean = (f: (p: PieceResult) => number | undefined) => pieces.reduce((a, p) => a + (f(p) ?? 0), 0) / Math.max(1, pieces.length);
   const report: ValidationReport = {

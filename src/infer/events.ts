@@ -101,57 +101,115 @@ interface Span {
   end: number;
 }
 
+/** The order `extractNotes` returns notes in: by onset, then pitch. */
+export function compareNotes(a: Note, b: Note): number {
+  return a.onset - b.onset || a.pitch - b.pitch;
+}
+
 /** Probabilities -> notes sorted by onset, then pitch. */
 export function extractNotes(input: EventInputs, thresholds: Partial<EventThresholds> = {}): Note[] {
-  const th: EventThresholds = { ...DEFAULT_THRESHOLDS, ...definedOnly(thresholds) };
+  const th = resolveThresholds(thresholds);
   const K = input.keys ?? NUM_KEYS;
   const fps = input.fps ?? FRAMES_PER_SECOND;
   const { frames, onsets, velocities } = input;
-  if (frames.length % K !== 0) throw new A2mError(`extractNotes: frame roll length ${frames.length} is not a multiple of ${K} keys`);
-  const T = frames.length / K;
-  for (const [name, roll] of [['onset', onsets], ['velocity', velocities]] as const) {
-    if (roll && roll.length !== frames.length) throw new A2mError(`extractNotes: ${name} roll has ${roll.length} values, expected ${frames.length} ([${T}, ${K}])`);
-  }
+  const T = checkRolls('extractNotes', input, K);
   const notes: Note[] = [];
   for (let k = 0; k < Math.min(K, PIANO_KEYS); k++) {
     const p = (t: number): number => frames[t * K + k]!;
     const o = onsets ? (t: number): number => (t < 0 || t >= T ? -Infinity : onsets[t * K + k]!) : undefined;
+    const v = velocities ? (t: number): number => velocities[t * K + k]! : undefined;
     const spans = o ? onsetRule(T, p, o, th) : frameRule(T, p, th);
     for (const s of spans) {
-      if (s.end - s.start < th.minNoteFrames) continue;
-      notes.push({
-        onset: s.start / fps,
-        offset: s.end / fps,
-        pitch: k + MIDI_OFFSET,
-        velocity: velocities ? readVelocity(velocities, K, k, s, th) : th.defaultVelocity,
-      });
+      const note = spanToNote(s, k, fps, th, v);
+      if (note) notes.push(note);
     }
   }
-  return notes.sort((a, b) => a.onset - b.onset || a.pitch - b.pitch);
+  return notes.sort(compareNotes);
 }
 
-/** The seed's rule on one key: activate / release / re-attack by the rise test. */
+function resolveThresholds(thresholds: Partial<EventThresholds>): EventThresholds {
+  return { ...DEFAULT_THRESHOLDS, ...definedOnly(thresholds) };
+}
+
+/** Checks that the rolls are [T, K] and of one length; returns T. */
+function checkRolls(who: string, input: EventInputs, K: number): number {
+  const { frames, onsets, velocities } = input;
+  if (frames.length % K !== 0) throw new A2mError(`${who}: frame roll length ${frames.length} is not a multiple of ${K} keys`);
+  const T = frames.length / K;
+  for (const [name, roll] of [['onset', onsets], ['velocity', velocities]] as const) {
+    if (roll && roll.length !== frames.length) throw new A2mError(`${who}: ${name} roll has ${roll.length} values, expected ${frames.length} ([${T}, ${K}])`);
+  }
+  return T;
+}
+
+/** A finished span as a note, or null when it is shorter than minNoteFrames. `v` reads the velocity roll of this key. */
+function spanToNote(s: Span, k: number, fps: number, th: EventThresholds, v?: (t: number) => number): Note | null {
+  if (s.end - s.start < th.minNoteFrames) return null;
+  return {
+    onset: s.start / fps,
+    offset: s.end / fps,
+    pitch: k + MIDI_OFFSET,
+    velocity: v ? readVelocity(v, s, th) : th.defaultVelocity,
+  };
+}
+
+/**
+ * One key's state between frames: the open note's first frame, or -1 when
+ * idle. The step functions below advance it by one frame and return the span
+ * that frame closed, if any; `extractNotes` drives them over a whole roll,
+ * `NoteStream` over chunks, so both apply the very same rule.
+ */
+interface KeyState {
+  start: number;
+}
+
+/** The seed's rule at frame t: activate / release / re-attack by the rise test. */
+function frameStep(st: KeyState, t: number, p: (t: number) => number, th: EventThresholds): Span | null {
+  const v = p(t);
+  if (st.start < 0) {
+    if (v > th.activate) st.start = t;
+    return null;
+  }
+  if (v < th.release) {
+    const span = { start: st.start, end: t };
+    st.start = -1;
+    return span;
+  }
+  const dip = v > th.reattack ? riseDip(p, st.start, t, th) : -1;
+  if (dip < 0) return null;
+  const span = { start: st.start, end: dip };
+  st.start = dip + 1;
+  return span;
+}
+
+/** The onset rule at frame t: notes start at onset peaks, last while the frame prob holds. */
+function onsetStep(st: KeyState, t: number, p: (t: number) => number, o: (t: number) => number, th: EventThresholds): Span | null {
+  // A plateau peaks at its first frame: rise strictly, then not fall.
+  const peak = o(t) > th.onset && o(t) > o(t - 1) && o(t) >= o(t + 1);
+  if (peak) {
+    const span = st.start >= 0 ? { start: st.start, end: t } : null;
+    st.start = t;
+    return span;
+  }
+  if (st.start >= 0) {
+    if (p(t) >= th.release) return null;
+    const span = { start: st.start, end: t };
+    st.start = -1;
+    return span;
+  }
+  if (th.allowFrameStarts && p(t) > th.activate) st.start = t;
+  return null;
+}
+
+/** The seed's rule over a whole key: frames 0..T-1, then the note still open at T. */
 function frameRule(T: number, p: (t: number) => number, th: EventThresholds): Span[] {
   const spans: Span[] = [];
-  let start = -1; // -1: idle
+  const st: KeyState = { start: -1 };
   for (let t = 0; t < T; t++) {
-    const v = p(t);
-    if (start < 0) {
-      if (v > th.activate) start = t;
-      continue;
-    }
-    if (v < th.release) {
-      spans.push({ start, end: t });
-      start = -1;
-      continue;
-    }
-    const dip = v > th.reattack ? riseDip(p, start, t, th) : -1;
-    if (dip >= 0) {
-      spans.push({ start, end: dip });
-      start = dip + 1;
-    }
+    const s = frameStep(st, t, p, th);
+    if (s) spans.push(s);
   }
-  if (start >= 0) spans.push({ start, end: T });
+  if (st.start >= 0) spans.push({ start: st.start, end: T });
   return spans;
 }
 
@@ -160,6 +218,7 @@ function frameRule(T: number, p: (t: number) => number, th: EventThresholds): Sp
  * j (the latest minimum of the `riseFrames` frames before t, after the
  * note's first frame) when frame t rose from it by `riseDelta` and it fell
  * by `riseDelta` from a frame in the `riseFrames` before it; else -1.
+ * Reads frames back to t - 2·riseFrames at most (NoteStream keeps that many).
  */
 function riseDip(p: (t: number) => number, start: number, t: number, th: EventThresholds): number {
   let j = -1;
@@ -169,37 +228,153 @@ function riseDip(p: (t: number) => number, start: number, t: number, th: EventTh
   return -1;
 }
 
-/** Onset rule on one key: notes start at onset peaks, last while the frame prob holds. */
+/** Onset rule over a whole key. */
 function onsetRule(T: number, p: (t: number) => number, o: (t: number) => number, th: EventThresholds): Span[] {
   const spans: Span[] = [];
-  let start = -1;
+  const st: KeyState = { start: -1 };
   for (let t = 0; t < T; t++) {
-    // A plateau peaks at its first frame: rise strictly, then not fall.
-    const peak = o(t) > th.onset && o(t) > o(t - 1) && o(t) >= o(t + 1);
-    if (peak) {
-      if (start >= 0) spans.push({ start, end: t });
-      start = t;
-    } else if (start >= 0) {
-      if (p(t) < th.release) {
-        spans.push({ start, end: t });
-        start = -1;
-      }
-    } else if (th.allowFrameStarts && p(t) > th.activate) {
-      start = t;
-    }
+    const s = onsetStep(st, t, p, o, th);
+    if (s) spans.push(s);
   }
-  if (start >= 0) spans.push({ start, end: T });
+  if (st.start >= 0) spans.push({ start: st.start, end: T });
   return spans;
 }
 
-function readVelocity(v: Float32Array, K: number, k: number, s: Span, th: EventThresholds): number {
+/** The velocity of a note: the head over its first `velocityFrames` frames; `v(t)` reads frame t of this key. */
+function readVelocity(v: (t: number) => number, s: Span, th: EventThresholds): number {
   const n = Math.max(1, Math.min(th.velocityFrames, s.end - s.start));
   let acc = th.velocityReduce === 'max' ? -Infinity : 0;
   for (let t = s.start; t < s.start + n; t++) {
-    const x = v[t * K + k]!;
+    const x = v(t);
     acc = th.velocityReduce === 'max' ? Math.max(acc, x) : acc + x / n;
   }
   return Math.min(1, Math.max(0, acc));
+}
+
+/** Which rolls a NoteStream is fed (fixed for the stream's life). */
+export interface NoteStreamOptions {
+  onsets: boolean;
+  velocities: boolean;
+  /** Row width (default 90). */
+  keys?: number;
+  /** Frames per second (default 50). */
+  fps?: number;
+}
+
+/**
+ * `extractNotes` over a roll that arrives in chunks of frames: same rule, same
+ * notes (sort them with `compareNotes` for extractNotes' order), but memory is
+ * a few frames plus the open notes, whatever the roll's length.
+ *
+ * Frame t is decided once frame t + 1 has arrived (an onset peak looks one
+ * frame ahead); the rise test looks 2·riseFrames frames back, so that many
+ * frames are kept. A note's velocity frames are copied while it is open
+ * (a re-attack starts a note up to riseFrames frames in the past, still kept).
+ */
+export class NoteStream {
+  private readonly th: EventThresholds;
+  private readonly K: number;
+  private readonly fps: number;
+  /** Frames kept before the next frame to decide. */
+  private readonly keep: number;
+  /** Absolute index of the first kept frame, of the next frame to decide, and count of frames received. */
+  private bufStart = 0;
+  private next = 0;
+  private received = 0;
+  private frames: Float32Array = new Float32Array(0);
+  private onsets: Float32Array = new Float32Array(0);
+  private velocities: Float32Array = new Float32Array(0);
+  private readonly state: KeyState[];
+  /** Velocity head values of each key's open note, from its first frame (at most velocityFrames). */
+  private readonly openVelocity: number[][];
+  private finished = false;
+
+  constructor(private readonly opts: NoteStreamOptions, thresholds: Partial<EventThresholds> = {}) {
+    this.th = resolveThresholds(thresholds);
+    this.K = opts.keys ?? NUM_KEYS;
+    this.fps = opts.fps ?? FRAMES_PER_SECOND;
+    this.keep = 2 * this.th.riseFrames + 2;
+    const piano = Math.min(this.K, PIANO_KEYS);
+    this.state = Array.from({ length: piano }, () => ({ start: -1 }));
+    this.openVelocity = Array.from({ length: piano }, () => []);
+  }
+
+  /** Adds the next frames ([n, keys] each; onsets/velocities as given at construction); returns the notes they finish. */
+  push(chunk: EventInputs): Note[] {
+    if (this.finished) throw new A2mError('NoteStream: push after finish');
+    for (const [name, want, roll] of [['onset', this.opts.onsets, chunk.onsets], ['velocity', this.opts.velocities, chunk.velocities]] as const) {
+      if (want !== Boolean(roll)) throw new A2mError(`NoteStream: ${want ? 'missing' : 'unexpected'} ${name} roll at frame ${this.received}`);
+    }
+    const rows = checkRolls('NoteStream', chunk, this.K);
+    this.frames = this.append(this.frames, chunk.frames);
+    if (chunk.onsets) this.onsets = this.append(this.onsets, chunk.onsets);
+    if (chunk.velocities) this.velocities = this.append(this.velocities, chunk.velocities);
+    this.received += rows;
+    const notes = this.decide(this.received - 1);
+    this.trim();
+    return notes;
+  }
+
+  /** The roll has ended: decides the last frame and closes the notes still open. */
+  finish(): Note[] {
+    if (this.finished) throw new A2mError('NoteStream: finish called twice');
+    this.finished = true;
+    const notes = this.decide(this.received);
+    for (const [k, st] of this.state.entries()) {
+      if (st.start >= 0) this.close(k, { start: st.start, end: this.received }, notes);
+    }
+    return notes;
+  }
+
+  /** Appends a chunk to the kept frames of one roll. */
+  private append(kept: Float32Array, chunk: Float32Array): Float32Array {
+    const out = new Float32Array(kept.length + chunk.length);
+    out.set(kept);
+    out.set(chunk, kept.length);
+    return out;
+  }
+
+  /** Drops frames no later decision can read. */
+  private trim(): void {
+    const drop = Math.max(0, this.next - this.keep - this.bufStart);
+    if (!drop) return;
+    const cut = (a: Float32Array) => (a.length ? a.slice(drop * this.K) : a);
+    this.frames = cut(this.frames);
+    this.onsets = cut(this.onsets);
+    this.velocities = cut(this.velocities);
+    this.bufStart += drop;
+  }
+
+  /** Runs the rule over frames [next, until). */
+  private decide(until: number): Note[] {
+    const { K, th, bufStart, received } = this;
+    const notes: Note[] = [];
+    const { frames, onsets, velocities } = this;
+    const hasOnsets = this.opts.onsets;
+    for (const [k, st] of this.state.entries()) {
+      const p = (t: number): number => frames[(t - bufStart) * K + k]!;
+      const o = (t: number): number => (t < 0 || t >= received ? -Infinity : onsets[(t - bufStart) * K + k]!);
+      const vel = this.openVelocity[k]!;
+      for (let t = this.next; t < until; t++) {
+        const before = st.start;
+        const span = hasOnsets ? onsetStep(st, t, p, o, th) : frameStep(st, t, p, th);
+        if (span) this.close(k, span, notes);
+        if (st.start !== before) vel.length = 0;
+        // Copy the velocity frames the open note will read (from its start up to t).
+        if (this.opts.velocities && st.start >= 0) {
+          for (let i = st.start + vel.length; i <= t && vel.length < th.velocityFrames; i++) vel.push(velocities[(i - bufStart) * K + k]!);
+        }
+      }
+    }
+    this.next = Math.max(this.next, until);
+    return notes;
+  }
+
+  private close(k: number, span: Span, into: Note[]): void {
+    const vel = this.openVelocity[k]!;
+    const note = spanToNote(span, k, this.fps, this.th, this.opts.velocities ? (t) => vel[t - span.start]! : undefined);
+    if (note) into.push(note);
+  }
 }
 
 /**

@@ -1,13 +1,17 @@
 /**
- * Audio file -> notes: streaming decode (twice: level, then windows, so memory
- * holds one window batch rather than the file), whole-file RMS normalisation,
- * 5 s windows with 0.5 s overlap, the model, the seed's cross-fade stitching,
- * event extraction with the model card's thresholds.
+ * Audio file -> notes in memory bounded by one batch of windows (plus the
+ * notes), whatever the file's length: streaming decode (twice: level, then
+ * windows), whole-file RMS normalisation, 5 s windows with 0.5 s overlap, the
+ * model, the seed's cross-fade stitching frame by frame (StitchStream), event
+ * extraction chunk by chunk (NoteStream) with the model card's thresholds.
+ * Whole rolls are assembled only when the caller asks (`keepRolls`: plots,
+ * threshold tuning).
  */
 import { decodeStream } from '../audio/decode.js';
 import { LevelMeter, normalizationGain } from '../audio/normalize.js';
-import { windowStream, stitch, frameCount } from '../audio/window.js';
-import { extractNotes, type EventThresholds } from './events.js';
+import { windowStream, frameCount, WINDOW_FRAMES, WINDOW_SAMPLES } from '../audio/window.js';
+import { StitchStream } from '../audio/stitch-stream.js';
+import { NoteStream, compareNotes, type EventThresholds } from './events.js';
 import type { WindowRunner } from './backends.js';
 import type { Note } from '../types.js';
 
@@ -16,7 +20,8 @@ export interface Rolls { frames: Float32Array; onsets?: Float32Array; velocities
 export interface Transcription {
   file: string;
   notes: Note[];
-  rolls: Rolls;
+  /** The stitched rolls [frames, keys]; only with `keepRolls`. */
+  rolls?: Rolls;
   seconds: number;
   gain: number;
   timing: { decodeSeconds: number; modelSeconds: number; totalSeconds: number };
@@ -26,8 +31,17 @@ export interface TranscribeOptions {
   thresholds?: Partial<EventThresholds>;
   keys?: number;
   onWindow?: (done: number) => void;
+  /** Also return the whole stitched rolls (memory then grows with the file's length). */
+  keepRolls?: boolean;
 }
 
+/** Runner output name -> the roll it becomes. */
+const ROLL_OF_OUTPUT = { probs: 'frames', onset_probs: 'onsets', velocity: 'velocities' } as const satisfies Record<string, keyof Rolls>;
+type OutputName = keyof typeof ROLL_OF_OUTPUT;
+const OUTPUT_NAMES = Object.keys(ROLL_OF_OUTPUT) as OutputName[];
+
+export async function transcribeFile(file: string, runner: WindowRunner, opts: TranscribeOptions & { keepRolls: true }): Promise<Transcription & { rolls: Rolls }>;
+export async function transcribeFile(file: string, runner: WindowRunner, opts?: TranscribeOptions): Promise<Transcription>;
 export async function transcribeFile(file: string, runner: WindowRunner, opts: TranscribeOptions = {}): Promise<Transcription> {
   const t0 = performance.now();
   const keys = opts.keys ?? 90;
@@ -37,35 +51,90 @@ export async function transcribeFile(file: string, runner: WindowRunner, opts: T
   for await (const c of decodeStream(file)) { meter.push(c.channels); samples += c.channels[0].length; }
   const gain = normalizationGain(meter.rms, meter.peak);
   const tDecoded = performance.now();
-  // Pass 2: windows -> model in batches.
-  const per = 2 * 80000;
+  const total = frameCount(samples);
+  // Pass 2: windows -> model in batches -> stitched frames -> notes, as they become final.
+  const sink = new RollSink(keys, total, opts);
+  const per = 2 * WINDOW_SAMPLES;
   const batch = new Float32Array(runner.batch * per);
-  const outs: Record<string, Float32Array[]> = {};
   let n = 0, done = 0, modelMs = 0;
   const flush = async () => {
     if (!n) return;
     const t = performance.now();
     const r = await runner.run(batch, n);
     modelMs += performance.now() - t;
-    const win = 250 * keys;
-    for (const [k, v] of Object.entries(r)) for (let i = 0; i < n; i++) (outs[k] ??= []).push(v.slice(i * win, (i + 1) * win));
+    sink.windows(r, n);
     done += n; n = 0;
     opts.onWindow?.(done);
   };
   for await (const w of windowStream(decodeStream(file), gain)) {
     batch.set(w[0]!, n * per);
-    batch.set(w[1]!, n * per + 80000);
+    batch.set(w[1]!, n * per + WINDOW_SAMPLES);
     if (++n === runner.batch) await flush();
   }
   await flush();
-  const total = frameCount(samples);
-  const rolls: Rolls = { frames: stitch(outs.probs!, keys, total) };
-  if (outs.onset_probs) rolls.onsets = stitch(outs.onset_probs, keys, total);
-  if (outs.velocity) rolls.velocities = stitch(outs.velocity, keys, total);
-  const notes = extractNotes({ frames: rolls.frames, onsets: rolls.onsets, velocities: rolls.velocities, keys }, opts.thresholds ?? {});
+  const { notes, rolls } = sink.finish();
   const tEnd = performance.now();
   return {
-    file, notes, rolls, seconds: samples / 16000, gain,
+    file, notes, ...(rolls ? { rolls } : {}), seconds: samples / 16000, gain,
     timing: { decodeSeconds: (tDecoded - t0) / 1000, modelSeconds: modelMs / 1000, totalSeconds: (tEnd - t0) / 1000 },
   };
+}
+
+/**
+ * Where window outputs go: one StitchStream per model output, their finished
+ * frames straight into a NoteStream, and (only with keepRolls) into chunk
+ * lists joined at the end. Set up on the first batch, when the runner's
+ * outputs (which heads the model has) are known.
+ */
+class RollSink {
+  private stitchers: Partial<Record<OutputName, StitchStream>> = {};
+  private events: NoteStream | null = null;
+  private readonly notes: Note[] = [];
+  private readonly kept: Partial<Record<OutputName, Float32Array[]>> | null;
+
+  constructor(private readonly keys: number, private readonly total: number, private readonly opts: TranscribeOptions) {
+    this.kept = opts.keepRolls ? {} : null;
+  }
+
+  /** `count` windows of runner output, each output [count, 250, keys]. */
+  windows(outputs: Record<string, Float32Array>, count: number): void {
+    if (!this.events) this.start(outputs);
+    const size = WINDOW_FRAMES * this.keys;
+    for (let i = 0; i < count; i++) this.frames((s, name) => s.push(outputs[name]!.subarray(i * size, (i + 1) * size)));
+  }
+
+  finish(): { notes: Note[]; rolls?: Rolls } {
+    if (!this.events) this.start({ probs: new Float32Array(0) }); // no window ran: an all-zero roll
+    this.frames((s) => s.finish());
+    this.notes.push(...this.events!.finish());
+    return { notes: this.notes.sort(compareNotes), ...(this.kept ? { rolls: this.joinKept() } : {}) };
+  }
+
+  private start(outputs: Record<string, Float32Array>): void {
+    for (const name of OUTPUT_NAMES) if (outputs[name]) this.stitchers[name] = new StitchStream(this.keys, this.total);
+    this.events = new NoteStream({ onsets: Boolean(outputs.onset_probs), velocities: Boolean(outputs.velocity), keys: this.keys }, this.opts.thresholds ?? {});
+  }
+
+  /** Takes the next frames from every stitcher (`next`: push or finish) and passes them on. */
+  private frames(next: (s: StitchStream, name: OutputName) => Float32Array): void {
+    const chunk: Partial<Record<OutputName, Float32Array>> = {};
+    for (const name of OUTPUT_NAMES) {
+      const s = this.stitchers[name];
+      if (!s) continue;
+      chunk[name] = next(s, name);
+      if (this.kept) (this.kept[name] ??= []).push(chunk[name]!);
+    }
+    this.notes.push(...this.events!.push({ frames: chunk.probs!, onsets: chunk.onset_probs, velocities: chunk.velocity, keys: this.keys }));
+  }
+
+  private joinKept(): Rolls {
+    const rolls: Partial<Rolls> = {};
+    for (const [name, chunks] of Object.entries(this.kept!) as [OutputName, Float32Array[]][]) {
+      const out = new Float32Array(chunks.reduce((a, c) => a + c.length, 0));
+      let at = 0;
+      for (const c of chunks) { out.set(c, at); at += c.length; }
+      rolls[ROLL_OF_OUTPUT[name]] = out;
+    }
+    return rolls as Rolls;
+  }
 }

@@ -70,10 +70,11 @@ const command: CommandModule<object, Args> = {
       while (next < plans.length) {
         const p = plans[next++]!;
         try {
-          const t = await transcribeFile(p.file, runner, { thresholds });
+          // Whole rolls only for the plot: without it memory stays bounded on long files.
+          const t = await transcribeFile(p.file, runner, { thresholds, keepRolls: Boolean(a.plot) });
           await writeMidi(p.mid, t.notes, { name: path.basename(p.file) });
           if (a.events) await writeEvents(outFor(p.file, `.${a.events}`), t.notes, a.events);
-          if (a.plot) await plotPianoRoll({ probs: t.rolls.frames, notes: t.notes, out: a['out-dir'] ? outFor(p.file, '.png') : a.plot, title: path.basename(p.file) });
+          if (a.plot && t.rolls) await plotPianoRoll({ probs: t.rolls.frames, notes: t.notes, out: a['out-dir'] ? outFor(p.file, '.png') : a.plot, title: path.basename(p.file) });
           if (!bar) process.stderr.write(`${p.file}: ${t.notes.length} notes, ${t.seconds.toFixed(1)} s audio in ${t.timing.totalSeconds.toFixed(1)} s -> ${p.mid}\n`);
         } catch (e) {
           failures.push(`${(e as Error).message}`);
