@@ -1,36 +1,31 @@
 /**
  * Basic Pitch: our exports next to Spotify's official files.
- *   npx tsx bench/basic-pitch.ts [--repeats 3] [--out bench/results/basic-pitch.json]
+ *   npm run bench:basic-pitch [-- --quick] [--repeats 3] [--out bench/results/basic-pitch.json]
  * Converts the npm package's model.json to every format (`convertModel`, fp32) `repeats`
  * times (median export seconds per format), then runs ours and the official file of each
  * format in that format's runtime on the same real audio window: file sizes, median run
  * time (after one warm-up), max abs error against the tfjs execution of model.json.
  * Timings are wall clock on whatever machine runs this; on a shared machine they are noisy.
+ * Quick: one repeat, TFLite and ONNX only. Core ML's reference evaluator takes seconds
+ * per run, and on this machine TensorFlow (oneDNN on, its default) spent ~7 s of CPU per
+ * Basic Pitch window (~0.3 s with TF_ENABLE_ONEDNN_OPTS=0), too slow for a smoke run.
  */
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { HostTensor } from '../src/ir/tensor.js';
 import { convertModel } from '../src/convert/convert.js';
 import { loadRuntime } from '../src/runtimes/index.js';
-import { hasReference, projectRoot } from '../src/util/paths.js';
-import { writeFileAtomic } from '../src/util/atomic.js';
-import { toolVersion } from '../src/util/version.js';
+import { hasReference } from '../src/util/paths.js';
 import { BP_OFFICIAL, BP_OUTPUTS, BP_REFERENCE, BP_RENAME, BP_SOURCE, basicPitchInput, runOfficial, runSource } from '../test/convert/basic-pitch.js';
 import { diffOutputs, tempDir } from '../test/convert/helpers.js';
+import { benchArgs, bytesOf, fmtKiB, fmtRatio, machineLine, median, writeResult } from './lib.js';
 
 const FORMATS = ['savedmodel', 'tflite', 'onnx', 'coreml', 'tfjs'] as const;
 type Format = (typeof FORMATS)[number];
 
-const { values: args } = parseArgs({ options: { repeats: { type: 'string', default: '3' }, out: { type: 'string', default: path.join(projectRoot, 'bench/results/basic-pitch.json') } } });
-const repeats = Math.max(1, Number(args.repeats));
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-function bytesOf(p: string): number {
-  const s = statSync(p);
-  return s.isDirectory() ? readdirSync(p).reduce((n, e) => n + bytesOf(path.join(p, e)), 0) : s.size;
-}
+const ctx = benchArgs('basic-pitch', { repeats: { type: 'string', default: '3' } });
+const repeats = ctx.quick ? 1 : Math.max(1, Number(ctx.values.repeats));
+/** Formats run and compared (every format is still converted and timed). */
+const RUN_FORMATS: readonly Format[] = ctx.quick ? ['tflite', 'onnx'] : FORMATS;
 const maxAbs = (ref: Record<string, HostTensor>, got: Record<string, HostTensor>) => Math.max(...diffOutputs(ref, got, 1, 0, [...BP_OUTPUTS]).map((d) => d.maxAbs));
 
 /** Median wall ms of `runs` executions after one warm-up, and the last outputs. */
@@ -62,15 +57,15 @@ try {
     for (const a of manifest.artifacts) (exportSeconds[a.format] ??= []).push(a.seconds);
   }
   const outDir = path.join(tmp.dir, `run${repeats - 1}`);
-  const source = await timeRuns('tfjs', BP_SOURCE, { input_2: x }, repeats);
+  const source = RUN_FORMATS.includes('tfjs') ? await timeRuns('tfjs', BP_SOURCE, { input_2: x }, repeats) : null;
   const tfjsRef = await runSource(x);
   const rows: Row[] = [];
-  for (const format of FORMATS) {
+  for (const format of RUN_FORMATS) {
     const a = manifest.artifacts.find((e) => e.format === format)!;
     const ours = await timeRuns(format, path.join(outDir, a.path), { input_2: x }, repeats);
     let official: Row['official'] = null;
     if (format === 'tfjs') {
-      official = { file: 'model.json (npm @spotify/basic-pitch)', bytes: bytesOf(BP_SOURCE), runMs: source.ms, maxAbsVsTfjs: 0 };
+      official = { file: 'model.json (npm @spotify/basic-pitch)', bytes: bytesOf(BP_SOURCE), runMs: source!.ms, maxAbsVsTfjs: 0 };
     } else if (hasReference) {
       const spec = BP_OFFICIAL[format];
       const file = path.join(BP_REFERENCE, spec.file);
@@ -84,10 +79,29 @@ try {
     rows.push({ format, ours: { file: a.path, bytes: a.bytes, exportSeconds: median(exportSeconds[format]!), runMs: ours.ms, maxAbsVsTfjs: maxAbs(tfjsRef, ours.out) }, official });
   }
 
-  const result = {
+  const kib = (n: number) => fmtKiB(n);
+  const ms = (v: number | null | undefined) => (v != null ? `${v.toFixed(0)} ms` : '-');
+  const err = (v: number | null | undefined) => (v != null ? v.toExponential(1) : '-');
+  const summary = {
+    title: `Basic Pitch: our conversion vs Spotify's official files${ctx.quick ? ' (quick: TFLite and ONNX, 1 repeat)' : ''}`,
+    baseline: 'Spotify\'s official file of the same format (tfjs: the npm package\'s model.json), run in the same runtime on the same audio window in this run; errors are against the tfjs execution of model.json',
+    columns: ['format', 'ours', 'official', 'size ours/official', 'export', 'ours run', 'official run', 'ours max err', 'official max err'],
+    rows: rows.map((r) => [
+      r.format, kib(r.ours.bytes), r.official ? kib(r.official.bytes) : 'skipped: ../shared not present',
+      r.official ? fmtRatio(r.ours.bytes / r.official.bytes) : '-', `${(r.ours.exportSeconds * 1000).toFixed(0)} ms`,
+      ms(r.ours.runMs), ms(r.official?.runMs), err(r.ours.maxAbsVsTfjs), err(r.official?.maxAbsVsTfjs),
+    ]),
+    notes: [
+      `import of model.json ${(median(importSeconds) * 1000).toFixed(0)} ms (median of ${repeats}), shared by every format`,
+      'export: median of the per-format write time inside convertModel',
+      `ours run: median of ${repeats} run(s) after a warm-up; official run: one run INCLUDING load (official files are run once), so the two run columns are not like for like`,
+      'tflite official: LiteRT.js with batch pinned to 1 and outputs read before the run-time RESHAPE',
+      ...(hasReference ? [] : ['skipped: ../shared not present (official files not compared)']),
+      ...(ctx.quick ? ['quick: SavedModel, tfjs (both TensorFlow) and Core ML (reference evaluator) not run; the tfjs reference is run once for the errors'] : []),
+    ],
+  };
+  await writeResult(ctx, {
     model: 'Spotify Basic Pitch (nmp), input [1,43844,1] at 22050 Hz, a real piano window (fixtures/tiny-set)',
-    toolVersion: toolVersion(), date: new Date().toISOString(),
-    machine: `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, load average ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}`,
     repeats, importSecondsMedian: median(importSeconds),
     notes: [
       'exportSeconds: median of the per-format write time inside convertModel (the import is shared, see importSecondsMedian)',
@@ -95,13 +109,10 @@ try {
       'maxAbsVsTfjs: max |output - tfjs execution of model.json| over contour, note, onset',
     ],
     rows,
-  };
-  mkdirSync(path.dirname(args.out), { recursive: true });
-  await writeFileAtomic(args.out, JSON.stringify(result, null, 2) + '\n');
+  }, summary);
 
-  const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
   const cell = (s: string, w: number) => s.padEnd(w);
-  console.log(`Basic Pitch, ${result.machine}; import ${(result.importSecondsMedian * 1000).toFixed(0)} ms (median of ${repeats})`);
+  console.log(`Basic Pitch, ${machineLine(ctx.machine)}; import ${(median(importSeconds) * 1000).toFixed(0)} ms (median of ${repeats})`);
   console.log([cell('format', 11), cell('ours', 9), cell('official', 9), cell('export', 9), cell('ours run', 10), cell('off. run', 10), cell('ours err', 9), 'official err'].join(' '));
   for (const r of rows) {
     console.log([
@@ -111,7 +122,6 @@ try {
       cell(r.ours.maxAbsVsTfjs.toExponential(1), 9), r.official?.maxAbsVsTfjs != null ? r.official.maxAbsVsTfjs.toExponential(1) : '-',
     ].join(' '));
   }
-  console.log(`written ${path.relative(process.cwd(), args.out)}`);
 } finally {
   tmp.cleanup();
 }

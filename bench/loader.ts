@@ -1,11 +1,11 @@
 /**
  * Loader benchmark: windows/s the training loader delivers (cut + targets +
  * the default augmentations, main thread) against what a small-preset training
- * step consumes, measured in the same run. Writes bench/results/loader.json.
- *   npm run bench:loader [-- --data fixtures/tiny-set --batch 8 --steps 3]
+ * step consumes, measured in the same run.
+ *   npm run bench:loader [-- --quick] [--data fixtures/tiny-set] [--batch 8] [--steps 3] [--out bench/results/loader.json]
+ * Quick: the same measurement at batch 2 with 5 loader batches and 1 timed step (after the warm-up step).
  */
 import * as tf from '@tensorflow/tfjs-node';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadPieces, WindowSampler } from '../src/data/loader.js';
 import { DEFAULT_AUGMENT } from '../src/data/augment.js';
@@ -13,17 +13,22 @@ import { Model } from '../src/model/model.js';
 import { computeLoss } from '../src/train/loss.js';
 import { AdamW, DEFAULT_OPTIMIZER } from '../src/train/optimizer.js';
 import { projectRoot } from '../src/util/paths.js';
+import { benchArgs, fmtRatio, writeResult } from './lib.js';
 
-const arg = (k: string, d: string) => { const i = process.argv.indexOf(`--${k}`); return i > 0 ? process.argv[i + 1]! : d; };
-const data = arg('data', path.join(projectRoot, 'fixtures', 'tiny-set'));
-const batch = Number(arg('batch', '8'));
-const steps = Number(arg('steps', '3'));
+const ctx = benchArgs('loader', {
+  data: { type: 'string', default: path.join(projectRoot, 'fixtures', 'tiny-set') },
+  batch: { type: 'string' },
+  steps: { type: 'string', default: '3' },
+});
+const data = path.resolve(ctx.values.data as string);
+const batch = Number(ctx.values.batch ?? (ctx.quick ? 2 : 8));
+const steps = ctx.quick ? 1 : Number(ctx.values.steps);
+const loaderBatches = ctx.quick ? 5 : 40;
 const grid = { sampleRate: 16000, windowSamples: 80000, frames: 250, keys: 90 };
 
 const pieces = await loadPieces(data, grid);
 const sampler = new WindowSampler(pieces, grid, DEFAULT_AUGMENT, 1);
 let t = performance.now();
-const loaderBatches = 40;
 for (let i = 0; i < loaderBatches; i++) sampler.batch(batch, i);
 const loaderWps = (loaderBatches * batch) / ((performance.now() - t) / 1000);
 
@@ -42,11 +47,21 @@ step(0); // warm-up (kernel set-up)
 t = performance.now();
 for (let i = 1; i <= steps; i++) step(i);
 const trainWps = (steps * batch) / ((performance.now() - t) / 1000);
-const result = {
-  bench: 'loader', date: new Date().toISOString(), data, batch, preset: 'small',
-  loaderWindowsPerSecond: loaderWps, trainingWindowsPerSecond: trainWps, ratio: loaderWps / trainWps,
-  note: 'loader = cut + targets + default augmentations on the main thread; training = small-preset step on tfjs-node, same run',
+const ratio = loaderWps / trainWps;
+
+const summary = {
+  title: `Data loader vs training step${ctx.quick ? ` (quick: batch ${batch}, 5 loader batches, 1 step)` : ''}`,
+  baseline: `the windows/s a small-preset training step (batch ${batch}, tfjs-node) consumes, measured in the same run`,
+  columns: ['what', 'windows/s', 'vs training step'],
+  rows: [
+    ['loader: cut + targets + default augmentations, main thread', loaderWps.toFixed(1), fmtRatio(ratio)],
+    [`training step: small preset, batch ${batch}, forward + backward + AdamW`, trainWps.toFixed(1), '1.0x'],
+  ],
+  notes: [`data: ${path.relative(projectRoot, data) || data}; loader: ${loaderBatches} batches; training: ${steps} timed step(s) after one warm-up`],
 };
-mkdirSync(path.join(projectRoot, 'bench', 'results'), { recursive: true });
-writeFileSync(path.join(projectRoot, 'bench', 'results', 'loader.json'), JSON.stringify(result, null, 2) + '\n');
-console.log(`loader ${loaderWps.toFixed(1)} windows/s vs training step ${trainWps.toFixed(1)} windows/s: ${result.ratio.toFixed(1)}x`);
+await writeResult(ctx, {
+  data, batch, preset: 'small', loaderBatches, steps,
+  loaderWindowsPerSecond: loaderWps, trainingWindowsPerSecond: trainWps, ratio,
+  note: 'loader = cut + targets + default augmentations on the main thread; training = small-preset step on tfjs-node, same run',
+}, summary);
+console.log(`loader ${loaderWps.toFixed(1)} windows/s vs training step ${trainWps.toFixed(1)} windows/s: ${ratio.toFixed(1)}x`);
