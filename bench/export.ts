@@ -2,7 +2,7 @@
  * Export benchmark: seconds to write each format and the file sizes per format
  * and precision, for our models and for the Basic Pitch conversion (next to
  * Spotify's official files).
- *   npm run bench:export [-- --quick] [--repeats 3] [--out bench/results/export.json]
+ *   npm run bench:export [-- --quick] [--repeats 3] [--models default,preset:base] [--out bench/results/export.json]
  *
  * Full: the committed default model (small preset) and the base preset (random
  * weights), fp32 / fp16 / int8 (Core ML has no int8), median of `repeats`.
@@ -23,11 +23,11 @@ import { BP_OFFICIAL, BP_REFERENCE, BP_RENAME, BP_SOURCE } from '../test/convert
 import { tempDir } from '../test/convert/helpers.js';
 import { benchArgs, bytesOf, fmtKiB, fmtMiB, fmtRatio, median, writeResult } from './lib.js';
 
-const ctx = benchArgs('export', { repeats: { type: 'string', default: '3' } });
+const ctx = benchArgs('export', { repeats: { type: 'string', default: '3' }, models: { type: 'string' } });
 const repeats = ctx.quick ? 1 : Math.max(1, Number(ctx.values.repeats));
-const MODELS = ctx.quick
-  ? [{ label: 'tiny-logspec (random weights)', spec: 'preset:tiny-logspec' }]
-  : [{ label: 'small (committed default model)', spec: 'default' }, { label: 'base (random weights)', spec: 'preset:base' }];
+const label = (spec: string) => (spec === 'default' ? 'small (committed default model)' : spec.startsWith('preset:') ? `${spec.slice(7)} (random weights)` : spec);
+const MODELS = ((ctx.values.models as string | undefined)?.split(',') ?? (ctx.quick ? ['preset:tiny-logspec'] : ['default', 'preset:base']))
+  .map((spec) => ({ label: label(spec), spec }));
 const PRECISIONS: Precision[] = ctx.quick ? ['fp32'] : ['fp32', 'fp16', 'int8'];
 /** Precisions a format's writer refuses (Core ML weights are fp32 or fp16 only). */
 const UNSUPPORTED: Partial<Record<Format, Precision[]>> = { coreml: ['int8'] };

@@ -1,6 +1,6 @@
 /**
  * Roofline: how much of the machine's arithmetic each runtime gets out of our model.
- *   npm run bench:roofline [-- --quick] [--runs 10] [--matmul 2048] [--out bench/results/roofline.json]
+ *   npm run bench:roofline [-- --quick] [--runs 10] [--matmul 2048] [--models default,preset:base] [--out bench/results/roofline.json]
  *
  * Numerator: FLOPs per 5 s window from the IR after the export passes
  * (src/ir/flops.ts, multiply-add = 2). Measured: wall ms per window (batch 1,
@@ -34,10 +34,10 @@ import { projectRoot, venvPython } from '../src/util/paths.js';
 import { tempDir } from '../test/convert/helpers.js';
 import { benchArgs, median, writeResult } from './lib.js';
 
-const ctx = benchArgs('roofline', { runs: { type: 'string', default: '10' }, matmul: { type: 'string', default: '2048' } });
+const ctx = benchArgs('roofline', { runs: { type: 'string', default: '10' }, matmul: { type: 'string', default: '2048' }, models: { type: 'string' } });
 const runs = ctx.quick ? 2 : Math.max(1, Number(ctx.values.runs));
 const N = ctx.quick ? 1024 : Number(ctx.values.matmul);
-const MODELS = ctx.quick ? ['preset:tiny-logspec'] : ['default', 'preset:base'];
+const MODELS = (ctx.values.models as string | undefined)?.split(',') ?? (ctx.quick ? ['preset:tiny-logspec'] : ['default', 'preset:base']);
 /** Exported formats timed in their own runtime (Core ML: see the header). */
 const FORMATS = ['savedmodel', 'tflite', 'onnx', 'tfjs'] as const;
 const RUNTIME_LABEL: Record<string, string> = {
@@ -185,6 +185,7 @@ try {
     rows,
     notes: [
       `model ms: median of ${runs} runs after a warm-up, feeds and readback included; matmul ms: best of ${runs}`,
+      'a runtime\'s matmul row goes through the same session API as its model row (feeds and readback of N x N included), so "% of own matmul" compares like with like; tf.matMul, numpy and TF Python time the product alone',
       'FLOPs: src/ir/flops.ts on the exported graph (multiply-add = 2; LayerNorm/GELU/softmax counted as 8 per element, data movement as 0)',
       ...(theoretical ? [`theoretical peak ${theoretical.gflops.toFixed(0)} GFLOP/s = ${theoretical.how}`] : ['theoretical peak: /proc/cpuinfo unreadable or no FMA flag']),
       ...(python.skipped ? [python.skipped] : []),
