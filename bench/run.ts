@@ -2,6 +2,7 @@
  * Runs every benchmark in sequence, each in its own process, then renders
  * SUMMARY.md from each result's `summary` table and writes the combined bench.json.
  *   npm run bench [-- --quick] [--only export,roofline] [--out-dir DIR] [--timeout SECONDS] [--quiet]
+ *   (--bench-dir DIR runs DIR/<name>.ts instead of bench/<name>.ts: for the orchestrator's own tests)
  *
  * Each bench is `node --import tsx bench/<name>.ts [--quick] --out <dir>/<name>.json`
  * (what `npx tsx` runs, without npx's start-up). A bench whose file does not
@@ -11,7 +12,7 @@
  * appear in SUMMARY.md from their previous JSON in the same folder, marked so.
  * --quick writes to bench/results/quick/ so smoke runs never overwrite real results.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/util/paths.js';
@@ -42,6 +43,7 @@ const { values: args } = parseArgs({
     'out-dir': { type: 'string' },
     timeout: { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    'bench-dir': { type: 'string' },
   },
 });
 const quick = args.quick === true;
@@ -54,6 +56,7 @@ if (unknown.length) {
   process.exit(2);
 }
 const selected = new Set<string>(only ?? BENCHES);
+const benchDir = path.resolve(args['bench-dir'] ?? path.join(projectRoot, 'bench'));
 
 /** Why a result file cannot be rendered, or null when it can. */
 function summaryProblem(r: unknown): string | null {
@@ -75,15 +78,17 @@ function readResult(file: string): { result?: BenchResult; problem?: string } {
 const tail = (s: string, lines = 25) => s.trimEnd().split('\n').slice(-lines).join('\n');
 
 async function runBench(name: string): Promise<BenchRecord> {
-  const file = path.join(projectRoot, 'bench', `${name}.ts`);
+  const file = path.join(benchDir, `${name}.ts`);
   const out = path.join(outDir, `${name}.json`);
   if (!selected.has(name)) {
     const prev = readResult(out);
     return prev.result ? { name, status: 'previous', result: prev.result } : { name, status: 'not run' };
   }
-  if (!existsSync(file)) return { name, status: 'missing', error: `bench/${name}.ts does not exist` };
+  if (!existsSync(file)) return { name, status: 'missing', error: `${path.relative(projectRoot, file)} does not exist` };
   console.log(`\n=== bench ${name}${quick ? ' (quick)' : ''} ===`);
-  const before = existsSync(out) ? readFileSync(out, 'utf8') : null;
+  // Identity of an earlier result file (inode + mtime): a bench that fails to rewrite it must not pass on the old one.
+  const stamp = () => { try { const st = statSync(out); return `${st.ino}:${st.mtimeMs}`; } catch { return null; } };
+  const before = stamp();
   const child = await runChild(process.execPath, ['--import', 'tsx', file, ...(quick ? ['--quick'] : []), '--out', out], {
     echo: !args.quiet, timeoutMs, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' },
   });
@@ -92,8 +97,7 @@ async function runBench(name: string): Promise<BenchRecord> {
   if (child.code !== 0) return { ...base, status: 'failed', error: `exit ${child.code ?? child.signal}\n${tail(child.stderr || child.stdout)}` };
   const got = readResult(out);
   if (got.problem) return { ...base, status: 'failed', error: got.problem };
-  // A stale file from an earlier run is not this run's result.
-  if (before !== null && readFileSync(out, 'utf8') === before) return { ...base, status: 'failed', error: `left ${path.relative(projectRoot, out)} unchanged` };
+  if (before !== null && stamp() === before) return { ...base, status: 'failed', error: `left ${path.relative(projectRoot, out)} unchanged` };
   return { ...base, status: 'ok', result: got.result };
 }
 
@@ -121,7 +125,7 @@ function renderMarkdown(records: BenchRecord[], machine: MachineInfo, started: D
     out.push('');
     if (!r.result) {
       out.push(`## ${r.name}: ${r.status}`, '');
-      if (r.status === 'missing') out.push(`\`bench/${r.name}.ts\` does not exist yet.`);
+      if (r.status === 'missing') out.push(`Missing: ${r.error}.`);
       else if (r.status === 'not run') out.push('Not selected (--only) and no earlier result in this folder.');
       else out.push('```', r.error ?? '', '```');
       continue;
@@ -140,6 +144,8 @@ function renderMarkdown(records: BenchRecord[], machine: MachineInfo, started: D
 const started = new Date();
 const machine = machineInfo();
 const t0 = performance.now();
+// Benches may write straight to --out: the folder must exist.
+mkdirSync(outDir, { recursive: true });
 const records: BenchRecord[] = [];
 for (const name of BENCHES) {
   const rec = await runBench(name);
