@@ -16,44 +16,9 @@ export interface WeightValue {
 /** How one float32 weight is stored. */
 export type Storage = 'float32' | 'float16' | 'uint8';
 
-// ---- float16 <-> float32 (IEEE 754 binary16, round to nearest even) ---------
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-export function toFloat16Bits(v: number): number {
-  f32[0] = v;
-  const x = u32[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // inf / NaN
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00; // overflow -> inf
-  if (e <= 0) {
-    if (e < -10) return sign; // underflow -> signed zero
-    mant |= 0x800000; // subnormal: shift the implicit bit in, round to nearest even
-    const shift = 14 - e;
-    const half = 1 << (shift - 1);
-    const rest = mant & ((1 << shift) - 1);
-    let m = mant >>> shift;
-    if (rest > half || (rest === half && (m & 1))) m++;
-    return sign | m;
-  }
-  let m = mant >>> 13;
-  const rest = mant & 0x1fff;
-  let h = sign | (e << 10) | m;
-  if (rest > 0x1000 || (rest === 0x1000 && (m & 1))) h++; // carries into the exponent correctly
-  return h;
-}
-
-export function fromFloat16Bits(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >>> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
-}
+// ---- float16 <-> float32: the project's one definition (src/util/half.ts) --
+import { toHalfBits as toFloat16Bits, fromHalfBits as fromFloat16Bits } from '../../src/util/half.js';
+export { toFloat16Bits, fromFloat16Bits };
 
 // ---- uint8 affine (tensorflowjs_converter --quantize_uint8) -----------------
 /** Range nudged so that 0.0 is exactly representable (zero padding, masks stay exact), as the tfjs converter does. */

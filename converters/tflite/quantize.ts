@@ -6,45 +6,13 @@
  *   hybrid FULLY_CONNECTED / CONV_2D / DEPTHWISE_CONV_2D kernels.
  */
 import { INT8_QMAX } from './format.js';
+import { toHalfArray } from '../../src/util/half.js';
 
-/** IEEE float32 bits -> float16 bits, round to nearest even; overflow -> inf, NaN stays NaN. */
-export function float16FromBits(bits: number): number {
-  const sign = (bits >>> 16) & 0x8000;
-  const exp = (bits >>> 23) & 0xff;
-  let mant = bits & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    // Subnormal half (or zero): shift the mantissa with its implicit 1 into place, rounding.
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    const half = 1 << (shift - 1);
-    let h = mant >>> shift;
-    const rest = mant & ((1 << shift) - 1);
-    if (rest > half || (rest === half && (h & 1))) h++;
-    return sign | h;
-  }
-  let h = (e << 10) | (mant >>> 13);
-  const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h++; // a carry into the exponent is still correct
-  return sign | h;
-}
-
-const scratch = new Float32Array(1);
-const scratchBits = new Uint32Array(scratch.buffer);
-export function float16Bits(x: number): number {
-  scratch[0] = x;
-  return float16FromBits(scratchBits[0]!);
-}
+// float16 rounding is the project's one definition (src/util/half.ts); these names are this converter's vocabulary for it.
+export { toHalfBits as float16Bits } from '../../src/util/half.js';
 
 export function toFloat16Bytes(data: Float32Array): Uint8Array {
-  // Read the float32 bits in place (one pass, no per-element scratch round trip).
-  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
-  const out = new Uint16Array(data.length);
-  for (let i = 0; i < bits.length; i++) out[i] = float16FromBits(bits[i]!);
-  return new Uint8Array(out.buffer);
+  return new Uint8Array(toHalfArray(data).buffer);
 }
 
 export interface Int8Weights { data: Int8Array; scale: number[]; axis: number }

@@ -57,8 +57,16 @@ export function toHalfArray(data: Float32Array): Uint16Array {
   return out;
 }
 
+let halfTable: Float32Array | null = null;
+
+/** Bulk fromHalfBits through a 65,536-entry table built once (decoding cached audio is hot). */
 export function fromHalfArray(bits: Uint16Array): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = fromHalfBits(h);
+  }
+  const t = halfTable;
   const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = fromHalfBits(bits[i]!);
+  for (let i = 0; i < bits.length; i++) out[i] = t[bits[i]!]!;
   return out;
 }
