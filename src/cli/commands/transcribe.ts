@@ -41,7 +41,7 @@ const command: CommandModule<object, Args> = {
     .option('model', { type: 'string', default: 'default', describe: 'checkpoint folder or "default"' })
     .option('force', { type: 'boolean', default: false, describe: 'overwrite existing outputs' })
     .option('jobs', { type: 'number', default: 2, describe: 'files decoded / processed concurrently' })
-    .example('a2m transcribe fixtures/demo.flac -o /tmp/demo.mid --plot /tmp/demo.png', 'one file, with a piano roll')
+    .example('a2m transcribe fixtures/demo/melody-over-chords.flac -o /tmp/demo.mid --plot /tmp/demo.png', 'one file, with a piano roll')
     .example('a2m transcribe recordings/ --out-dir midi/ --events csv', 'a folder'),
   handler: async (a) => {
     const inputs = await expandInputs(a.audio);
