@@ -7,7 +7,8 @@
  * card's thresholds (stored in the checkpoint; tuned on this same split) and
  * once with the untuned defaults.
  * Basic Pitch: the npm package @spotify/basic-pitch with its own pipeline and
- * defaults (see BASIC_PITCH_DECODINGS). Both are scored by the same
+ * defaults (see BASIC_PITCH_DECODINGS); only its network runs elsewhere (ONNX
+ * Runtime, checked against model.json each run; see basicPitchOnOnnx). Both are scored by the same
  * mir_eval-exact metrics (`scoreNotes`) per piece and averaged over pieces as
  * validate.ts does. --quick: the first 3 pieces.
  */
