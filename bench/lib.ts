@@ -98,12 +98,17 @@ export const fmtKiB = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 /** A ratio cell: "2.3x". */
 export const fmtRatio = (r: number) => `${r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(1) : r.toFixed(2)}x`;
 
-export interface ChildResult { code: number | null; signal: NodeJS.Signals | null; timedOut: boolean; stdout: string; stderr: string; seconds: number; maxRssKiB: number | null }
+export interface ChildResult {
+  code: number | null; signal: NodeJS.Signals | null; timedOut: boolean; stdout: string; stderr: string; seconds: number;
+  maxRssKiB: number | null;
+  /** User + system CPU seconds of the child and its descendants (less disturbed than wall time on a busy machine). */
+  cpuSeconds: number | null;
+}
 
 /**
- * Runs a command as a child process and reports its peak resident set size,
- * measured by GNU time (`/usr/bin/time -f %M`, the kernel's ru_maxrss of the
- * child) when it is installed, else null. Output is captured (and echoed when
+ * Runs a command as a child process and reports its peak resident set size and
+ * CPU seconds, measured by GNU time (`/usr/bin/time -f '%M %U %S'`: the
+ * kernel's rusage of the child) when it is installed, else null. Output is captured (and echoed when
  * `echo` is set). The child runs in its own process group so that a timeout,
  * or Ctrl-C here, ends it and everything it started (GNU time does not pass
  * SIGTERM on).
@@ -111,7 +116,7 @@ export interface ChildResult { code: number | null; signal: NodeJS.Signals | nul
 export function runChild(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; echo?: boolean; timeoutMs?: number } = {}): Promise<ChildResult> {
   const rssFile = path.join(os.tmpdir(), `a2m-bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
   const timed = hasGnuTime();
-  const [file, argv] = timed ? ['/usr/bin/time', ['-q', '-f', '%M', '-o', rssFile, cmd, ...args]] : [cmd, args];
+  const [file, argv] = timed ? ['/usr/bin/time', ['-q', '-f', '%M %U %S', '-o', rssFile, cmd, ...args]] : [cmd, args];
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(file, argv, { cwd: opts.cwd ?? projectRoot, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -129,16 +134,16 @@ export function runChild(cmd: string, args: string[], opts: { cwd?: string; env?
       if (timer) clearTimeout(timer);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      let maxRssKiB: number | null = null;
+      let maxRssKiB: number | null = null, cpuSeconds: number | null = null;
       if (timed) {
         try {
-          // GNU time may write a status line before the figure: the figure is the last line.
-          const last = readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)!;
-          maxRssKiB = /^\d+$/.test(last) ? Number(last) : null;
+          // GNU time may write a status line before the figures: they are the last line.
+          const m = /^(\d+) ([\d.]+) ([\d.]+)$/.exec(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)!);
+          if (m) { maxRssKiB = Number(m[1]); cpuSeconds = Number(m[2]) + Number(m[3]); }
         } catch { /* killed before time wrote it */ }
         rmSync(rssFile, { force: true });
       }
-      resolve({ code, signal, timedOut, stdout, stderr, seconds: (performance.now() - t0) / 1000, maxRssKiB });
+      resolve({ code, signal, timedOut, stdout, stderr, seconds: (performance.now() - t0) / 1000, maxRssKiB, cpuSeconds });
     });
   });
 }

@@ -29,6 +29,8 @@ interface BenchRecord {
   /** Wall seconds of the child process (start-up included). */
   seconds?: number;
   maxRssKiB?: number | null;
+  /** User + system CPU seconds of the child (what a quiet machine would need, roughly). */
+  cpuSeconds?: number | null;
   error?: string;
   /** The bench's own JSON. */
   result?: BenchResult;
@@ -92,7 +94,7 @@ async function runBench(name: string): Promise<BenchRecord> {
   const child = await runChild(process.execPath, ['--import', 'tsx', file, ...(quick ? ['--quick'] : []), '--out', out], {
     echo: !args.quiet, timeoutMs, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' },
   });
-  const base = { name, seconds: child.seconds, maxRssKiB: child.maxRssKiB };
+  const base = { name, seconds: child.seconds, cpuSeconds: child.cpuSeconds, maxRssKiB: child.maxRssKiB };
   if (child.timedOut) return { ...base, status: 'failed', error: `timed out after ${args.timeout} s\n${tail(child.stderr)}` };
   if (child.code !== 0) return { ...base, status: 'failed', error: `exit ${child.code ?? child.signal}\n${tail(child.stderr || child.stdout)}` };
   const got = readResult(out);
@@ -114,12 +116,12 @@ function renderMarkdown(records: BenchRecord[], machine: MachineInfo, started: D
       `machine: ${machineLine(machine)}. Each section is one bench's \`summary\` from its JSON in this folder; ` +
       `timings were taken on this machine${quick ? ' in --quick mode (smoke sizes: not results)' : ''}.`,
     '',
-    mdTable(['bench', 'status', 'wall s', 'peak RSS MiB'], records.map((r) => [
+    mdTable(['bench', 'status', 'wall s', 'CPU s', 'peak RSS MiB'], records.map((r) => [
       r.name, r.status === 'previous' ? `ok (earlier run, ${r.result?.date ?? '?'})` : r.status,
-      r.seconds != null ? r.seconds.toFixed(1) : '-', r.maxRssKiB != null ? (r.maxRssKiB / 1024).toFixed(0) : '-',
+      r.seconds != null ? r.seconds.toFixed(1) : '-', r.cpuSeconds != null ? r.cpuSeconds.toFixed(1) : '-', r.maxRssKiB != null ? (r.maxRssKiB / 1024).toFixed(0) : '-',
     ])),
     '',
-    `Total wall time of this run: ${totalSeconds.toFixed(1)} s.`,
+    `Total wall time of this run: ${totalSeconds.toFixed(1)} s (CPU s: user + system of each bench process and its children).`,
   ];
   for (const r of records) {
     out.push('');
@@ -159,6 +161,6 @@ await writeFileAtomic(path.join(outDir, 'bench.json'), JSON.stringify({
   toolVersion: toolVersion(), date: started.toISOString(), quick, machine, totalSeconds,
   benches: records,
 }, null, 2) + '\n');
-console.log(`\n${records.map((r) => `${r.name}: ${r.status}${r.seconds != null ? ` (${r.seconds.toFixed(1)} s)` : ''}`).join('\n')}`);
+console.log(`\n${records.map((r) => `${r.name}: ${r.status}${r.seconds != null ? ` (${r.seconds.toFixed(1)} s wall${r.cpuSeconds != null ? `, ${r.cpuSeconds.toFixed(1)} s CPU` : ''})` : ''}`).join('\n')}`);
 console.log(`total ${totalSeconds.toFixed(1)} s; written ${path.relative(process.cwd(), path.join(outDir, 'SUMMARY.md'))} and bench.json`);
 process.exit(records.some((r) => r.status === 'failed') ? 1 : 0);

@@ -48,6 +48,7 @@ test('run.ts: ok, failed, no-summary and missing benches; exit 1; SUMMARY.md and
     assert.match(byName('training').error, /exit 3[\s\S]*the reason it broke/);
     assert.match(byName('export').error, /no summary/);
     assert.equal(byName('loader').result.quick, true, '--quick is passed through');
+    assert.ok(byName('loader').maxRssKiB > 1000 && byName('loader').cpuSeconds > 0, 'peak RSS and CPU seconds of the child measured');
 
     const md = readFileSync(path.join(results, 'SUMMARY.md'), 'utf8');
     assert.ok(md.includes('## Stand-in | loader'), 'section title rendered');
@@ -56,7 +57,7 @@ test('run.ts: ok, failed, no-summary and missing benches; exit 1; SUMMARY.md and
     assert.ok(md.includes('Baseline: nothing'));
     assert.ok(md.includes('the reason it broke'), 'failed bench shows its stderr tail');
     assert.match(md, /## roofline: missing/);
-    assert.ok(md.includes('| loader | ok |'));
+    assert.match(md, /\| loader \| ok \| [\d.]+ \| [\d.]+ \| \d+ \|/);
 
     // Rerun only loader: the others keep their earlier JSON where there is one, marked so.
     const again = spawnSync(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'bench', 'run.ts'), '--quick', '--quiet',
