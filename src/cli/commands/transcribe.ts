@@ -4,7 +4,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { loadModel } from '../../model/load.js';
-import { makeRunner, BACKENDS, type Backend } from '../../infer/backends.js';
+import { makeRunner, BACKENDS, PRECISIONS, type Backend } from '../../infer/backends.js';
+import type { Precision } from '../../../converters/types.js';
 import { transcribeFile } from '../../infer/transcribe.js';
 import { writeMidi, writeEvents, type EventFormat } from '../../infer/midi-out.js';
 import { plotPianoRoll } from '../../infer/plot.js';
@@ -13,7 +14,7 @@ import { AUDIO_EXTENSIONS } from '../../data/loader.js';
 import type { EventThresholds } from '../../infer/events.js';
 
 interface Args {
-  audio: string[]; out?: string; 'out-dir'?: string; events?: EventFormat; plot?: string; backend: string;
+  audio: string[]; out?: string; 'out-dir'?: string; events?: EventFormat; plot?: string; backend: string; precision: string;
   model: string; force: boolean; jobs: number;
 }
 
@@ -38,6 +39,7 @@ const command: CommandModule<object, Args> = {
     .option('events', { choices: ['json', 'csv'] as const, describe: 'also write note events (csv = the dataset format, usable as labels)' })
     .option('plot', { type: 'string', describe: 'piano-roll PNG path (one input), or any value with --out-dir to write <name>.png' })
     .option('backend', { type: 'string', default: 'auto', describe: `where the model runs: auto, ${BACKENDS.join(', ')}` })
+    .option('precision', { type: 'string', default: 'fp32', describe: `export precision for an exported backend: ${PRECISIONS.join(', ')} (accuracy cost: npm run bench:quantization)` })
     .option('model', { type: 'string', default: 'default', describe: 'checkpoint folder or "default"' })
     .option('force', { type: 'boolean', default: false, describe: 'overwrite existing outputs' })
     .option('jobs', { type: 'number', default: 2, describe: 'files decoded / processed concurrently' })
@@ -60,7 +62,7 @@ const command: CommandModule<object, Args> = {
     }
     const { model, state } = await loadModel(a.model);
     const thresholds = (state.thresholds ?? {}) as Partial<EventThresholds>;
-    const runner = await makeRunner(model, a.backend as Backend | 'auto');
+    const runner = await makeRunner(model, a.backend as Backend | 'auto', a.precision as Precision);
     process.stderr.write(`model ${model.config.preset} on ${runner.name}\n`);
     const bar = inputs.length > 1 && process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'transcribe |{bar}| {value}/{total} files | {file}' }, cliProgress.Presets.shades_classic) : null;
     bar?.start(plans.length, 0, { file: '' });
