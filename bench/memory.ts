@@ -10,10 +10,10 @@
  * as the pipeline before streaming did (it also held every window's outputs).
  *
  *   npm run bench:memory                 10 min vs 60 min, models/default, default backend
- *   npm run bench:memory -- --quick      1 min vs 6 min, an untrained tiny-logspec model (a smoke run)
+ *   npm run bench:memory -- --quick      0.5 min vs 2 min, an untrained tiny-logspec model (a smoke run)
  *   options: --out <json> (default bench/results/memory.json; --quick: bench/results/quick/memory.json),
  *            --source <audio> (default the committed fixture), --model <spec>, --backend <auto|tfjs|...>,
- *            --minutes <short,long> (default 10,60; --quick 1,6)
+ *            --minutes <short,long> (default 10,60; --quick 0.5,2)
  *
  * The ffmpeg decoder runs as a separate process (constant memory, streaming)
  * and is not in the figure.
@@ -149,7 +149,7 @@ async function main(): Promise<void> {
   };
   const started = new Date();
   const out = path.resolve(args.out ?? path.join(projectRoot, 'bench', 'results', ...(quick ? ['quick'] : []), `${NAME}.json`));
-  const minutes = args.minutes ? args.minutes.split(',').map(Number) : quick ? [1, 6] : [10, 60];
+  const minutes = args.minutes ? args.minutes.split(',').map(Number) : quick ? [0.5, 2] : [10, 60];
   if (minutes.length !== 2 || !minutes.every((m) => m > 0) || minutes[0]! >= minutes[1]!) {
     console.error(`bench memory: --minutes expects "short,long" in minutes (short < long), got "${args.minutes}"`);
     process.exit(2);

@@ -232,7 +232,7 @@ async function main(): Promise<void> {
   const seconds = quick ? 10 : 60;
   const repeats = Math.max(1, Number(ctx.values.repeats ?? (quick ? 1 : 3)));
   const models: [spec: string, label: string][] = [['default', 'default (committed)'], quick ? ['preset:tiny-logspec', 'tiny-logspec (random weights)'] : ['preset:base', 'base (random weights)']];
-  const backends: readonly Backend[] = quick ? ['tfjs', 'onnx'] : BACKENDS;
+  const backends: readonly Backend[] = quick ? ['onnx'] : BACKENDS;
   const timeoutMs = (quick ? 600 : 3600) * 1000;
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'a2m-bench-transcribe-'));
@@ -289,7 +289,7 @@ async function main(): Promise<void> {
         `Audio: generatePiece(${PIECE_SEED}) rendered with FluidR3_GM (no effects), cut/padded to ${seconds} s; each figure is the median of ${repeats} run(s) after a warm-up (ours: the first ${Math.min(seconds, WARMUP_SECONDS)} s, up to one full tfjs batch of 4 windows; Basic Pitch: one window), each measurement in a fresh process (peak RSS per process).`,
         'Export seconds: writing the fp32 export into an empty cache (own process), excluded from the RTFs. Official nmp.onnx: model only (Basic Pitch windowing: 43844-sample windows, hop 36164).',
         ...rows.filter((r) => r.error).map((r) => `${r.label} on ${r.backend}: ${r.error}`),
-        ...(quick ? ['--quick: 10 s of audio, tiny-logspec instead of base, tfjs and onnx only, 1 run: a smoke test, not a measurement.'] : []),
+        ...(quick ? ['--quick: 10 s of audio, tiny-logspec instead of base, onnx only, 1 run: a smoke test, not a measurement.'] : []),
       ],
     };
     await writeResult(ctx, {
