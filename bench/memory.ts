@@ -18,6 +18,7 @@
  * The ffmpeg decoder runs as a separate process (constant memory, streaming)
  * and is not in the figure.
  */
+import { machineInfo } from './lib.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -143,10 +144,7 @@ async function loopAudio(source: string, seconds: number, out: string): Promise<
 }
 
 async function main(): Promise<void> {
-  const machine = {
-    cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown',
-    totalMemGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10, loadAverage: os.loadavg().map((v) => Math.round(v * 100) / 100),
-  };
+  const machine = machineInfo();
   const started = new Date();
   const out = path.resolve(args.out ?? path.join(projectRoot, 'bench', 'results', ...(quick ? ['quick'] : []), `${NAME}.json`));
   const minutes = args.minutes ? args.minutes.split(',').map(Number) : quick ? [0.5, 2] : [10, 60];
@@ -168,7 +166,7 @@ async function main(): Promise<void> {
       for (const keepRolls of [false, true]) {
         const r = { minutes: m, ...(await runChild(file, keepRolls)) };
         runs.push(r);
-        console.log(`${m} min${keepRolls ? ' (keepRolls)' : ''}: peak RSS ${mib(r.maxRssKiB)} MiB (ready ${mib(r.rssReadyKiB)}), ${r.timing.totalSeconds.toFixed(1)} s, RTF ${(r.timing.totalSeconds / r.audioSeconds).toFixed(3)}, ${r.notes} notes`);
+        console.log(`${m} min${keepRolls ? ' (keepRolls)' : ''}: peak RSS ${mib(r.maxRssKiB)} MiB (ready ${mib(r.rssReadyKiB)}), ${r.timing.totalSeconds.toFixed(1)} s, RTF ${(r.audioSeconds / r.timing.totalSeconds).toFixed(1)}x, ${r.notes} notes`);
       }
       rmSync(file, { force: true });
     }
@@ -182,7 +180,7 @@ async function main(): Promise<void> {
     const rows = runs.map((r) => [
       `${r.minutes} min`, r.keepRolls ? 'keepRolls (--plot)' : 'streaming (default)', mib(r.maxRssKiB),
       r.minutes === short ? '1.00x' : `${(r.maxRssKiB / pick(short, r.keepRolls).maxRssKiB).toFixed(2)}x`,
-      mib(Math.max(r.rssFirstHalfKiB, r.rssSecondHalfKiB) - r.rssReadyKiB), mib(r.rssSecondHalfKiB - r.rssFirstHalfKiB), round(r.timing.totalSeconds, 1), round(r.timing.totalSeconds / r.audioSeconds, 3), r.notes,
+      mib(Math.max(r.rssFirstHalfKiB, r.rssSecondHalfKiB) - r.rssReadyKiB), mib(r.rssSecondHalfKiB - r.rssFirstHalfKiB), round(r.timing.totalSeconds, 1), round(r.audioSeconds / r.timing.totalSeconds, 1), r.notes,
     ]);
     const verdict = streamingRatio <= TARGET_RATIO ? 'met' : 'NOT met';
     const doc = {
@@ -198,7 +196,7 @@ async function main(): Promise<void> {
           `issue #5 target (streaming: ${long} min peak within ${Math.round((TARGET_RATIO - 1) * 100)} % of ${short} min): ${verdict} (${streamingRatio.toFixed(3)}x; highest RSS sampled while transcribing: ${streamingSampledRatio.toFixed(3)}x)`,
           '"peak RSS": the child\'s ru_maxrss (model loading included, which can peak above transcription); "transcribing, above ready": the highest RSS sampled after each batch of windows minus the RSS once the model and runner were loaded and had run one window',
           '"2nd half adds": highest sampled RSS in the second half of the file minus that in the first half (allocator and GC start-up growth settles within the first minutes of audio; a per-duration cost shows here)',
-          'RTF: transcription wall time / audio duration (decode twice + model + stitching + events)',
+          'RTF (real-time factor, as in bench:transcribe): audio duration / transcription wall time (decode twice + model + stitching + events)',
           `audio: ${path.basename(args.source!)} looped with ffmpeg to each length`,
           ...(quick && !args.model ? [`--quick: an untrained tiny-logspec model, head biases ${QUICK_HEAD_BIAS_SHIFT} (realistic note density); a smoke test only`] : []),
           ...(short < 10 ? ['files this short end while RSS is still settling (allocator and GC start-up growth over the first minutes of audio): the 10 vs 60 min full run is the test'] : []),
