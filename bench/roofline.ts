@@ -176,7 +176,7 @@ try {
   }
   for (const p of pyPeaks) rows.push([`fp32 matmul ${N}x${N}`, p.what, (mmFlops / p.gflops / 1e6).toFixed(1), p.gflops.toFixed(1), '100%', pct(p.gflops, machinePeak)]);
   // The measured peak as a share of the theoretical one (the other rows are shares of the measured peak).
-  if (theoretical) rows.push(['theoretical peak', 'from /proc/cpuinfo (see notes)', '-', theoretical.gflops.toFixed(0), '-', `measured peak is ${pct(machinePeak, theoretical.gflops)} of it`]);
+  if (theoretical) rows.push(['nominal-clock peak', 'from /proc/cpuinfo (see notes)', '-', theoretical.gflops.toFixed(0), '-', `measured peak is ${pct(machinePeak, theoretical.gflops)} of it${machinePeak > theoretical.gflops ? ' (cores run above the clock the hypervisor reports: the measured matmul is the limit to read)' : ''}`]);
 
   const summary = {
     title: `Roofline: achieved GFLOP/s per runtime vs the measured matmul peak${ctx.quick ? ' (quick: tiny-logspec, 1024 matmul)' : ''}`,
