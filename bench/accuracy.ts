@@ -23,7 +23,7 @@ import { makeRunner } from '../src/infer/backends.js';
 import { validateDataset, type PieceResult } from '../src/eval/validate.js';
 import { listPairs } from '../src/data/loader.js';
 import { readCsv } from '../src/data/csv.js';
-import { decodeFile } from '../src/audio/decode.js';
+import { basicPitchAudio } from '../test/convert/basic-pitch.js';
 import { convertModel } from '../src/convert/convert.js';
 import { loadRuntime } from '../src/runtimes/index.js';
 import { scoreNotes } from '../src/eval/mir-eval.js';
@@ -57,8 +57,6 @@ type Tensor3D = import('@tensorflow/tfjs-node').Tensor3D;
 /** The package types its tensors with its nested tfjs; at run time they are tfjs-node's (above). */
 type BpFrame = ReturnType<InstanceType<typeof BasicPitch>['evaluateSingleFrame']>;
 
-/** Basic Pitch's input rate (inference.ts AUDIO_SAMPLE_RATE; its README: "all audio will be resampled to 22050 Hz"). */
-const BP_SAMPLE_RATE = 22050;
 /** model.json's signature names the two 88-key outputs by tensor (inference.ts OUTPUT_TO_TENSOR_NAME: Identity_1 = frames, Identity_2 = onsets). */
 const BP_RENAME = { 'Identity_1:0': 'note', 'Identity_2:0': 'onset' };
 
@@ -122,12 +120,6 @@ async function basicPitchOnOnnx(scratch: string) {
 }
 
 interface Rolls { frames: number[][]; onsets: number[][]; contours: number[][] }
-
-/** The file downmixed to mono at 22050 Hz (as Basic Pitch's Python loader does: librosa.load(sr=22050, mono=True)). */
-async function monoAt22050(file: string): Promise<Float32Array> {
-  const { channels: [l, r] } = await decodeFile(file, { sampleRate: BP_SAMPLE_RATE });
-  return Float32Array.from(l, (v, i) => 0.5 * (v + r[i]!));
-}
 
 /** `evaluateModel` on one file's audio. */
 async function basicPitchRolls(bp: InstanceType<typeof BasicPitch>, mono: Float32Array): Promise<Rolls> {
@@ -206,7 +198,7 @@ try {
     for (const [i, p] of pairs.entries()) {
       process.stderr.write(`\rbasic pitch [${i + 1}/${pairs.length}] ${p.name}`.padEnd(60));
       const ref = await readCsv(p.csv);
-      const mono = await monoAt22050(p.audio);
+      const mono = await basicPitchAudio(p.audio);
       if (i === 0) {
         networkMaxAbs = await networkCheck(mono.slice(0, bpWindow));
         if (!(networkMaxAbs <= 1e-4)) throw new A2mError(`Basic Pitch ONNX conversion differs from model.json in tfjs-node by ${networkMaxAbs} (tolerance 1e-4)`);

@@ -37,7 +37,7 @@ import { BACKENDS, cachedExport, makeRunner, type Backend, type ExportBackend } 
 import { transcribeFile } from '../src/infer/transcribe.js';
 import type { EventThresholds } from '../src/infer/events.js';
 import { loadModel } from '../src/model/load.js';
-import { decodeFile } from '../src/audio/decode.js';
+import { basicPitchAudio, BP_SAMPLE_RATE } from '../test/convert/basic-pitch.js';
 import { writeAudioFile, type PlanarAudio } from '../src/audio/pcm.js';
 import { generatePiece } from '../src/data/procedural.js';
 import { DEFAULT_SOUNDFONTS, renderNotes, type RenderSettings } from '../src/data/render.js';
@@ -56,7 +56,7 @@ const WARMUP_SECONDS = 20;
 const BP_WARMUP_SECONDS = 1;
 
 /** Basic Pitch's windowing (node_modules/@spotify/basic-pitch/src/inference.ts, from its constants.py). */
-const BP_RATE = 22050;
+const BP_RATE = BP_SAMPLE_RATE;
 const BP_FFT_HOP = 256;
 const BP_WINDOW = BP_RATE * 2 - BP_FFT_HOP; // 43844 samples
 const BP_OVERLAP = 30 * BP_FFT_HOP; // 7680 samples (30 frames)
@@ -145,9 +145,7 @@ const CHILD: { [K in ChildSpec['kind']]: (spec: Extract<ChildSpec, { kind: K }>)
     // The package types its own @tensorflow/tfjs 3.x GraphModel; at run time it only calls execute().
     const bp = new BasicPitch(Promise.resolve(graph) as never);
     const transcribe = async (file: string, maxSeconds = Infinity) => {
-      const audio = await decodeFile(file, { sampleRate: BP_RATE });
-      const [l, r] = audio.channels;
-      const mono = Float32Array.from(l!.subarray(0, maxSeconds * BP_RATE), (v, i) => 0.5 * (v + r![i]!));
+      const mono = await basicPitchAudio(file, maxSeconds);
       const frames: number[][] = [], onsets: number[][] = [];
       await bp.evaluateModel(mono, (f, o) => { frames.push(...f); onsets.push(...o); }, () => {});
       return { notes: noteFramesToTime(outputToNotesPoly(frames, onsets)), seconds: mono.length / BP_RATE };
@@ -164,9 +162,7 @@ const CHILD: { [K in ChildSpec['kind']]: (spec: Extract<ChildSpec, { kind: K }>)
 
   async 'bp-onnx'(spec): Promise<Measured> {
     const { loadRuntime } = await import('../src/runtimes/index.js');
-    const audio = await decodeFile(spec.audio, { sampleRate: BP_RATE });
-    const [l, r] = audio.channels;
-    const mono = Float32Array.from(l!, (v, i) => 0.5 * (v + r![i]!));
+    const mono = await basicPitchAudio(spec.audio);
     const windows = basicPitchWindows(mono);
     const runtime = await loadRuntime('onnx');
     const t = performance.now();

@@ -33,6 +33,13 @@ export const BP_OFFICIAL: Record<'savedmodel' | 'tflite' | 'onnx' | 'coreml', Of
   coreml: { file: 'nmp.mlpackage', input: 'input_2', outputs: { contour: 'Identity', note: 'Identity_1', onset: 'Identity_2' } },
 };
 
+/** A file as Basic Pitch takes it: mono downmix at 22050 Hz (its Python loader: librosa.load(sr=22050, mono=True)), optionally cut. */
+export async function basicPitchAudio(file: string, maxSeconds = Infinity): Promise<Float32Array> {
+  const { channels: [l, r] } = await decodeFile(file, { sampleRate: BP_SAMPLE_RATE });
+  const n = Math.min(l.length, maxSeconds * BP_SAMPLE_RATE);
+  return Float32Array.from({ length: n }, (_, i) => 0.5 * (l[i]! + r[i]!));
+}
+
 /** A real piano window: the fixture clip from 1 s on, downmixed to mono at 22050 Hz. */
 export async function basicPitchInput(): Promise<HostTensor> {
   const audio = await decodeFile(path.join(projectRoot, 'fixtures/tiny-set/proc-s7-00000.flac'), { sampleRate: BP_SAMPLE_RATE });
