@@ -52,6 +52,58 @@ export class ParamStore {
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const GELU_CUBIC = 0.044715;
+type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
+
+/*
+ * GELU and LayerNorm carry hand-written gradients: tfjs's autodiff of their
+ * formulas emits ~3x the eager ops (each broadcast mul's gradient adds a
+ * reduction and reshape; Pow's kernel alone was ~10 % of a small-preset
+ * step). The formulas are the same as the IR's; test/model/custom-grad.test.ts
+ * checks values and gradients against tfjs autodiff of the plain formulas.
+ */
+
+/** GELU, tanh approximation: 0.5 x (1 + tanh(c (x + a x^3))), with x^3 as x * x^2 (no Pow). */
+export const geluTanh = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  const x2 = tf.square(x);
+  const t = tf.tanh(tf.mul(x, tf.add(tf.mul(x2, GELU_CUBIC * SQRT_2_OVER_PI), SQRT_2_OVER_PI)));
+  save([x, x2, t]);
+  return {
+    value: tf.mul(tf.mul(x, 0.5), tf.add(t, 1)),
+    // d/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 a x^2)
+    gradFunc: (dy: tf.Tensor, [xs, x2s, ts]: tf.Tensor[]) => {
+      const dInner = tf.mul(tf.sub(1, tf.square(ts!)), tf.add(tf.mul(x2s!, 3 * GELU_CUBIC * SQRT_2_OVER_PI), SQRT_2_OVER_PI));
+      return tf.mul(dy, tf.mul(tf.add(tf.add(ts!, 1), tf.mul(xs!, dInner)), 0.5));
+    },
+  };
+}) as unknown as CustomGradientFunc) as (x: tf.Tensor) => tf.Tensor;
+
+const layerNormByEpsilon = new Map<number, (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor>();
+
+/** LayerNorm over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta (biased variance). */
+export function layerNormWithGrad(epsilon: number): (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor {
+  let f = layerNormByEpsilon.get(epsilon);
+  if (f) return f;
+  f = tf.customGrad(((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, save: tf.GradSaveFunc) => {
+    const centered = tf.sub(x, tf.mean(x, -1, true));
+    const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centered), -1, true), epsilon));
+    const xhat = tf.mul(centered, rstd);
+    save([xhat, rstd, gamma]);
+    return {
+      value: tf.add(tf.mul(xhat, gamma), beta),
+      // dx = rstd (g - mean(g) - xhat mean(g xhat)) with g = dy gamma; gamma/beta sum over all but the last axis.
+      gradFunc: (dy: tf.Tensor, [xh, rs, gm]: tf.Tensor[]) => {
+        const c = dy.shape.at(-1)!;
+        const dy2 = tf.reshape(dy, [-1, c]), xh2 = tf.reshape(xh!, [-1, c]);
+        const g = tf.mul(dy, gm!);
+        const dx = tf.mul(rs!, tf.sub(tf.sub(g, tf.mean(g, -1, true)), tf.mul(xh!, tf.mean(tf.mul(g, xh!), -1, true))));
+        return [dx, tf.sum(tf.mul(dy2, xh2), 0), tf.sum(dy2, 0)];
+      },
+    };
+  }) as unknown as CustomGradientFunc) as (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor;
+  layerNormByEpsilon.set(epsilon, f);
+  return f;
+}
 
 export class TfjsOps implements ModelOps<tf.Tensor> {
   private scopes: string[] = [];
@@ -126,14 +178,10 @@ export class TfjsOps implements ModelOps<tf.Tensor> {
   mul(a: tf.Tensor, b: tf.Tensor): tf.Tensor { return tf.mul(a, b); }
 
   layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor {
-    const { mean, variance } = tf.moments(x, -1, true);
-    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon))), gamma), beta);
+    return layerNormWithGrad(epsilon)(x, gamma, beta);
   }
 
-  gelu(x: tf.Tensor): tf.Tensor {
-    const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), SQRT_2_OVER_PI);
-    return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
-  }
+  gelu(x: tf.Tensor): tf.Tensor { return geluTanh(x); }
 
   sigmoid(x: tf.Tensor): tf.Tensor { return tf.sigmoid(x); }
   softmax(x: tf.Tensor): tf.Tensor { return tf.softmax(x); }
