@@ -2,7 +2,8 @@
  * Where the model runs during transcription: the canonical tfjs model, or the
  * same model exported to a format (fp32, fp16 or int8) and run in that
  * format's own runtime. Exports are made on first use into a cache keyed by
- * the model's hash, the format and the precision.
+ * the model's hash, the exporting code (tool version + converter sources), the
+ * format and the precision.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -15,6 +16,8 @@ import { loadConverter } from '../../converters/index.js';
 import type { Precision } from '../../converters/types.js';
 import type { HostTensor } from '../ir/tensor.js';
 import { A2mError } from '../errors.js';
+import { projectRoot } from '../util/paths.js';
+import { sourceFingerprint } from '../util/source-fingerprint.js';
 
 /** Runs batches of windows [B, 2, 80000]; returns each output flattened [B, 250, 90]. */
 export interface WindowRunner {
@@ -52,15 +55,20 @@ export function tfjsRunner(model: Model, batch = 4): WindowRunner {
 /** A cached export: the artifact's absolute path and the manifest of the folder holding it. */
 export interface CachedExport { file: string; manifest: ExportManifest }
 
+/** The code exports depend on: the converters, the IR and the export driver. */
+const EXPORT_SOURCES = ['converters', path.join('src', 'ir'), path.join('src', 'export')];
+
 /**
- * Where (model, format, precision) is cached: one folder per model hash, one
+ * Where (model, format, precision) is cached: one folder per model hash and
+ * exporter fingerprint (a new tool version or converter edit misses), one
  * artifact per format and precision inside it (`artifactName` puts the
  * precision in the name, e.g. `model.fp16.tflite`), so precisions never share a file.
  */
 export async function exportCachePath(model: Model, format: ExportBackend, precision: Precision): Promise<{ dir: string; rel: string }> {
   const sha = await modelHash(model);
   const conv = await loadConverter(format);
-  return { dir: path.join(exportCacheDir(), sha.slice(0, 16)), rel: artifactName(format, precision, conv.defaultName) };
+  const code = await sourceFingerprint(projectRoot, EXPORT_SOURCES);
+  return { dir: path.join(exportCacheDir(), `${sha.slice(0, 16)}-${code.slice(0, 12)}`), rel: artifactName(format, precision, conv.defaultName) };
 }
 
 /** The model exported to `format` at `precision`, written on first use and reused after. */
