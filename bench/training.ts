@@ -8,7 +8,7 @@
  * a2m rows: `train()` of src/train/trainer.ts itself (the real step: loader
  * batch, forward, computeLoss, tf.variableGrads, AdamW with clipping, loss read
  * back), batch 8, each preset in its own child process (so peak RSS is that
- * preset's). The trainer's calls into WindowSampler.batch are timed, so each
+ * preset's). The trainer reports its loader time with each step, so each
  * step's time splits into loader and compute. Warm-up steps are excluded.
  * TF rows: the model's IR graph (src/ir/serialize.ts) rebuilt op by op in
  * bench/tf_train_step.py, first checked against the tfjs forward on the same
@@ -68,12 +68,6 @@ async function trainerWorker(preset: string, data: string, warmup: number, steps
   if (dropout !== undefined) config.dropout = dropout;
   const pieces = await loadPieces(data, gridOf(preset));
   // Time the trainer's own loader calls: the step time then splits into loader and compute.
-  let loaderSeconds = 0;
-  const batchFn = WindowSampler.prototype.batch;
-  WindowSampler.prototype.batch = function (this: WindowSampler, size: number, step: number) {
-    const t = performance.now();
-    try { return batchFn.call(this, size, step); } finally { loaderSeconds += (performance.now() - t) / 1000; }
-  };
   const stampAt: number[] = [], loaderAt: number[] = [], cpuAt: number[] = [];
   const cpuSeconds = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
   const runDir = await mkdtemp(path.join(os.tmpdir(), `a2m-bench-train-${preset}-`));
@@ -84,7 +78,7 @@ async function trainerWorker(preset: string, data: string, warmup: number, steps
       config, runDir, train: pieces, val: [], steps: total, batch: BATCH, accumulate: 1, seed: 1,
       optimizer: { ...DEFAULT_OPTIMIZER, totalSteps: total }, augment: DEFAULT_AUGMENT,
       checkpointEvery: total, validateEvery: total, keep: 1, resume: false,
-      onProgress: (p) => { stampAt[p.step] = performance.now(); loaderAt[p.step] = loaderSeconds; cpuAt[p.step] = cpuSeconds(); },
+      onProgress: (p) => { stampAt[p.step] = performance.now(); loaderAt[p.step] = p.loaderSeconds; cpuAt[p.step] = cpuSeconds(); },
     });
     const seconds = (stampAt[total]! - stampAt[warmup]!) / 1000;
     const perStep = stampAt.slice(warmup + 1).map((t, i) => (t - stampAt[warmup + i]!) / 1000);
@@ -99,7 +93,6 @@ async function trainerWorker(preset: string, data: string, warmup: number, steps
       cpuSecondsPerStep: (cpuAt[total]! - cpuAt[warmup]!) / steps,
     };
   } finally {
-    WindowSampler.prototype.batch = batchFn;
     await rm(runDir, { recursive: true, force: true });
   }
 }
@@ -283,7 +276,7 @@ async function main(): Promise<void> {
   const baseline = 'Python TensorFlow (the same tensorflow-cpu build tfjs-node links) running the same IR graph, loss and AdamW + clip step as a tf.function on the same batch shape, measured in this run. "step time vs TF" divides a row\'s s/step (a2m: without its loader time) by that tf.function step; "loader headroom" is loader-alone windows/s over the row\'s windows/s.';
   const notes = [
     `Batch ${BATCH} everywhere; a2m warm-up ${plan.warmup} steps excluded; timed steps: ${Object.entries(plan.steps).map(([p, n]) => `${p} ${n}`).join(', ')}.`,
-    'a2m rows are src/train/trainer.ts train() itself; "loader s/step" is the time inside its WindowSampler.batch calls (also inside s/step).',
+    'a2m rows are src/train/trainer.ts train() itself; "loader s/step" is the loader time train() reports with each step (also inside s/step).',
     `TF parity before timing (tfjs forward vs TF forward on the same batch, randomised weights): ${tfResults.map((t) => `${t.preset} ${Math.max(...Object.values(t.parity.maxAbsError)).toExponential(1)}`).join(', ')} max abs error (tolerance ${PARITY_TOLERANCE}).`,
     ...(tf0 ? [`TF threads: intra-op ${tf0.threads.intraOp}, inter-op ${tf0.threads.interOp} (0 = TF default, one per core; tfjs-node uses the same defaults); ${tf0.threads.cpuCount} CPUs. TensorFlow ${tf0.tensorflow}.`] : []),
     'The TF step reuses one batch; the a2m trainer draws a fresh, augmented batch per step (its loader time is shown and excluded from the ratio).',

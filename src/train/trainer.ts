@@ -39,7 +39,11 @@ export interface TrainOptions {
   onProgress?: (p: Progress) => void;
 }
 
-export interface Progress { step: number; steps: number; loss: number; lr: number; windowsPerSecond: number; etaSeconds: number }
+export interface Progress {
+  step: number; steps: number; loss: number; lr: number; windowsPerSecond: number; etaSeconds: number;
+  /** Wall seconds this run has spent in the data loader so far (the rest of a step is compute). */
+  loaderSeconds: number;
+}
 
 export interface RunState {
   step: number;
@@ -90,6 +94,31 @@ async function pruneCheckpoints(runDir: string, keep: number) {
   for (const d of steps.slice(0, Math.max(0, steps.length - keep))) await rm(path.join(runDir, d), { recursive: true, force: true });
 }
 
+/**
+ * One optimizer step: forward, loss and gradients over each micro-batch
+ * (gradients averaged when there are several), then AdamW with clipping.
+ * Returns the mean loss and the pre-clip global gradient norm. A non-finite
+ * loss skips the update (the caller stops the run).
+ */
+export function optimizerStep(model: Model, opt: AdamW, batches: Batch[], dropoutSeed: number): { loss: number; gradNorm: number } {
+  model.ops.setTraining(true, dropoutSeed);
+  let loss = 0;
+  let grads: Record<string, tf.Tensor> | null = null;
+  for (const b of batches) {
+    const { x, targets } = batchTensors(b);
+    const { value, grads: g } = tf.variableGrads(() => computeLoss(model.apply(x), targets).total);
+    loss += value.dataSync()[0]! / batches.length;
+    tf.dispose([x, targets.frames, targets.onsets, targets.velocities, value]);
+    if (!grads) grads = g;
+    else { const prev: Record<string, tf.Tensor> = grads; grads = Object.fromEntries(Object.entries(prev).map(([k, v]) => [k, tf.add(v, g[k]!)])); tf.dispose([...Object.values(prev), ...Object.values(g)]); }
+  }
+  if (batches.length > 1) { const prev: Record<string, tf.Tensor> = grads!; grads = Object.fromEntries(Object.entries(prev).map(([k, v]) => [k, tf.div(v, batches.length)])); tf.dispose(Object.values(prev)); }
+  if (!Number.isFinite(loss)) { tf.dispose(Object.values(grads!)); return { loss, gradNorm: NaN }; }
+  const gradNorm = opt.apply(model.store.vars, grads!);
+  tf.dispose(Object.values(grads!));
+  return { loss, gradNorm };
+}
+
 export async function train(o: TrainOptions): Promise<RunState> {
   await mkdir(o.runDir, { recursive: true });
   const logFile = path.join(o.runDir, 'log.jsonl');
@@ -115,9 +144,8 @@ export async function train(o: TrainOptions): Promise<RunState> {
   }
 
   const sampler = new WindowSampler(o.train, gridOf(o.config), o.augment, state.seed);
-  const vars = model.store.vars;
   const started = Date.now();
-  let windowStart = Date.now(), windowSteps = 0;
+  let windowStart = Date.now(), windowSteps = 0, loaderSeconds = 0;
   const log = async (rec: Record<string, unknown>) => appendFile(logFile, JSON.stringify({ time: new Date().toISOString(), ...rec }) + '\n');
 
   const validate = async () => {
@@ -139,22 +167,11 @@ export async function train(o: TrainOptions): Promise<RunState> {
   try {
     while (state.step < o.steps) {
       const stepStart = Date.now();
-      model.ops.setTraining(true, deriveDropoutSeed(state.seed, state.step));
-      let lossValue = 0;
-      let grads: Record<string, tf.Tensor> | null = null;
-      for (let micro = 0; micro < o.accumulate; micro++) {
-        const b = sampler.batch(o.batch, state.step * o.accumulate + micro);
-        const { x, targets } = batchTensors(b);
-        const { value, grads: g } = tf.variableGrads(() => computeLoss(model.apply(x), targets).total);
-        lossValue += value.dataSync()[0]! / o.accumulate;
-        tf.dispose([x, targets.frames, targets.onsets, targets.velocities, value]);
-        if (!grads) grads = g;
-        else { const prev: Record<string, tf.Tensor> = grads; grads = Object.fromEntries(Object.entries(prev).map(([k, v]) => [k, tf.add(v, g[k]!)])); tf.dispose([...Object.values(prev), ...Object.values(g)]); }
-      }
-      if (o.accumulate > 1) { const prev: Record<string, tf.Tensor> = grads!; grads = Object.fromEntries(Object.entries(prev).map(([k, v]) => [k, tf.div(v, o.accumulate)])); tf.dispose(Object.values(prev)); }
+      const loaderStart = performance.now();
+      const batches = Array.from({ length: o.accumulate }, (_, micro) => sampler.batch(o.batch, state.step * o.accumulate + micro));
+      loaderSeconds += (performance.now() - loaderStart) / 1000;
+      const { loss: lossValue, gradNorm } = optimizerStep(model, opt, batches, deriveDropoutSeed(state.seed, state.step));
       if (!Number.isFinite(lossValue)) throw new A2mError(`loss became ${lossValue} at step ${state.step}: lower --lr or check the data`);
-      const gradNorm = opt.apply(vars, grads!);
-      tf.dispose(Object.values(grads!));
       state.step++;
       state.windowsSeen += o.batch * o.accumulate;
       state.trainSeconds += (Date.now() - stepStart) / 1000;
@@ -162,7 +179,7 @@ export async function train(o: TrainOptions): Promise<RunState> {
       const elapsed = (Date.now() - windowStart) / 1000;
       const wps = (windowSteps * o.batch * o.accumulate) / Math.max(elapsed, 1e-3);
       const lr = learningRate(o.optimizer, state.step - 1);
-      o.onProgress?.({ step: state.step, steps: o.steps, loss: lossValue, lr, windowsPerSecond: wps, etaSeconds: ((o.steps - state.step) * o.batch * o.accumulate) / Math.max(wps, 1e-6) });
+      o.onProgress?.({ step: state.step, steps: o.steps, loss: lossValue, lr, windowsPerSecond: wps, etaSeconds: ((o.steps - state.step) * o.batch * o.accumulate) / Math.max(wps, 1e-6), loaderSeconds });
       if (state.step % 10 === 0) {
         tb.scalar('loss', lossValue, state.step);
         tb.scalar('learning_rate', lr, state.step);
