@@ -18,16 +18,13 @@
  * The ffmpeg decoder runs as a separate process (constant memory, streaming)
  * and is not in the figure.
  */
-import { machineInfo } from './lib.js';
+import { benchArgs, writeResult } from './lib.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { execa } from 'execa';
-import { writeFileAtomic } from '../src/util/atomic.js';
 import { projectRoot } from '../src/util/paths.js';
-import { toolVersion } from '../src/util/version.js';
 
 const NAME = 'memory';
 const SELF = path.join(projectRoot, 'bench', 'memory.ts');
@@ -57,20 +54,17 @@ interface ChildReport {
   timing: { decodeSeconds: number; modelSeconds: number; totalSeconds: number };
 }
 
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    out: { type: 'string' },
-    source: { type: 'string', default: FIXTURE },
+const ctx = benchArgs(NAME, {
+  source: { type: 'string', default: FIXTURE },
     model: { type: 'string' },
     backend: { type: 'string', default: 'auto' },
     minutes: { type: 'string' },
     // Internal: transcribe one file and report (run by this script in a fresh process).
     child: { type: 'string' },
-    'keep-rolls': { type: 'boolean', default: false },
-  },
+  'keep-rolls': { type: 'boolean', default: false },
 });
-const quick = args.quick === true;
+const args = ctx.values;
+const quick = ctx.quick;
 const modelSpec = args.model ?? (quick ? 'untrained tiny-logspec, sparse heads' : 'default');
 /**
  * --quick's model: an untrained tiny-logspec whose frame and onset heads have
@@ -144,9 +138,6 @@ async function loopAudio(source: string, seconds: number, out: string): Promise<
 }
 
 async function main(): Promise<void> {
-  const machine = machineInfo();
-  const started = new Date();
-  const out = path.resolve(args.out ?? path.join(projectRoot, 'bench', 'results', ...(quick ? ['quick'] : []), `${NAME}.json`));
   const minutes = args.minutes ? args.minutes.split(',').map(Number) : quick ? [0.5, 2] : [10, 60];
   if (minutes.length !== 2 || !minutes.every((m) => m > 0) || minutes[0]! >= minutes[1]!) {
     console.error(`bench memory: --minutes expects "short,long" in minutes (short < long), got "${args.minutes}"`);
@@ -183,11 +174,10 @@ async function main(): Promise<void> {
       mib(Math.max(r.rssFirstHalfKiB, r.rssSecondHalfKiB) - r.rssReadyKiB), mib(r.rssSecondHalfKiB - r.rssFirstHalfKiB), round(r.timing.totalSeconds, 1), round(r.audioSeconds / r.timing.totalSeconds, 1), r.notes,
     ]);
     const verdict = streamingRatio <= TARGET_RATIO ? 'met' : 'NOT met';
-    const doc = {
-      bench: NAME, toolVersion: toolVersion(), date: started.toISOString(), machine, quick, baseline,
+    await writeResult(ctx, {
       model: modelSpec, backend: args.backend, runner: warmup.runner, source: path.relative(projectRoot, path.resolve(args.source!)),
       minutes, targetRatio: TARGET_RATIO, streamingRatio, streamingSampledRatio, keepRollsRatio: ratio(true), runs,
-      summary: {
+    }, {
         title: `Transcription memory, ${short} min vs ${long} min (${modelSpec}, ${warmup.runner})`,
         baseline,
         columns: ['audio', 'mode', 'peak RSS (MiB)', `vs ${short} min`, 'transcribing, above ready (MiB)', '2nd half adds (MiB)', 'wall (s)', 'RTF', 'notes'],
@@ -201,10 +191,8 @@ async function main(): Promise<void> {
           ...(quick && !args.model ? [`--quick: an untrained tiny-logspec model, head biases ${QUICK_HEAD_BIAS_SHIFT} (realistic note density); a smoke test only`] : []),
           ...(short < 10 ? ['files this short end while RSS is still settling (allocator and GC start-up growth over the first minutes of audio): the 10 vs 60 min full run is the test'] : []),
         ],
-      },
-    };
-    await writeFileAtomic(out, JSON.stringify(doc, null, 2) + '\n');
-    console.log(`streaming ${long}/${short} min peak RSS ${streamingRatio.toFixed(3)}x (target <= ${TARGET_RATIO}: ${verdict}); keepRolls ${ratio(true).toFixed(3)}x\nwritten ${path.relative(process.cwd(), out)}`);
+    });
+    console.log(`streaming ${long}/${short} min peak RSS ${streamingRatio.toFixed(3)}x (target <= ${TARGET_RATIO}: ${verdict}); keepRolls ${ratio(true).toFixed(3)}x`);
   } finally {
     cleanup();
   }
