@@ -7,7 +7,7 @@
  * a rerun, so a long render can be resumed.
  */
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
@@ -29,8 +29,28 @@ export const DEFAULT_SOUNDFONTS = ['/usr/share/sounds/sf2/FluidR3_GM.sf2', '/usr
 /** Every training timbre available here: the SoundFonts plus the Salamander sampler when its packages are installed. */
 export const DEFAULT_TIMBRES = [...DEFAULT_SOUNDFONTS, ...(salamanderAvailable() ? [SALAMANDER] : [])];
 
-/** Timbres held out for evaluation: training on them would leak the test set. */
+/**
+ * Timbres held out for evaluation (DESIGN.md: anything derived from
+ * MuseScore's SoundFonts): training on them would leak the test set.
+ */
 const HELD_OUT = /musescore|librescore|\.sf3$/i;
+export const isHeldOutTimbre = (soundfont: string): boolean => HELD_OUT.test(soundfont);
+
+/** The held-out timbre `--held-out` renders with by default (Debian musescore-general-soundfont-small or its HQ / lossless variants). */
+export const HELD_OUT_SOUNDFONTS = ['/usr/share/sounds/sf3/MuseScore_General.sf3'];
+
+/** The CSV comment that marks a piece rendered for held-out evaluation; `a2m train` refuses such pieces. */
+export const HELD_OUT_MARK = 'held-out evaluation piece: never train on it';
+
+/** Pieces (CSV paths) whose header says they were rendered with a held-out timbre or for held-out evaluation. */
+export async function findHeldOutPieces(csvFiles: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const f of csvFiles) {
+    const head = (await readFile(f, 'utf8')).split('\n', 8).filter((l) => l.startsWith('%'));
+    if (head.some((l) => l.includes(HELD_OUT_MARK) || (/^% timbre:/.test(l) && HELD_OUT.test(l)))) found.push(f);
+  }
+  return found;
+}
 
 export interface RenderDatasetOptions {
   out: string;
@@ -48,6 +68,8 @@ export interface RenderDatasetOptions {
   progress?: boolean;
   /** Range of procedural piece lengths in seconds (default [20, 60]; tests use short pieces). */
   pieceSeconds?: [number, number];
+  /** An evaluation set in held-out timbres only (default HELD_OUT_SOUNDFONTS); its CSVs carry HELD_OUT_MARK. */
+  heldOut?: boolean;
 }
 
 export interface RenderDatasetResult {
@@ -146,9 +168,16 @@ async function findMidiFiles(p: string): Promise<string[]> {
   return entries.filter((e) => e.isFile() && /\.midi?$/i.test(e.name)).map((e) => path.join(e.parentPath, e.name)).sort();
 }
 
-/** Checks the SoundFonts exist and are not held-out evaluation timbres. */
-export function checkSoundfonts(soundfonts: readonly string[]): void {
+/** Checks the SoundFonts exist and are training timbres (or, with heldOut, that every one is a held-out timbre). */
+export function checkSoundfonts(soundfonts: readonly string[], heldOut = false): void {
   if (soundfonts.length === 0) throw new A2mError('no SoundFont given: expected at least one .sf2 file');
+  if (heldOut) {
+    for (const sf of soundfonts) {
+      if (!HELD_OUT.test(sf)) throw new A2mError(`${sf}: --held-out renders evaluation data in held-out timbres only (MuseScore-derived SoundFonts); this is a training timbre`);
+      if (!existsSync(sf)) throw new A2mError(`${sf}: SoundFont not found (Debian: apt-get install musescore-general-soundfont-small)`);
+    }
+    return;
+  }
   for (const sf of soundfonts) {
     if (sf === SALAMANDER) {
       if (!salamanderAvailable()) throw new A2mError(`${SALAMANDER}: the Salamander samples are not installed (npm install ${SALAMANDER_LAYERS.map((l) => `@audio-samples/piano-velocity${l}`).join(' ')})`);
@@ -163,8 +192,8 @@ export function checkSoundfonts(soundfonts: readonly string[]): void {
 
 /** Renders the whole dataset; see the module comment. */
 export async function renderDataset(opts: RenderDatasetOptions): Promise<RenderDatasetResult> {
-  const soundfonts = opts.soundfonts && opts.soundfonts.length > 0 ? opts.soundfonts : DEFAULT_TIMBRES;
-  checkSoundfonts(soundfonts);
+  const soundfonts = opts.soundfonts && opts.soundfonts.length > 0 ? opts.soundfonts : opts.heldOut ? HELD_OUT_SOUNDFONTS : DEFAULT_TIMBRES;
+  checkSoundfonts(soundfonts, opts.heldOut);
   const format = opts.format ?? 'flac';
   const jobs = Math.max(1, opts.jobs ?? Math.min(2, os.cpus().length));
   const plans = await planDataset(opts);
@@ -266,6 +295,7 @@ function describe(plan: PiecePlan, s: RenderSettings, lat: LatencyMeasurement): 
     `timbre: ${s.soundfont === SALAMANDER ? 'Salamander Grand Piano V3 (sampler)' : `${path.basename(s.soundfont)} program ${s.program}`}; reverb ${s.reverb ? `room ${s.reverb.roomSize} damp ${s.reverb.damp} width ${s.reverb.width} level ${s.reverb.level} send ${s.reverb.send}` : 'off'}`,
     `effects: peak ${s.peakDb} dBFS; eq tilt ${s.eq.tiltDb} dB${s.eq.peak ? `, peak ${s.eq.peak.gainDb} dB at ${s.eq.peak.freq} Hz` : ''}; noise ${s.noise ? `${s.noise.color} snr ${s.noise.snrDb} dB` : 'off'}; codec ${s.codec ? `${s.codec.codec} ${s.codec.kbps}k` : 'none'}; velocity curve ${s.velocityCurve ?? 1}`,
     `onset latency corrected: median ${(lat.median * 1000).toFixed(2)} ms (per key, spread ${(lat.spread * 1000).toFixed(2)} ms)`,
+    ...(isHeldOutTimbre(s.soundfont) ? [HELD_OUT_MARK] : []),
     'time,duration,key,velocity',
   ];
 }

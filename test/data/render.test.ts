@@ -6,7 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { checkDataset } from '../../src/data/dataset.js';
 import { readCsv } from '../../src/data/csv.js';
-import { DEFAULT_SOUNDFONTS, checkSoundfonts, planDataset, renderDataset, renderNotes, type RenderSettings } from '../../src/data/render.js';
+import { DEFAULT_SOUNDFONTS, HELD_OUT_MARK, HELD_OUT_SOUNDFONTS, checkSoundfonts, findHeldOutPieces, planDataset, renderDataset, renderNotes, type RenderSettings } from '../../src/data/render.js';
+import { spawnSync } from 'node:child_process';
+import { projectRoot } from '../../src/util/paths.js';
 import { generatePiece } from '../../src/data/procedural.js';
 import { A2mError } from '../../src/errors.js';
 
@@ -72,6 +74,25 @@ test('noise and codec effects are deterministic too, and the CSV is the tick-qua
 test('refuses held-out (MuseScore) and missing SoundFonts', () => {
   assert.throws(() => checkSoundfonts(['/usr/share/sounds/sf2/MuseScore_General.sf2']), /held-out evaluation/);
   assert.throws(() => checkSoundfonts(['/nope/piano.sf2']), (e: unknown) => e instanceof A2mError && /\/nope\/piano\.sf2: SoundFont not found/.test(e.message));
+});
+
+test('--held-out renders only held-out timbres, marks the CSVs, and a2m train refuses those pieces', async () => {
+  assert.throws(() => checkSoundfonts([DEFAULT_SOUNDFONTS[0]!], true), /held-out timbres only.*training timbre/);
+  // Needs Debian musescore-general-soundfont-small (.ci/run installs it): a missing package fails here, loudly.
+  assert.ok(existsSync(HELD_OUT_SOUNDFONTS[0]!), `${HELD_OUT_SOUNDFONTS[0]} missing: apt-get install musescore-general-soundfont-small`);
+  const root = await mkdtemp(path.join(os.tmpdir(), 'a2m-heldout-'));
+  const r = await renderDataset({ out: path.join(root, 'heldout'), hours: 2 / 3600, seed: 9, pieceSeconds: [3, 4], heldOut: true, jobs: 1 });
+  assert.equal(r.rendered, 1);
+  const csv = path.join(r.out, (await readdir(r.out)).find((f) => f.endsWith('.csv'))!);
+  const text = await readFile(csv, 'utf8');
+  assert.match(text, /% timbre: MuseScore_General\.sf3/);
+  assert.ok(text.includes(`% ${HELD_OUT_MARK}`));
+  assert.ok((await readCsv(csv)).length > 0);
+  assert.deepEqual(await findHeldOutPieces([csv]), [csv]);
+  const run = spawnSync(process.execPath, [path.join(projectRoot, 'bin', 'a2m.js'), 'train', '--data', r.out, '--val', r.out, '--preset', 'tiny', '--out', path.join(root, 'run'), '--steps', '1'], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
+  assert.notEqual(run.status, 0);
+  assert.match(run.stderr, /held-out evaluation timbre; training on it would leak/);
+  assert.ok(!existsSync(path.join(root, 'run')), 'nothing written for a refused run');
 });
 
 test('rendering MIDI files: a CSV per file from the MIDI notes', { skip }, async () => {

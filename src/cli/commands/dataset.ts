@@ -9,11 +9,11 @@ import { A2mError } from '../../errors.js';
 import { readCsv, writeCsv } from '../../data/csv.js';
 import { checkDataset, datasetStats, type DatasetStats } from '../../data/dataset.js';
 import { readMidiFile, writeMidiFile } from '../../data/midi.js';
-import { DEFAULT_TIMBRES, renderDataset } from '../../data/render.js';
+import { DEFAULT_TIMBRES, HELD_OUT_SOUNDFONTS, renderDataset } from '../../data/render.js';
 
 type Args<T> = CommandModule<object, T>;
 
-const render: Args<{ out: string; hours?: number; seed: number; soundfont?: string[]; jobs: number; 'from-midi'?: string[]; format: string }> = {
+const render: Args<{ out: string; hours?: number; seed: number; soundfont?: string[]; jobs: number; 'from-midi'?: string[]; format: string; 'held-out': boolean }> = {
   command: 'render',
   describe: 'render a training dataset (FLAC + CSV pairs) from procedural piano material and/or MIDI files with FluidSynth',
   builder: (y) =>
@@ -25,6 +25,8 @@ const render: Args<{ out: string; hours?: number; seed: number; soundfont?: stri
       .option('jobs', { type: 'number', default: 2, describe: 'pieces rendered in parallel' })
       .option('from-midi', { type: 'string', array: true, describe: 'MIDI files or folders to render as well' })
       .option('format', { choices: ['flac', 'wav'], default: 'flac', describe: 'audio file format' })
+      .option('held-out', { type: 'boolean', default: false, describe: `an evaluation set in held-out timbres only (default ${HELD_OUT_SOUNDFONTS.join(', ')}); a2m train refuses its pieces` })
+      .example('$0 dataset render --held-out --hours 0.3 --seed 2001 --out data/heldout', 'pieces in a timbre no model here was trained on (evaluation only)')
       .example('$0 dataset render --hours 0.1 --out /tmp/x --seed 1', 'six minutes of procedural pieces')
       .example('$0 dataset render --hours 20 --out data/train --seed 1 --jobs 2', 'a training set (resumable: rerun the same command)')
       .example('$0 dataset render --from-midi songs/ --out data/midi', 'render a folder of MIDI files'),
@@ -32,7 +34,7 @@ const render: Args<{ out: string; hours?: number; seed: number; soundfont?: stri
     const hours = a.hours ?? (a['from-midi'] ? 0 : 1);
     const r = await renderDataset({
       out: a.out, hours, seed: a.seed, soundfonts: a.soundfont, jobs: a.jobs, fromMidi: a['from-midi'],
-      format: a.format as 'flac' | 'wav', progress: process.stderr.isTTY,
+      format: a.format as 'flac' | 'wav', progress: process.stderr.isTTY, heldOut: a['held-out'],
     });
     console.log(`rendered ${r.rendered} pieces (${(r.seconds / 60).toFixed(1)} min of audio) into ${r.out}${r.skipped ? `; ${r.skipped} already there` : ''}`);
   },

@@ -1,7 +1,9 @@
 import type { CommandModule } from 'yargs';
 import cliProgress from 'cli-progress';
 import { getPreset } from '../../model/config.js';
-import { loadPieces } from '../../data/loader.js';
+import { listPairs, loadPieces } from '../../data/loader.js';
+import { findHeldOutPieces } from '../../data/render.js';
+import { A2mError } from '../../errors.js';
 import { train } from '../../train/trainer.js';
 import { DEFAULT_OPTIMIZER } from '../../train/optimizer.js';
 import { DEFAULT_AUGMENT, NO_AUGMENT } from '../../data/augment.js';
@@ -43,6 +45,8 @@ const command: CommandModule<object, Args> = {
     const config = getPreset(a.preset);
     process.stderr.write(`backend: ${backendSummary()}\n`);
     const grid = { sampleRate: config.sampleRate, windowSamples: config.windowSamples, frames: config.frames, keys: config.keys };
+    const leaked = await findHeldOutPieces((await listPairs(a.data)).map((p) => p.csv));
+    if (leaked.length) throw new A2mError(`${leaked[0]}${leaked.length > 1 ? ` (and ${leaked.length - 1} more)` : ''}: rendered in a held-out evaluation timbre; training on it would leak the held-out set (move such pieces out of ${a.data})`);
     const tr = await loadPieces(a.data, grid, (d, n) => process.stderr.write(`\rdecoding training set ${d}/${n}`));
     process.stderr.write('\n');
     const val = await loadPieces(a.val, grid, (d, n) => process.stderr.write(`\rdecoding validation set ${d}/${n}`));
