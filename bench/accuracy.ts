@@ -1,5 +1,7 @@
 /**
- * Accuracy next to Basic Pitch on the validation split (issue #4).
+ * Accuracy next to Basic Pitch on the validation split (issue #4), and (as
+ * bench:accuracy-heldout, bench/accuracy-heldout.ts) on pieces in a held-out
+ * timbre no model here was trained or tuned on.
  *   npm run bench:accuracy [-- --quick] [--data data/val] [--out bench/results/accuracy.json]
  *
  * Ours: the committed default model through `validateDataset`, the code path of
@@ -32,11 +34,29 @@ import type { Note } from '../src/types.js';
 import { projectRoot } from '../src/util/paths.js';
 import { A2mError } from '../src/errors.js';
 
-const ctx = benchArgs('accuracy', { data: { type: 'string' } });
-// --quick is the smoke run inside `npm test` (CI has no data/val): the committed one-piece fixture set.
-ctx.values.data ??= path.join(projectRoot, ...(ctx.quick ? ['fixtures', 'tiny-set'] : ['data', 'val']));
 const QUICK_PIECES = 1;
-const RENDER_VAL = 'npx a2m dataset render --hours 0.3 --seed 1002 --out data/val';
+
+/** A split this bench scores: where it lives, how to re-create it, what it says about the comparison. */
+export interface AccuracySplit {
+  /** The bench (result file) name. */
+  bench: string;
+  dir: string;
+  render: string;
+  /** e.g. "validation pieces". */
+  label: string;
+  notes: string[];
+}
+
+export const VALIDATION_SPLIT: AccuracySplit = {
+  bench: 'accuracy',
+  dir: path.join('data', 'val'),
+  render: 'npx a2m dataset render --hours 0.3 --seed 1002 --out data/val',
+  label: 'validation pieces',
+  notes: [
+    'Our model card thresholds were tuned on this same split (a2m validate --tune); the "default thresholds" row is the untuned figure, the fairer one against Basic Pitch\'s untuned defaults.',
+    'The split is in-domain for us (same renderer, procedural material and timbres as our training data); Basic Pitch is instrument-agnostic and never saw it. This is not a general-accuracy comparison.',
+  ],
+};
 
 // ---------------------------------------------------------------- Basic Pitch
 
@@ -160,100 +180,114 @@ const prf = (s: { precision: number; recall: number; f1: number }) => ({ precisi
 
 // ---------------------------------------------------------------- run
 
-if (!existsSync(ctx.values.data as string)) throw new A2mError(`${ctx.values.data}: validation split not found; render it with \`${RENDER_VAL}\``);
-const allPairs = await listPairs(ctx.values.data as string);
-const pairs = ctx.quick ? allPairs.slice(0, QUICK_PIECES) : allPairs;
-// validateDataset scores a folder: --quick gives it a folder of links to the first pieces.
-const subset = ctx.quick ? mkdtempSync(path.join(os.tmpdir(), 'a2m-bench-accuracy-')) : null;
-for (const p of subset ? pairs : []) for (const f of [p.audio, p.csv]) symlinkSync(path.resolve(f), path.join(subset!, path.basename(f)));
-const dataDir = subset ?? (ctx.values.data as string);
-console.log(`accuracy: ${pairs.length} pieces of ${ctx.values.data}${ctx.quick ? ' (--quick)' : ''}; ${machineLine(ctx.machine)}`);
-
-try {
-  const systems: Record<string, SystemResult> = {};
-
-  const { model, source, state } = await loadModel('default');
-  const runner = await makeRunner(model, 'tfjs');
-  const cardThresholds = (state.thresholds ?? {}) as Partial<EventThresholds>;
-  for (const [key, label, thresholds] of [
-    ['ours', 'ours: default model, model card thresholds (tuned on this split)', cardThresholds],
-    ['oursUntuned', 'ours: default model, default thresholds (untuned)', {}],
-  ] as const) {
-    const t0 = performance.now();
-    const rep = await validateDataset(model, source, runner, dataDir, {
-      thresholds, seedMetrics: false, tune: false, onPiece: (name, i, n) => process.stderr.write(`\r${key} [${i + 1}/${n}] ${name}`.padEnd(60)),
-    });
-    const pieces = rep.pieces.map((p) => ({ name: p.name, refNotes: p.refNotes, estNotes: p.estNotes, onset: p.onset, onsetOffset: p.onsetOffset, onsetVelocity: p.onsetVelocity }));
-    systems[key] = { label: `${label} [${rep.runtime}]`, wallSeconds: (performance.now() - t0) / 1000, pieces, mean: meanOf(pieces) };
-  }
-  await runner.dispose();
-  model.dispose();
-
-  const bpScratch = mkdtempSync(path.join(os.tmpdir(), 'a2m-bench-accuracy-bp-'));
-  const { bp, networkCheck, samples: bpWindow, dispose: disposeBp } = await basicPitchOnOnnx(bpScratch);
-  const bpPieces: Record<string, Scores[]> = Object.fromEntries(BASIC_PITCH_DECODINGS.map((d) => [d.key, []]));
-  const bpSeconds: Record<string, number> = Object.fromEntries(BASIC_PITCH_DECODINGS.map((d) => [d.key, 0]));
-  let networkMaxAbs = NaN;
-  try {
-    for (const [i, p] of pairs.entries()) {
-      process.stderr.write(`\rbasic pitch [${i + 1}/${pairs.length}] ${p.name}`.padEnd(60));
-      const ref = await readCsv(p.csv);
-      const mono = await basicPitchAudio(p.audio);
-      if (i === 0) {
-        networkMaxAbs = await networkCheck(mono.slice(0, bpWindow));
-        if (!(networkMaxAbs <= 1e-4)) throw new A2mError(`Basic Pitch ONNX conversion differs from model.json in tfjs-node by ${networkMaxAbs} (tolerance 1e-4)`);
-      }
-      const t0 = performance.now();
-      const rolls = await basicPitchRolls(bp, mono);
-      const modelSeconds = (performance.now() - t0) / 1000;
-      for (const d of BASIC_PITCH_DECODINGS) {
-        const t1 = performance.now();
-        const est = basicPitchNotes(rolls, d);
-        bpSeconds[d.key]! += modelSeconds + (performance.now() - t1) / 1000;
-        const s = scoreNotes(ref, est, { velocity: true });
-        bpPieces[d.key]!.push({ name: p.name, refNotes: ref.length, estNotes: est.length, onset: prf(s.onset), onsetOffset: prf(s.onsetOffset), onsetVelocity: prf(s.onsetVelocity!) });
-      }
-    }
-  } finally {
-    await disposeBp();
-    rmSync(bpScratch, { recursive: true, force: true });
-  }
-  process.stderr.write('\n');
-  for (const d of BASIC_PITCH_DECODINGS) systems[`basicPitch_${d.key}`] = { label: d.label, wallSeconds: bpSeconds[d.key]!, pieces: bpPieces[d.key]!, mean: meanOf(bpPieces[d.key]!) };
-
-  // ---- print: per piece onset F1 side by side, then the means
-  const keys = Object.keys(systems);
-  const base = systems.basicPitch_predict!;
-  const f3 = (x: number) => x.toFixed(3);
-  console.log(`\n${'piece'.padEnd(24)} ${'ref'.padStart(5)}  onset F1: ${keys.map((k) => k.padStart(20)).join(' ')}`);
-  for (const [i, p] of pairs.entries()) {
-    console.log(`${p.name.slice(0, 24).padEnd(24)} ${String(systems.ours!.pieces[i]!.refNotes).padStart(5)}            ${keys.map((k) => f3(systems[k]!.pieces[i]!.onset.f1).padStart(20)).join(' ')}`);
-  }
-  const rows = keys.map((k) => {
-    const m = systems[k]!.mean;
-    return [systems[k]!.label, +f3(m.onsetPrecision), +f3(m.onsetRecall), +f3(m.onsetF1), +f3(m.onsetOffsetF1), +f3(m.onsetVelocityF1), `${(m.onsetF1 / base.mean.onsetF1).toFixed(2)}x`, +systems[k]!.wallSeconds.toFixed(1)];
-  });
-  const columns = ['system', 'onset P', 'onset R', 'onset F1', 'onset+offset F1', 'onset+velocity F1', 'onset F1 vs Basic Pitch', 'wall s'];
-  console.log(`\n${columns.join(' | ')}`);
-  for (const r of rows) console.log(r.join(' | '));
-
-  await writeResult(ctx, {
-    dataset: { dir: path.resolve(ctx.values.data as string), pieces: pairs.map((p) => p.name), refNotes: systems.ours!.pieces.reduce((a, p) => a + p.refNotes, 0) },
-    basicPitch: { package: `@spotify/basic-pitch ${BP_VERSION}`, network: 'the package model.json converted to ONNX (convertModel), run in ONNX Runtime', networkMaxAbsVsTfjs: networkMaxAbs, decodings: BASIC_PITCH_DECODINGS },
-    ourThresholds: cardThresholds,
-    systems,
-  }, {
-    title: `Note accuracy vs Basic Pitch, ${pairs.length} validation pieces${ctx.quick ? ' (--quick)' : ''} (mean over pieces, mir_eval-exact)`,
-    baseline: 'Basic Pitch (npm @spotify/basic-pitch, its own pipeline, predict() defaults) on the same pieces, scored by the same metrics in the same run',
-    columns, rows,
-    notes: [
-      'onset: 50 ms onset + pitch; onset+offset: offset within 20 % of the duration (at least 50 ms); onset+velocity: mir_eval velocity (rescaled, within 0.1).',
-      'Our model card thresholds were tuned on this same split (a2m validate --tune); the "default thresholds" row is the untuned figure, the fairer one against Basic Pitch\'s untuned defaults.',
-      'The split is in-domain for us (same renderer, procedural material and timbres as our training data); Basic Pitch is instrument-agnostic and never saw it. This is not a general-accuracy comparison.',
-      'Basic Pitch: mono downmix at 22050 Hz (ffmpeg resampler, not librosa/soxr), the package\'s evaluateModel (its network in ONNX Runtime, checked against model.json in tfjs-node each run), outputToNotesPoly -> addPitchBendsToNoteEvents -> noteFramesToTime as its README chains them; velocity round(127 * amplitude).',
-      'wall s: model + decoding on the machine as it was (shared); the Basic Pitch figure includes its pure-JS note decoding.',
-    ],
-  });
-} finally {
-  if (subset) rmSync(subset, { recursive: true, force: true });
+/** Where the card's thresholds were tuned (the checkpoint records it), for the row label. */
+function cardThresholdsSplit(state: Record<string, unknown>): string {
+  // The checkpoint stores the folder as it was on the training machine: its last two parts name it.
+  return typeof state.thresholdsTunedOn === 'string' ? state.thresholdsTunedOn.split(/[\\/]/).filter(Boolean).slice(-2).join('/') : 'the validation split';
 }
+
+/** Scores the default model and Basic Pitch on one split and writes bench/results/<split.bench>.json. */
+export async function runAccuracyBench(split: AccuracySplit): Promise<void> {
+
+  const ctx = benchArgs(split.bench, { data: { type: 'string' } });
+  // --quick is the smoke run inside `npm test` (CI has no rendered splits): the committed one-piece fixture set.
+  ctx.values.data ??= ctx.quick ? path.join(projectRoot, 'fixtures', 'tiny-set') : path.join(projectRoot, split.dir);
+  if (!existsSync(ctx.values.data as string)) throw new A2mError(`${ctx.values.data}: ${split.label} not found; render them with \`${split.render}\``);
+  const allPairs = await listPairs(ctx.values.data as string);
+  const pairs = ctx.quick ? allPairs.slice(0, QUICK_PIECES) : allPairs;
+  // validateDataset scores a folder: --quick gives it a folder of links to the first pieces.
+  const subset = ctx.quick ? mkdtempSync(path.join(os.tmpdir(), 'a2m-bench-accuracy-')) : null;
+  for (const p of subset ? pairs : []) for (const f of [p.audio, p.csv]) symlinkSync(path.resolve(f), path.join(subset!, path.basename(f)));
+  const dataDir = subset ?? (ctx.values.data as string);
+  console.log(`accuracy: ${pairs.length} pieces of ${ctx.values.data}${ctx.quick ? ' (--quick)' : ''}; ${machineLine(ctx.machine)}`);
+
+  try {
+    const systems: Record<string, SystemResult> = {};
+
+    const { model, source, state } = await loadModel('default');
+    const runner = await makeRunner(model, 'tfjs');
+    const cardThresholds = (state.thresholds ?? {}) as Partial<EventThresholds>;
+    for (const [key, label, thresholds] of [
+      ['ours', `ours: default model, model card thresholds (tuned on ${cardThresholdsSplit(state)})`, cardThresholds],
+      ['oursUntuned', 'ours: default model, default thresholds (untuned)', {}],
+    ] as const) {
+      const t0 = performance.now();
+      const rep = await validateDataset(model, source, runner, dataDir, {
+        thresholds, seedMetrics: false, tune: false, onPiece: (name, i, n) => process.stderr.write(`\r${key} [${i + 1}/${n}] ${name}`.padEnd(60)),
+      });
+      const pieces = rep.pieces.map((p) => ({ name: p.name, refNotes: p.refNotes, estNotes: p.estNotes, onset: p.onset, onsetOffset: p.onsetOffset, onsetVelocity: p.onsetVelocity }));
+      systems[key] = { label: `${label} [${rep.runtime}]`, wallSeconds: (performance.now() - t0) / 1000, pieces, mean: meanOf(pieces) };
+    }
+    await runner.dispose();
+    model.dispose();
+
+    const bpScratch = mkdtempSync(path.join(os.tmpdir(), 'a2m-bench-accuracy-bp-'));
+    const { bp, networkCheck, samples: bpWindow, dispose: disposeBp } = await basicPitchOnOnnx(bpScratch);
+    const bpPieces: Record<string, Scores[]> = Object.fromEntries(BASIC_PITCH_DECODINGS.map((d) => [d.key, []]));
+    const bpSeconds: Record<string, number> = Object.fromEntries(BASIC_PITCH_DECODINGS.map((d) => [d.key, 0]));
+    let networkMaxAbs = NaN;
+    try {
+      for (const [i, p] of pairs.entries()) {
+        process.stderr.write(`\rbasic pitch [${i + 1}/${pairs.length}] ${p.name}`.padEnd(60));
+        const ref = await readCsv(p.csv);
+        const mono = await basicPitchAudio(p.audio);
+        if (i === 0) {
+          networkMaxAbs = await networkCheck(mono.slice(0, bpWindow));
+          if (!(networkMaxAbs <= 1e-4)) throw new A2mError(`Basic Pitch ONNX conversion differs from model.json in tfjs-node by ${networkMaxAbs} (tolerance 1e-4)`);
+        }
+        const t0 = performance.now();
+        const rolls = await basicPitchRolls(bp, mono);
+        const modelSeconds = (performance.now() - t0) / 1000;
+        for (const d of BASIC_PITCH_DECODINGS) {
+          const t1 = performance.now();
+          const est = basicPitchNotes(rolls, d);
+          bpSeconds[d.key]! += modelSeconds + (performance.now() - t1) / 1000;
+          const s = scoreNotes(ref, est, { velocity: true });
+          bpPieces[d.key]!.push({ name: p.name, refNotes: ref.length, estNotes: est.length, onset: prf(s.onset), onsetOffset: prf(s.onsetOffset), onsetVelocity: prf(s.onsetVelocity!) });
+        }
+      }
+    } finally {
+      await disposeBp();
+      rmSync(bpScratch, { recursive: true, force: true });
+    }
+    process.stderr.write('\n');
+    for (const d of BASIC_PITCH_DECODINGS) systems[`basicPitch_${d.key}`] = { label: d.label, wallSeconds: bpSeconds[d.key]!, pieces: bpPieces[d.key]!, mean: meanOf(bpPieces[d.key]!) };
+
+    // ---- print: per piece onset F1 side by side, then the means
+    const keys = Object.keys(systems);
+    const base = systems.basicPitch_predict!;
+    const f3 = (x: number) => x.toFixed(3);
+    console.log(`\n${'piece'.padEnd(24)} ${'ref'.padStart(5)}  onset F1: ${keys.map((k) => k.padStart(20)).join(' ')}`);
+    for (const [i, p] of pairs.entries()) {
+      console.log(`${p.name.slice(0, 24).padEnd(24)} ${String(systems.ours!.pieces[i]!.refNotes).padStart(5)}            ${keys.map((k) => f3(systems[k]!.pieces[i]!.onset.f1).padStart(20)).join(' ')}`);
+    }
+    const rows = keys.map((k) => {
+      const m = systems[k]!.mean;
+      return [systems[k]!.label, +f3(m.onsetPrecision), +f3(m.onsetRecall), +f3(m.onsetF1), +f3(m.onsetOffsetF1), +f3(m.onsetVelocityF1), `${(m.onsetF1 / base.mean.onsetF1).toFixed(2)}x`, +systems[k]!.wallSeconds.toFixed(1)];
+    });
+    const columns = ['system', 'onset P', 'onset R', 'onset F1', 'onset+offset F1', 'onset+velocity F1', 'onset F1 vs Basic Pitch', 'wall s'];
+    console.log(`\n${columns.join(' | ')}`);
+    for (const r of rows) console.log(r.join(' | '));
+
+    await writeResult(ctx, {
+      dataset: { dir: path.resolve(ctx.values.data as string), pieces: pairs.map((p) => p.name), refNotes: systems.ours!.pieces.reduce((a, p) => a + p.refNotes, 0) },
+      basicPitch: { package: `@spotify/basic-pitch ${BP_VERSION}`, network: 'the package model.json converted to ONNX (convertModel), run in ONNX Runtime', networkMaxAbsVsTfjs: networkMaxAbs, decodings: BASIC_PITCH_DECODINGS },
+      ourThresholds: cardThresholds,
+      systems,
+    }, {
+      title: `Note accuracy vs Basic Pitch, ${pairs.length} ${split.label}${ctx.quick ? ' (--quick)' : ''} (mean over pieces, mir_eval-exact)`,
+      baseline: 'Basic Pitch (npm @spotify/basic-pitch, its own pipeline, predict() defaults) on the same pieces, scored by the same metrics in the same run',
+      columns, rows,
+      notes: [
+        'onset: 50 ms onset + pitch; onset+offset: offset within 20 % of the duration (at least 50 ms); onset+velocity: mir_eval velocity (rescaled, within 0.1).',
+        ...(ctx.quick && !process.argv.includes('--data') ? ['--quick: one piece of the committed fixture set (fixtures/tiny-set), not this split: a smoke run of the code path only'] : split.notes),
+        'Basic Pitch: mono downmix at 22050 Hz (ffmpeg resampler, not librosa/soxr), the package\'s evaluateModel (its network in ONNX Runtime, checked against model.json in tfjs-node each run), outputToNotesPoly -> addPitchBendsToNoteEvents -> noteFramesToTime as its README chains them; velocity round(127 * amplitude).',
+        'wall s: model + decoding on the machine as it was (shared); the Basic Pitch figure includes its pure-JS note decoding.',
+      ],
+    });
+  } finally {
+    if (subset) rmSync(subset, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]!).href) await runAccuracyBench(VALIDATION_SPLIT);
