@@ -32,11 +32,7 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 let libraryNoteCount: number | undefined;
 
-// The issue's acceptance bar. The committed default model does not reach it yet (0.864 on 2026-11-27,
-// see models/default/MODEL_CARD.md): node:test runs and reports this as TODO, so the shortfall stays
-// visible in every run without blocking CI. Remove `todo` once a default model passes it.
-const NOT_YET = 'default model below the 0.9 bar (issue #4: needs more training); the measured F1 is printed';
-test(`default model transcribes the demo fixture with onset-only note F1 >= ${MIN_ONSET_F1}`, { todo: NOT_YET }, async (t) => {
+test(`default model transcribes the demo fixture with onset-only note F1 >= ${MIN_ONSET_F1}`, async (t) => {
   const { model, state } = await loadModel('default');
   const runner = await makeRunner(model, 'tfjs');
   try {
