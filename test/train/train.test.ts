@@ -96,3 +96,23 @@ test('a truncated checkpoint fails with a clear message; save -> load is bit-exa
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a2m train --resume keeps the run\'s batch, lr and warm-up unless given again', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'a2m-resume-cli-'));
+  const cli = (...args: string[]) => new Promise<number>((res, rej) => {
+    const p = spawn(process.execPath, [path.join(projectRoot, 'bin', 'a2m.js'), 'train', '--data', FIXTURE, '--val', FIXTURE, '--preset', 'tiny', '--out', dir,
+      '--checkpoint-every', '2', '--validate-every', '100', ...args], { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
+    p.on('error', rej); p.on('exit', (code) => res(code ?? -1));
+  });
+  try {
+    assert.equal(await cli('--steps', '2', '--batch', '2', '--lr', '0.002', '--warmup', '1'), 0);
+    assert.equal(await cli('--steps', '4', '--resume'), 0);
+    const st = (await loadCheckpoint(path.join(dir, 'step-00000004'))).state as { batch: number; windowsSeen: number; optimizer: { lr: number; warmupSteps: number; totalSteps: number } };
+    assert.deepEqual([st.batch, st.windowsSeen, st.optimizer.lr, st.optimizer.warmupSteps, st.optimizer.totalSteps], [2, 8, 0.002, 1, 4]);
+    assert.equal(await cli('--steps', '6', '--resume', '--lr', '0.001'), 0);
+    const again = (await loadCheckpoint(path.join(dir, 'step-00000006'))).state as { optimizer: { lr: number } };
+    assert.equal(again.optimizer.lr, 0.001, 'an explicit option wins');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -5,15 +5,34 @@ import { listPairs, loadPieces } from '../../data/loader.js';
 import { findHeldOutPieces } from '../../data/render.js';
 import { A2mError } from '../../errors.js';
 import { train } from '../../train/trainer.js';
-import { DEFAULT_OPTIMIZER } from '../../train/optimizer.js';
+import { DEFAULT_OPTIMIZER, type OptimizerConfig } from '../../train/optimizer.js';
+import { latestCheckpoint, loadCheckpoint } from '../../model/checkpoint.js';
 import { DEFAULT_AUGMENT, NO_AUGMENT } from '../../data/augment.js';
 import { backendSummary } from '../../util/backend.js';
 import { scoreValidationNotes } from '../../eval/validate-notes.js';
 
 interface Args {
-  data: string; val: string; preset: string; out: string; steps: number; batch: number; accumulate: number;
-  lr: number; warmup: number; 'weight-decay': number; 'clip-norm': number; seed: number; 'checkpoint-every': number;
+  data: string; val: string; preset: string; out: string; steps: number; batch?: number; accumulate?: number;
+  lr?: number; warmup?: number; 'weight-decay'?: number; 'clip-norm'?: number; seed?: number; 'checkpoint-every': number;
   'validate-every': number; keep: number; resume: boolean; 'init-from'?: string; augment: boolean; 'max-minutes'?: number;
+}
+
+/** Settings of a fresh run when an option is not given. */
+const FRESH = { batch: 8, accumulate: 1, lr: DEFAULT_OPTIMIZER.lr, warmup: DEFAULT_OPTIMIZER.warmupSteps, 'weight-decay': DEFAULT_OPTIMIZER.weightDecay, 'clip-norm': DEFAULT_OPTIMIZER.clipNorm, seed: 0 };
+type RunSettings = typeof FRESH;
+
+/** The options given, else (with --resume) the run's last checkpoint's, else FRESH. */
+async function runSettings(a: Args): Promise<RunSettings> {
+  let stored: Partial<RunSettings> = {};
+  const last = a.resume ? await latestCheckpoint(a.out) : null;
+  if (last) {
+    const st = ((await loadCheckpoint(last)).state ?? {}) as { batch?: number; accumulate?: number; seed?: number; optimizer?: Partial<OptimizerConfig> };
+    stored = { batch: st.batch, accumulate: st.accumulate, seed: st.seed, lr: st.optimizer?.lr, warmup: st.optimizer?.warmupSteps, 'weight-decay': st.optimizer?.weightDecay, 'clip-norm': st.optimizer?.clipNorm };
+  }
+  const pick = <K extends keyof RunSettings>(k: K): RunSettings[K] => (a[k] ?? stored[k] ?? FRESH[k]) as RunSettings[K];
+  const o = Object.fromEntries((Object.keys(FRESH) as (keyof RunSettings)[]).map((k) => [k, pick(k)])) as RunSettings;
+  if (last) process.stderr.write(`resume settings: batch ${o.batch} x ${o.accumulate}, lr ${o.lr}, warm-up ${o.warmup}, weight decay ${o['weight-decay']}, clip ${o['clip-norm']}, seed ${o.seed}\n`);
+  return o;
 }
 
 const command: CommandModule<object, Args> = {
@@ -25,17 +44,19 @@ const command: CommandModule<object, Args> = {
     .option('preset', { type: 'string', default: 'small', describe: 'model preset: tiny, small, base' })
     .option('out', { type: 'string', default: 'runs/default', describe: 'run directory (checkpoints, log.jsonl, tensorboard/)' })
     .option('steps', { type: 'number', default: 10000, describe: 'total optimizer steps (the cosine schedule ends here)' })
-    .option('batch', { type: 'number', default: 8, describe: 'windows per micro-batch' })
-    .option('accumulate', { type: 'number', default: 1, describe: 'micro-batches per optimizer step (gradient accumulation)' })
-    .option('lr', { type: 'number', default: DEFAULT_OPTIMIZER.lr, describe: 'peak learning rate' })
-    .option('warmup', { type: 'number', default: DEFAULT_OPTIMIZER.warmupSteps, describe: 'linear warm-up steps' })
-    .option('weight-decay', { type: 'number', default: DEFAULT_OPTIMIZER.weightDecay })
-    .option('clip-norm', { type: 'number', default: DEFAULT_OPTIMIZER.clipNorm, describe: 'global gradient norm clip (applied to the gradients)' })
-    .option('seed', { type: 'number', default: 0 })
+    // These six default to the run's own settings under --resume (else to the values shown), so a
+    // resumed run keeps its schedule and data order unless an option is given explicitly.
+    .option('batch', { type: 'number', describe: `windows per micro-batch [default: ${FRESH.batch}]` })
+    .option('accumulate', { type: 'number', describe: `micro-batches per optimizer step (gradient accumulation) [default: ${FRESH.accumulate}]` })
+    .option('lr', { type: 'number', describe: `peak learning rate [default: ${FRESH.lr}]` })
+    .option('warmup', { type: 'number', describe: `linear warm-up steps [default: ${FRESH.warmup}]` })
+    .option('weight-decay', { type: 'number', describe: `[default: ${FRESH['weight-decay']}]` })
+    .option('clip-norm', { type: 'number', describe: `global gradient norm clip (applied to the gradients) [default: ${FRESH['clip-norm']}]` })
+    .option('seed', { type: 'number', describe: `[default: ${FRESH.seed}]` })
     .option('checkpoint-every', { type: 'number', default: 200 })
     .option('validate-every', { type: 'number', default: 500 })
     .option('keep', { type: 'number', default: 3, describe: 'keep the last K step checkpoints (plus best/)' })
-    .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out exactly where its last checkpoint left off' })
+    .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out exactly where its last checkpoint left off (its batch, lr, schedule and seed unless given)' })
     .option('init-from', { type: 'string', describe: 'start from a checkpoint\'s weights (fine-tuning)' })
     .option('augment', { type: 'boolean', default: true, describe: 'apply the seed\'s augmentations (--no-augment to disable)' })
     .option('max-minutes', { type: 'number', describe: 'stop (with a checkpoint) after this much wall time' })
@@ -43,6 +64,7 @@ const command: CommandModule<object, Args> = {
     .example('a2m train --data data/train --val data/val --out runs/small --resume', 'continue after an interruption'),
   handler: async (a) => {
     const config = getPreset(a.preset);
+    const o = await runSettings(a);
     process.stderr.write(`backend: ${backendSummary()}\n`);
     const grid = { sampleRate: config.sampleRate, windowSamples: config.windowSamples, frames: config.frames, keys: config.keys };
     const leaked = await findHeldOutPieces((await listPairs(a.data)).map((p) => p.csv));
@@ -55,8 +77,8 @@ const command: CommandModule<object, Args> = {
     const bar = tty ? new cliProgress.SingleBar({ format: 'step {value}/{total} |{bar}| loss {loss} | {wps} win/s | lr {lr} | ETA {eta_formatted}', etaBuffer: 50 }, cliProgress.Presets.shades_classic) : null;
     let lastLine = 0;
     const state = await train({
-      config, runDir: a.out, train: tr, val, steps: a.steps, batch: a.batch, accumulate: a.accumulate, seed: a.seed,
-      optimizer: { ...DEFAULT_OPTIMIZER, lr: a.lr, warmupSteps: a.warmup, totalSteps: a.steps, weightDecay: a['weight-decay'], clipNorm: a['clip-norm'] },
+      config, runDir: a.out, train: tr, val, steps: a.steps, batch: o.batch, accumulate: o.accumulate, seed: o.seed,
+      optimizer: { ...DEFAULT_OPTIMIZER, lr: o.lr, warmupSteps: o.warmup, totalSteps: a.steps, weightDecay: o['weight-decay'], clipNorm: o['clip-norm'] },
       augment: a.augment ? DEFAULT_AUGMENT : NO_AUGMENT, checkpointEvery: a['checkpoint-every'], validateEvery: a['validate-every'], keep: a.keep,
       resume: a.resume, initFrom: a['init-from'], maxSeconds: a['max-minutes'] ? a['max-minutes'] * 60 : undefined,
       scoreNotes: scoreValidationNotes,
