@@ -67,7 +67,7 @@ async function trainerWorker(preset: string, data: string, warmup: number, steps
   const config = getPreset(preset);
   if (dropout !== undefined) config.dropout = dropout;
   const pieces = await loadPieces(data, gridOf(preset));
-  // Time the trainer's own loader calls: the step time then splits into loader and compute.
+  // train() reports its loader time with each step: the step time then splits into loader and compute.
   const stampAt: number[] = [], loaderAt: number[] = [], cpuAt: number[] = [];
   const cpuSeconds = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
   const runDir = await mkdtemp(path.join(os.tmpdir(), `a2m-bench-train-${preset}-`));

@@ -42,12 +42,12 @@ export const HELD_OUT_SOUNDFONTS = ['/usr/share/sounds/sf3/MuseScore_General.sf3
 /** The CSV comment that marks a piece rendered for held-out evaluation; `a2m train` refuses such pieces. */
 export const HELD_OUT_MARK = 'held-out evaluation piece: never train on it';
 
-/** Pieces (CSV paths) whose header says they were rendered with a held-out timbre or for held-out evaluation. */
+/** Pieces (CSV paths) whose header carries HELD_OUT_MARK (every piece rendered in a held-out timbre does). */
 export async function findHeldOutPieces(csvFiles: readonly string[]): Promise<string[]> {
   const found: string[] = [];
   for (const f of csvFiles) {
-    const head = (await readFile(f, 'utf8')).split('\n', 8).filter((l) => l.startsWith('%'));
-    if (head.some((l) => l.includes(HELD_OUT_MARK) || (/^% timbre:/.test(l) && HELD_OUT.test(l)))) found.push(f);
+    const head = (await readFile(f, 'utf8')).split('\n', 8);
+    if (head.some((l) => l.startsWith('%') && l.includes(HELD_OUT_MARK))) found.push(f);
   }
   return found;
 }

@@ -66,7 +66,8 @@ export async function saveCheckpoint(dir: string, c: CheckpointContents): Promis
   });
 }
 
-export async function loadCheckpoint(dir: string): Promise<CheckpointContents> {
+/** A checkpoint's model.json, checked for format and version (the shards are not read). */
+async function readModelJson(dir: string): Promise<{ json: ModelJson; jsonPath: string }> {
   const jsonPath = path.join(dir, 'model.json');
   if (!existsSync(jsonPath)) throw new A2mError(`${dir}: not a checkpoint (no model.json)`);
   let json: ModelJson;
@@ -75,6 +76,16 @@ export async function loadCheckpoint(dir: string): Promise<CheckpointContents> {
   }
   if (json.format !== CHECKPOINT_FORMAT) throw new A2mError(`${jsonPath}: format is "${json.format}", expected "${CHECKPOINT_FORMAT}"`);
   if (json.version > CHECKPOINT_VERSION) throw new A2mError(`${jsonPath}: checkpoint version ${json.version} is newer than this tool reads (${CHECKPOINT_VERSION})`);
+  return { json, jsonPath };
+}
+
+/** Only a checkpoint's training state (model.json), without reading its weights. */
+export async function checkpointState(dir: string): Promise<CheckpointContents['state']> {
+  return (await readModelJson(dir)).json.state;
+}
+
+export async function loadCheckpoint(dir: string): Promise<CheckpointContents> {
+  const { json, jsonPath } = await readModelJson(dir);
   const group = json.weightsManifest?.[0];
   if (!group || !json.config) throw new A2mError(`${jsonPath}: missing weightsManifest or config`);
   const parts: Buffer[] = [];

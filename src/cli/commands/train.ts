@@ -6,7 +6,7 @@ import { findHeldOutPieces } from '../../data/render.js';
 import { A2mError } from '../../errors.js';
 import { train } from '../../train/trainer.js';
 import { DEFAULT_OPTIMIZER, type OptimizerConfig } from '../../train/optimizer.js';
-import { latestCheckpoint, loadCheckpoint } from '../../model/checkpoint.js';
+import { checkpointState, latestCheckpoint } from '../../model/checkpoint.js';
 import { DEFAULT_AUGMENT, NO_AUGMENT } from '../../data/augment.js';
 import { backendSummary } from '../../util/backend.js';
 import { scoreValidationNotes } from '../../eval/validate-notes.js';
@@ -26,7 +26,7 @@ async function runSettings(a: Args): Promise<RunSettings> {
   let stored: Partial<RunSettings> = {};
   const last = a.resume ? await latestCheckpoint(a.out) : null;
   if (last) {
-    const st = ((await loadCheckpoint(last)).state ?? {}) as { batch?: number; accumulate?: number; seed?: number; optimizer?: Partial<OptimizerConfig> };
+    const st = ((await checkpointState(last)) ?? {}) as { batch?: number; accumulate?: number; seed?: number; optimizer?: Partial<OptimizerConfig> };
     stored = { batch: st.batch, accumulate: st.accumulate, seed: st.seed, lr: st.optimizer?.lr, warmup: st.optimizer?.warmupSteps, 'weight-decay': st.optimizer?.weightDecay, 'clip-norm': st.optimizer?.clipNorm };
   }
   const pick = <K extends keyof RunSettings>(k: K): RunSettings[K] => (a[k] ?? stored[k] ?? FRESH[k]) as RunSettings[K];
