@@ -25,7 +25,7 @@ import { makeRunner } from '../src/infer/backends.js';
 import { validateDataset, type PieceResult } from '../src/eval/validate.js';
 import { listPairs } from '../src/data/loader.js';
 import { readCsv } from '../src/data/csv.js';
-import { basicPitchAudio } from '../test/convert/basic-pitch.js';
+import { basicPitchAudio, BP_RENAME } from '../test/convert/basic-pitch.js';
 import { convertModel } from '../src/convert/convert.js';
 import { loadRuntime } from '../src/runtimes/index.js';
 import { scoreNotes } from '../src/eval/mir-eval.js';
@@ -77,8 +77,6 @@ type Tensor3D = import('@tensorflow/tfjs-node').Tensor3D;
 /** The package types its tensors with its nested tfjs; at run time they are tfjs-node's (above). */
 type BpFrame = ReturnType<InstanceType<typeof BasicPitch>['evaluateSingleFrame']>;
 
-/** model.json's signature names the two 88-key outputs by tensor (inference.ts OUTPUT_TO_TENSOR_NAME: Identity_1 = frames, Identity_2 = onsets). */
-const BP_RENAME = { 'Identity_1:0': 'note', 'Identity_2:0': 'onset' };
 
 /**
  * Decoding settings, all package defaults:
@@ -191,7 +189,8 @@ export async function runAccuracyBench(split: AccuracySplit): Promise<void> {
 
   const ctx = benchArgs(split.bench, { data: { type: 'string' } });
   // --quick is the smoke run inside `npm test` (CI has no rendered splits): the committed one-piece fixture set.
-  ctx.values.data ??= ctx.quick ? path.join(projectRoot, 'fixtures', 'tiny-set') : path.join(projectRoot, split.dir);
+  const smokeFixture = ctx.quick && ctx.values.data === undefined;
+  ctx.values.data ??= smokeFixture ? path.join(projectRoot, 'fixtures', 'tiny-set') : path.join(projectRoot, split.dir);
   if (!existsSync(ctx.values.data as string)) throw new A2mError(`${ctx.values.data}: ${split.label} not found; render them with \`${split.render}\``);
   const allPairs = await listPairs(ctx.values.data as string);
   const pairs = ctx.quick ? allPairs.slice(0, QUICK_PIECES) : allPairs;
@@ -280,7 +279,7 @@ export async function runAccuracyBench(split: AccuracySplit): Promise<void> {
       columns, rows,
       notes: [
         'onset: 50 ms onset + pitch; onset+offset: offset within 20 % of the duration (at least 50 ms); onset+velocity: mir_eval velocity (rescaled, within 0.1).',
-        ...(ctx.quick && !process.argv.includes('--data') ? ['--quick: one piece of the committed fixture set (fixtures/tiny-set), not this split: a smoke run of the code path only'] : split.notes),
+        ...(smokeFixture ? ['--quick: one piece of the committed fixture set (fixtures/tiny-set), not this split: a smoke run of the code path only'] : split.notes),
         'Basic Pitch: mono downmix at 22050 Hz (ffmpeg resampler, not librosa/soxr), the package\'s evaluateModel (its network in ONNX Runtime, checked against model.json in tfjs-node each run), outputToNotesPoly -> addPitchBendsToNoteEvents -> noteFramesToTime as its README chains them; velocity round(127 * amplitude).',
         'wall s: model + decoding on the machine as it was (shared); the Basic Pitch figure includes its pure-JS note decoding.',
       ],
