@@ -12,6 +12,7 @@ import { transcribeFile } from '../infer/transcribe.js';
 import type { WindowRunner } from '../infer/backends.js';
 import { extractNotes, type EventThresholds } from '../infer/events.js';
 import { scoreNotes } from './mir-eval.js';
+import { addToBreakdown, emptyBreakdown, type Breakdown } from './breakdown.js';
 import { SeedMetricsAccumulator, type SeedMetrics } from './frame-metrics.js';
 import { tuneThresholds, ONSET_GRID, FRAME_GRID, type TuningPiece } from '../infer/tune.js';
 import type { Note } from '../types.js';
@@ -35,6 +36,8 @@ export interface ValidationReport {
   mean: { onsetF1: number; onsetPrecision: number; onsetRecall: number; onsetOffsetF1: number; onsetVelocityF1?: number };
   seed?: SeedMetrics;
   tuning?: { objective: string; baseline: number; tuned: number; thresholds: EventThresholds };
+  /** With `breakdown`: recall by register / velocity / duration / chord size and false alarms by kind, over all pieces. */
+  breakdown?: Breakdown;
 }
 
 const prf = (s: { precision: number; recall: number; f1: number }) => ({ precision: s.precision, recall: s.recall, f1: s.f1 });
@@ -43,6 +46,7 @@ export interface ValidateOptions {
   thresholds: Partial<EventThresholds>;
   seedMetrics: boolean;
   tune: boolean;
+  breakdown?: boolean;
   onPiece?: (name: string, i: number, n: number) => void;
 }
 
@@ -51,6 +55,7 @@ export async function validateDataset(model: Model, modelName: string, runner: W
   const velocity = model.config.heads.includes('velocity');
   const pieces: PieceResult[] = [];
   const tuning: TuningPiece[] = [];
+  const breakdown = o.breakdown ? emptyBreakdown() : undefined;
   for (const [i, p] of pairs.entries()) {
     o.onPiece?.(p.name, i, pairs.length);
     const ref: Note[] = await readCsv(p.csv);
@@ -60,6 +65,7 @@ export async function validateDataset(model: Model, modelName: string, runner: W
       name: p.name, seconds: t.seconds, refNotes: ref.length, estNotes: t.notes.length,
       onset: prf(s.onset), onsetOffset: prf(s.onsetOffset), ...(s.onsetVelocity ? { onsetVelocity: prf(s.onsetVelocity) } : {}),
     });
+    if (breakdown) addToBreakdown(breakdown, ref, t.notes);
     if (o.tune && t.rolls) tuning.push({ inputs: { frames: t.rolls.frames, onsets: t.rolls.onsets, velocities: t.rolls.velocities }, notes: ref });
   }
   const mean = (f: (p: PieceResult) => number | undefined) => pieces.reduce((a, p) => a + (f(p) ?? 0), 0) / Math.max(1, pieces.length);
@@ -69,6 +75,7 @@ export async function validateDataset(model: Model, modelName: string, runner: W
       onsetF1: mean((p) => p.onset.f1), onsetPrecision: mean((p) => p.onset.precision), onsetRecall: mean((p) => p.onset.recall),
       onsetOffsetF1: mean((p) => p.onsetOffset.f1), ...(velocity ? { onsetVelocityF1: mean((p) => p.onsetVelocity?.f1) } : {}),
     },
+    ...(breakdown ? { breakdown } : {}),
   };
   if (o.seedMetrics) {
     const c = model.config;

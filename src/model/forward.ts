@@ -82,8 +82,13 @@ function logSpecFrontend<T>(o: ModelOps<T>, cfg: ModelConfig, fe: LogSpecFronten
     // log(1 + g * power): silence maps to ~0 and notes to positive values. A plain
     // log(power + floor) made every frame look alike (the floor dominates most
     // bins: frames had cosine similarity 0.99), which stalled training.
-    let h = o.log(o.add(o.mul(power, o.constant('power_gain', () => scalar(LOG_POWER_GAIN))), o.constant('one', () => scalar(1))));
-    h = linear(o, 'proj', h, fe.dim, true);
+    const one = o.constant('one', () => scalar(1));
+    const logPower = (gainName: string, gain: number) => o.log(o.add(o.mul(power, o.constant(gainName, () => scalar(gain))), one));
+    let h = linear(o, 'proj', logPower('power_gain', LOG_POWER_GAIN), fe.dim, true);
+    if (fe.quietGain !== undefined) {
+      const quiet = logPower('quiet_gain', fe.quietGain);
+      h = o.add(h, o.scope('proj_quiet', () => o.dense(quiet, o.param('w', [bins, fe.dim], ZEROS), null)));
+    }
     h = layerNorm(o, cfg, 'proj_ln', h);
     for (let b = 0; b < fe.depth; b++) h = convNextBlock(o, cfg, `block${b}`, h, fe.blockKernel);
     return h;

@@ -26,16 +26,34 @@ export class Model {
 
   static fromWeights(config: ModelConfig, weights: Map<string, HostTensor>): Model {
     const m = Model.create(config, 0);
-    const expected = new Map([...m.store.vars].map(([k, v]) => [k, v.shape]));
-    const missing = [...expected.keys()].filter((k) => !weights.has(k));
+    const missing = [...m.store.vars.keys()].filter((k) => !weights.has(k));
     if (missing.length) throw new Error(`weights lack ${missing.length} parameter(s) of preset ${config.preset}, e.g. ${missing[0]}`);
+    m.assignChecked(weights);
+    return m;
+  }
+
+  /**
+   * Fine-tuning start: a model of `config` (seeded init) taking every weight of
+   * an older model. Parameters the older model lacks (a branch added since,
+   * built to start at zero) keep their initial values and are returned as
+   * `added`; a weight the new model lacks, or of another shape, is an error.
+   */
+  static grownFrom(config: ModelConfig, weights: Map<string, HostTensor>, seed = 0): { model: Model; added: string[] } {
+    const m = Model.create(config, seed);
+    const added = [...m.store.vars.keys()].filter((k) => !weights.has(k));
+    m.assignChecked(weights);
+    return { model: m, added };
+  }
+
+  private assignChecked(weights: Map<string, HostTensor>): void {
+    const { config } = this;
+    const expected = new Map([...this.store.vars].map(([k, v]) => [k, v.shape]));
     for (const [k, t] of weights) {
       const shape = expected.get(k);
       if (!shape) throw new Error(`weights hold ${k}, which preset ${config.preset} does not have`);
       if (shape.join() !== t.shape.join()) throw new Error(`parameter ${k} has shape [${t.shape}], preset ${config.preset} expects [${shape}]`);
     }
-    m.store.assign(weights);
-    return m;
+    this.store.assign(weights);
   }
 
   /** Forward pass on [B, 2, N] samples (call inside tf.tidy or dispose the outputs). */

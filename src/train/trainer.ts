@@ -138,7 +138,12 @@ export async function train(o: TrainOptions): Promise<RunState> {
     process.stderr.write(`resuming ${o.runDir} at step ${state.step} from ${resumeFrom}\n`);
   } else if (o.initFrom) {
     const ck = await loadCheckpoint(o.initFrom);
-    model = Model.fromWeights(ck.config, ck.weights);
+    if (ck.config.preset !== o.config.preset) throw new A2mError(`${o.initFrom}: checkpoint is preset ${ck.config.preset}, not ${o.config.preset}`);
+    // The preset as it is now, so a checkpoint made before a zero-started
+    // branch was added fine-tunes into the current architecture.
+    const grown = Model.grownFrom(o.config, ck.weights, o.seed);
+    model = grown.model;
+    if (grown.added.length) process.stderr.write(`init-from ${o.initFrom}: ${grown.added.length} parameter(s) new since that checkpoint start at their initial values: ${grown.added.join(', ')}\n`);
   } else {
     model = Model.create(o.config, o.seed);
   }

@@ -70,9 +70,18 @@ test('a2m validate --backend tflite --precision fp16 reports on a real piece, cl
   const { model, source, state } = await loadModel('default');
   try {
     const canonical = await validateDataset(model, source, await makeRunner(model, 'tfjs'), FIXTURE_SET, {
-      thresholds: (state.thresholds ?? {}) as Partial<EventThresholds>, seedMetrics: false, tune: false,
+      thresholds: (state.thresholds ?? {}) as Partial<EventThresholds>, seedMetrics: false, tune: false, breakdown: true,
     });
     assert.ok(Math.abs(fp16.mean.onsetF1 - canonical.mean.onsetF1) <= 0.05, `fp16 onset F1 ${fp16.mean.onsetF1} vs fp32 ${canonical.mean.onsetF1}`);
+    // The breakdown re-counts the same mir_eval matching: every axis adds up to the piece's recall, false alarms to its precision.
+    const b = canonical.breakdown!, p = canonical.pieces[0]!;
+    assert.equal(b.refNotes, p.refNotes);
+    for (const { axis, cells } of b.recall) {
+      assert.equal(cells.reduce((s, c) => s + c.notes, 0), p.refNotes, axis);
+      assert.ok(Math.abs(cells.reduce((s, c) => s + c.hits, 0) / p.refNotes - p.onset.recall) < 1e-12, axis);
+    }
+    const falseAlarms = Object.values(b.falseAlarms).reduce((s, n) => s + n, 0);
+    assert.ok(Math.abs((p.estNotes - falseAlarms) / p.estNotes - p.onset.precision) < 1e-12);
   } finally {
     model.dispose();
   }

@@ -6,8 +6,9 @@ import { validateDataset } from '../../eval/validate.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { loadCheckpoint, saveCheckpoint } from '../../model/checkpoint.js';
 import type { EventThresholds } from '../../infer/events.js';
+import { formatBreakdown } from '../../eval/breakdown.js';
 
-interface Args { dataset: string; model: string; backend: string; precision: string; json?: string; 'seed-metrics': boolean; tune: boolean; 'write-thresholds': boolean }
+interface Args { dataset: string; model: string; backend: string; precision: string; json?: string; 'seed-metrics': boolean; tune: boolean; 'write-thresholds': boolean; breakdown: boolean }
 
 const f3 = (x: number | undefined) => (x === undefined ? '  -  ' : x.toFixed(3));
 
@@ -23,14 +24,16 @@ const command: CommandModule<object, Args> = {
     .option('seed-metrics', { type: 'boolean', default: true, describe: 'also compute loss / hit rate / eventized diff on consecutive windows' })
     .option('tune', { type: 'boolean', default: false, describe: 'grid-search decoding thresholds for onset F1 on this dataset (use a validation split, never test data)' })
     .option('write-thresholds', { type: 'boolean', default: false, describe: 'with --tune: store the tuned thresholds in the model checkpoint (used by transcribe by default)' })
+    .option('breakdown', { type: 'boolean', default: false, describe: 'also show where notes are missed (recall by register, velocity, duration, chord size) and what the false alarms are' })
     .example('a2m validate data/val', 'the default model on a validation split')
+    .example('a2m validate data/val --breakdown --no-seed-metrics', 'where the default model misses notes and what its false alarms are')
     .example('a2m validate data/val --backend tflite --precision int8', 'the accuracy cost of the int8 TFLite export (compare with --precision fp32)')
     .example('a2m validate data/val --model runs/small/best --tune --write-thresholds', 'tune decoding thresholds into a checkpoint'),
   handler: async (a) => {
     const { model, source, state } = await loadModel(a.model);
     const runner = await makeRunner(model, a.backend as Backend, a.precision as Precision);
     const report = await validateDataset(model, source, runner, a.dataset, {
-      thresholds: (state.thresholds ?? {}) as Partial<EventThresholds>, seedMetrics: a['seed-metrics'], tune: a.tune,
+      thresholds: (state.thresholds ?? {}) as Partial<EventThresholds>, seedMetrics: a['seed-metrics'], tune: a.tune, breakdown: a.breakdown,
       onPiece: (name, i, n) => process.stderr.write(`\r[${i + 1}/${n}] ${name}`.padEnd(60)),
     });
     process.stderr.write('\n');
@@ -42,6 +45,7 @@ const command: CommandModule<object, Args> = {
     const m = report.mean;
     w.write(`${'mean'.padEnd(28)} ${''.padStart(18)}   ${f3(m.onsetPrecision)} ${f3(m.onsetRecall)} ${f3(m.onsetF1)}   ${f3(m.onsetOffsetF1)}      ${f3(m.onsetVelocityF1)}\n`);
     if (report.seed) w.write(`seed metrics: loss ${report.seed.loss.toFixed(1)} per window, hit rate ${report.seed.hitRate.toFixed(3)}, eventized diff ${report.seed.eventizedDiff.toFixed(2)} per window\n`);
+    if (report.breakdown) w.write(formatBreakdown(report.breakdown));
     if (report.tuning) w.write(`tuned thresholds: onset F1 ${report.tuning.baseline.toFixed(3)} -> ${report.tuning.tuned.toFixed(3)} with ${JSON.stringify(report.tuning.thresholds)}\n`);
     if (a.json) await writeFileAtomic(a.json, JSON.stringify(report, null, 2) + '\n');
     if (a.tune && a['write-thresholds'] && report.tuning) {
