@@ -14,8 +14,8 @@
  * bench/tf_train_step.py, first checked against the tfjs forward on the same
  * batch (max abs error <= 1e-4, else no timing), then a tf.function step with
  * Keras AdamW + global-norm clip on that batch. Both use TF's default thread
- * pools. The TF graph has no dropout (the IR records none), so for `small`
- * (dropout 0.1) the full run also times the a2m trainer with dropout 0.
+ * pools. The TF graph has no dropout (the IR records none), so if `small`
+ * trains with dropout the full run also times the a2m trainer without it.
  * Quick: tiny only, 3 timed steps. Full: tiny, small, base (base ~5 steps).
  */
 import * as tf from '@tensorflow/tfjs-node';
@@ -232,7 +232,7 @@ async function main(): Promise<void> {
 
   const trainers: TrainerResult[] = [];
   const runs: [string, number | undefined][] = plan.presets.map((p) => [p, undefined]);
-  // small trains with dropout 0.1; the TF graph has none: also time the a2m step without it.
+  // The TF graph has no dropout: if small trains with some, also time the a2m step without it.
   if (plan.tfPresets.includes('small') && getPreset('small').dropout > 0) runs.splice(runs.findIndex(([p]) => p === 'small') + 1, 0, ['small', 0]);
   for (const [preset, dropout] of runs) {
     const r = await runTrainer(preset, data, plan.warmup, plan.steps[preset]!, dropout);
