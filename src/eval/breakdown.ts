@@ -11,7 +11,7 @@ import type { Note } from '../types.js';
 const CHORD_SECONDS = 0.03;
 /** A false alarm this close to a reference onset of its pitch is a timing error, not a phantom note. */
 const NEAR_SECONDS = 0.15;
-/** Intervals (semitones above a sounding note) where its strong partials fall: octave, twelfth, two octaves, and the octave below. */
+/** Intervals (semitones above a sounding note) where its strong partials fall (partials 2, 3, 4, 5, 6), and the octave below. */
 const HARMONIC_INTERVALS = new Set([12, 19, 24, 28, 31, -12]);
 
 interface Bucket { label: string; test: (x: number) => boolean }
