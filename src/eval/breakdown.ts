@@ -60,14 +60,8 @@ export function addToBreakdown(into: Breakdown, ref: readonly Note[], est: reado
   const matches = matchNotes(notesToMir(ref), notesToMir(est), { offsetRatio: null });
   const hitRef = new Set(matches.map(([r]) => r));
   const hitEst = new Set(matches.map(([, e]) => e));
-  const onsets = ref.map((n) => n.onset).sort((a, b) => a - b);
-  const struckWith = (t: number) => {
-    let c = 0;
-    for (const o of onsets) if (Math.abs(o - t) < CHORD_SECONDS) c++;
-    return c;
-  };
   ref.forEach((n, i) => {
-    const chord = struckWith(n.onset);
+    const chord = ref.filter((m) => Math.abs(m.onset - n.onset) < CHORD_SECONDS).length;
     RECALL_AXES.forEach((a, ai) => {
       const v = a.value(n, chord);
       const bi = a.buckets.findIndex((b) => b.test(v));

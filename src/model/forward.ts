@@ -22,9 +22,9 @@ function layerNorm<T>(o: ModelOps<T>, cfg: ModelConfig, name: string, x: T): T {
   return o.scope(name, () => o.layerNorm(x, o.param('gamma', [c], ONES), o.param('beta', [c], ZEROS), cfg.layerNormEpsilon));
 }
 
-function linear<T>(o: ModelOps<T>, name: string, x: T, out: number, bias: boolean): T {
+function linear<T>(o: ModelOps<T>, name: string, x: T, out: number, bias: boolean, init?: Init): T {
   const inp = o.shape(x).at(-1)!;
-  return o.scope(name, () => o.dense(x, o.param('w', [inp, out], W(inp)), bias ? o.param('b', [out], ZEROS) : null));
+  return o.scope(name, () => o.dense(x, o.param('w', [inp, out], init ?? W(inp)), bias ? o.param('b', [out], ZEROS) : null));
 }
 
 function conv<T>(o: ModelOps<T>, name: string, x: T, cout: number, k: number, stride: number, pad: [number, number], groups = 1): T {
@@ -85,10 +85,8 @@ function logSpecFrontend<T>(o: ModelOps<T>, cfg: ModelConfig, fe: LogSpecFronten
     const one = o.constant('one', () => scalar(1));
     const logPower = (gainName: string, gain: number) => o.log(o.add(o.mul(power, o.constant(gainName, () => scalar(gain))), one));
     let h = linear(o, 'proj', logPower('power_gain', LOG_POWER_GAIN), fe.dim, true);
-    if (fe.quietGain !== undefined) {
-      const quiet = logPower('quiet_gain', fe.quietGain);
-      h = o.add(h, o.scope('proj_quiet', () => o.dense(quiet, o.param('w', [bins, fe.dim], ZEROS), null)));
-    }
+    // Zero-started: see LogSpecFrontend.quietGain.
+    if (fe.quietGain !== undefined) h = o.add(h, linear(o, 'proj_quiet', logPower('quiet_gain', fe.quietGain), fe.dim, false, ZEROS));
     h = layerNorm(o, cfg, 'proj_ln', h);
     for (let b = 0; b < fe.depth; b++) h = convNextBlock(o, cfg, `block${b}`, h, fe.blockKernel);
     return h;

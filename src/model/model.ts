@@ -25,11 +25,12 @@ export class Model {
   }
 
   static fromWeights(config: ModelConfig, weights: Map<string, HostTensor>): Model {
-    const m = Model.create(config, 0);
-    const missing = [...m.store.vars.keys()].filter((k) => !weights.has(k));
-    if (missing.length) throw new Error(`weights lack ${missing.length} parameter(s) of preset ${config.preset}, e.g. ${missing[0]}`);
-    m.assignChecked(weights);
-    return m;
+    const { model, added: missing } = Model.grownFrom(config, weights);
+    if (missing.length) {
+      model.dispose();
+      throw new Error(`weights lack ${missing.length} parameter(s) of preset ${config.preset}, e.g. ${missing[0]}`);
+    }
+    return model;
   }
 
   /**
@@ -40,20 +41,14 @@ export class Model {
    */
   static grownFrom(config: ModelConfig, weights: Map<string, HostTensor>, seed = 0): { model: Model; added: string[] } {
     const m = Model.create(config, seed);
-    const added = [...m.store.vars.keys()].filter((k) => !weights.has(k));
-    m.assignChecked(weights);
-    return { model: m, added };
-  }
-
-  private assignChecked(weights: Map<string, HostTensor>): void {
-    const { config } = this;
-    const expected = new Map([...this.store.vars].map(([k, v]) => [k, v.shape]));
+    const expected = new Map([...m.store.vars].map(([k, v]) => [k, v.shape]));
     for (const [k, t] of weights) {
       const shape = expected.get(k);
       if (!shape) throw new Error(`weights hold ${k}, which preset ${config.preset} does not have`);
       if (shape.join() !== t.shape.join()) throw new Error(`parameter ${k} has shape [${t.shape}], preset ${config.preset} expects [${shape}]`);
     }
-    this.store.assign(weights);
+    m.store.assign(weights);
+    return { model: m, added: [...expected.keys()].filter((k) => !weights.has(k)) };
   }
 
   /** Forward pass on [B, 2, N] samples (call inside tf.tidy or dispose the outputs). */

@@ -129,16 +129,19 @@ export async function train(o: TrainOptions): Promise<RunState> {
 
   const resumeFrom = o.resume ? await latestCheckpoint(o.runDir) : null;
   if (o.resume && !resumeFrom) throw new A2mError(`${o.runDir}: --resume given but no checkpoint found`);
+  const loadSamePreset = async (dir: string) => {
+    const ck = await loadCheckpoint(dir);
+    if (ck.config.preset !== o.config.preset) throw new A2mError(`${dir}: checkpoint is preset ${ck.config.preset}, not ${o.config.preset}`);
+    return ck;
+  };
   if (resumeFrom) {
-    const ck = await loadCheckpoint(resumeFrom);
-    if (ck.config.preset !== o.config.preset) throw new A2mError(`${resumeFrom}: checkpoint is preset ${ck.config.preset}, not ${o.config.preset}`);
+    const ck = await loadSamePreset(resumeFrom);
     model = Model.fromWeights(ck.config, ck.weights);
     state = { ...(ck.state as unknown as RunState), optimizer: o.optimizer };
     opt.load(ck.optimizer ?? new Map(), state.step);
     process.stderr.write(`resuming ${o.runDir} at step ${state.step} from ${resumeFrom}\n`);
   } else if (o.initFrom) {
-    const ck = await loadCheckpoint(o.initFrom);
-    if (ck.config.preset !== o.config.preset) throw new A2mError(`${o.initFrom}: checkpoint is preset ${ck.config.preset}, not ${o.config.preset}`);
+    const ck = await loadSamePreset(o.initFrom);
     // The preset as it is now, so a checkpoint made before a zero-started
     // branch was added fine-tunes into the current architecture.
     const grown = Model.grownFrom(o.config, ck.weights, o.seed);
