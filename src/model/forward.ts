@@ -5,8 +5,8 @@
  * configured extra head: onset_logits / onset_probs, velocity (0..1).
  */
 import type { ModelOps, Init } from './ops.js';
-import { type ModelConfig, type ConvNextFrontend, type LogSpecFrontend, hopOf } from './config.js';
-import { localAttentionMask, logSpecKernels, ropeRotation, ropeTables } from './tables.js';
+import { type ModelConfig, type HeadName, type ConvNextFrontend, type LogSpecFrontend, type KeyHeadConfig, hopOf } from './config.js';
+import { keyPlacement, localAttentionMask, logSpecKernels, riseKernel, ropeRotation, ropeTables } from './tables.js';
 
 /** Power gain inside log(1 + g * power): a note at RMS-normalised level reaches ~3. */
 export const LOG_POWER_GAIN = 1e4;
@@ -46,7 +46,10 @@ function convNextBlock<T>(o: ModelOps<T>, cfg: ModelConfig, name: string, x: T, 
   });
 }
 
-function convNextFrontend<T>(o: ModelOps<T>, cfg: ModelConfig, fe: ConvNextFrontend, x: T): T {
+/** A front end's output [B, T, D], and the log-spec rolls [B, T, 88·bps] it computed (log-spec front end only). */
+interface FrontendOut<T> { h: T; logPowers: T[] }
+
+function convNextFrontend<T>(o: ModelOps<T>, cfg: ModelConfig, fe: ConvNextFrontend, x: T): FrontendOut<T> {
   return o.scope('frontend', () => {
     x = conv(o, 'stem', x, fe.dims[0]!, fe.stemKernel, fe.stemStride, [0, 0]);
     x = layerNorm(o, cfg, 'stem_ln', x);
@@ -60,12 +63,12 @@ function convNextFrontend<T>(o: ModelOps<T>, cfg: ModelConfig, fe: ConvNextFront
         return x;
       });
     }
-    return x;
+    return { h: x, logPowers: [] };
   });
 }
 
 /** Mono mix -> constant-Q conv -> log power -> projection -> ConvNeXt blocks over time. */
-function logSpecFrontend<T>(o: ModelOps<T>, cfg: ModelConfig, fe: LogSpecFrontend, x: T): T {
+function logSpecFrontend<T>(o: ModelOps<T>, cfg: ModelConfig, fe: LogSpecFrontend, x: T): FrontendOut<T> {
   return o.scope('frontend', () => {
     const hop = hopOf(cfg);
     const { bins, kernelSize } = logSpecKernels(cfg, fe, false);
@@ -84,12 +87,53 @@ function logSpecFrontend<T>(o: ModelOps<T>, cfg: ModelConfig, fe: LogSpecFronten
     // bins: frames had cosine similarity 0.99), which stalled training.
     const one = o.constant('one', () => scalar(1));
     const logPower = (gainName: string, gain: number) => o.log(o.add(o.mul(power, o.constant(gainName, () => scalar(gain))), one));
-    let h = linear(o, 'proj', logPower('power_gain', LOG_POWER_GAIN), fe.dim, true);
+    const logPowers = [logPower('power_gain', LOG_POWER_GAIN)];
+    let h = linear(o, 'proj', logPowers[0]!, fe.dim, true);
     // Zero-started: see LogSpecFrontend.quietGain.
-    if (fe.quietGain !== undefined) h = o.add(h, linear(o, 'proj_quiet', logPower('quiet_gain', fe.quietGain), fe.dim, false, ZEROS));
+    if (fe.quietGain !== undefined) {
+      logPowers.push(logPower('quiet_gain', fe.quietGain));
+      h = o.add(h, linear(o, 'proj_quiet', logPowers[1]!, fe.dim, false, ZEROS));
+    }
     h = layerNorm(o, cfg, 'proj_ln', h);
     for (let b = 0; b < fe.depth; b++) h = convNextBlock(o, cfg, `block${b}`, h, fe.blockKernel);
-    return h;
+    return { h, logPowers };
+  });
+}
+
+/**
+ * The per-key head (KeyHeadConfig): [B, T, keys, n] additions to n heads'
+ * logits, zero at the start.
+ *   per piano key, each log-spec branch's bins and their rise since the last
+ *   frame -> [B, T, F, 88] -> zero-padded key axis -> the keys at each offset
+ *   (one slice each) -> [B, T, keys, F·offsets] + an `embed`-wide slice of the
+ *   transformer output per key -> shared MLP -> n.
+ */
+function keyHead<T>(o: ModelOps<T>, cfg: ModelConfig, kh: KeyHeadConfig, logPowers: T[], x: T, n: number): T {
+  return o.scope('key_head', () => {
+    const [B, Tn, bins] = o.shape(logPowers[0]!);
+    const bps = bins! / 88;
+    const K = cfg.keys;
+    const rise = o.constant('key_rise', () => riseKernel(bins!));
+    let perKey: T | null = null;
+    for (const lp of logPowers) {
+      for (const v of [lp, o.conv1d(lp, rise, null, { stride: 1, padBegin: 1, padEnd: 0, groups: bins! })]) {
+        const r = o.reshape(v, [B!, Tn!, 88, bps]);
+        perKey = perKey ? o.concat(perKey, r, 3) : r;
+      }
+    }
+    const F = o.shape(perKey!)[3]!;
+    const { lo } = keyPlacement(K, kh.offsets);
+    const place = o.constant('key_placement', () => keyPlacement(K, kh.offsets).matrix);
+    const wide = o.dense(o.transpose(perKey!, [0, 1, 3, 2]), place, null);
+    let stack: T | null = null;
+    for (const d of kh.offsets) {
+      const s = o.slice(wide, [0, 0, 0, lo + d], [B!, Tn!, F, K]);
+      stack = stack ? o.concat(stack, s, 2) : s;
+    }
+    let feats = o.transpose(stack!, [0, 1, 3, 2]);
+    feats = o.concat(feats, o.reshape(linear(o, 'embed', x, K * kh.embed, true), [B!, Tn!, K, kh.embed]), 3);
+    const hidden = o.gelu(linear(o, 'hidden', feats, kh.hidden, true));
+    return linear(o, 'out', hidden, n, true, ZEROS);
   });
 }
 
@@ -139,7 +183,8 @@ export type ModelOutputs<T> = Record<string, T>;
 export function forward<T>(o: ModelOps<T>, cfg: ModelConfig, samples: T): ModelOutputs<T> {
   // Channels-first input [B, C, N] as users feed it; the network runs channels-last.
   let x = o.transpose(samples, [0, 2, 1]);
-  x = cfg.frontend.kind === 'convnext' ? convNextFrontend(o, cfg, cfg.frontend, x) : logSpecFrontend(o, cfg, cfg.frontend, x);
+  const fe = cfg.frontend.kind === 'convnext' ? convNextFrontend(o, cfg, cfg.frontend, x) : logSpecFrontend(o, cfg, cfg.frontend, x);
+  x = fe.h;
   const t = cfg.transformer;
   for (let l = 0; l < t.layers; l++) {
     x = o.scope(`layer${l}`, () => {
@@ -151,13 +196,28 @@ export function forward<T>(o: ModelOps<T>, cfg: ModelConfig, samples: T): ModelO
     });
   }
   x = layerNorm(o, cfg, 'final_ln', x);
+  // Linear heads first, so their parameters are created (and seeded) in the same order with or without a key head.
+  const logits: Partial<Record<'frame' | HeadName, T>> = { frame: linear(o, 'head_frame', x, cfg.keys, true) };
+  for (const h of HEAD_ORDER) if (cfg.heads.includes(h)) logits[h] = linear(o, `head_${h}`, x, cfg.keys, true);
+  if (cfg.keyHead) {
+    if (!fe.logPowers.length) throw new Error(`preset ${cfg.preset}: keyHead needs the log-spec front end`);
+    const names = Object.keys(logits) as ('frame' | HeadName)[];
+    const add = keyHead(o, cfg, cfg.keyHead, fe.logPowers, x, names.length);
+    const [B, Tn] = o.shape(x);
+    names.forEach((name, j) => {
+      logits[name] = o.add(logits[name]!, o.reshape(o.slice(add, [0, 0, 0, j], [B!, Tn!, cfg.keys, 1]), [B!, Tn!, cfg.keys]));
+    });
+  }
   const out: ModelOutputs<T> = {};
-  out.logits = o.output('logits', linear(o, 'head_frame', x, cfg.keys, true));
+  out.logits = o.output('logits', logits.frame!);
   out.probs = o.output('probs', o.sigmoid(out.logits));
-  if (cfg.heads.includes('onset')) {
-    out.onset_logits = o.output('onset_logits', linear(o, 'head_onset', x, cfg.keys, true));
+  if (logits.onset) {
+    out.onset_logits = o.output('onset_logits', logits.onset);
     out.onset_probs = o.output('onset_probs', o.sigmoid(out.onset_logits));
   }
-  if (cfg.heads.includes('velocity')) out.velocity = o.output('velocity', o.sigmoid(linear(o, 'head_velocity', x, cfg.keys, true)));
+  if (logits.velocity) out.velocity = o.output('velocity', o.sigmoid(logits.velocity));
   return out;
 }
+
+/** The extra heads in the order their parameters are created. */
+const HEAD_ORDER: readonly HeadName[] = ['onset', 'velocity'];

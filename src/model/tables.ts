@@ -86,3 +86,26 @@ export function logSpecKernels(cfg: ModelConfig, fe: LogSpecFrontend, compute = 
   }
   return { kernels: { shape: [K, 1, 2 * bins], data }, bins, kernelSize: K };
 }
+
+/**
+ * Key head: places the 88 piano keys into a zero-padded key axis, so that the
+ * keys `d` semitones from every model key k (0..keys-1) are one slice,
+ * [lo + d, lo + d + keys), for every offset d. Returns the [88, padded]
+ * placement matrix (applied as a dense over the key axis) and `lo`.
+ */
+export function keyPlacement(keys: number, offsets: readonly number[]): { matrix: HostTensor; lo: number; padded: number } {
+  const lo = Math.max(0, -Math.min(...offsets));
+  const hi = Math.max(0, keys + Math.max(...offsets) - 88);
+  const padded = lo + 88 + hi;
+  const data = new Float32Array(88 * padded);
+  for (let i = 0; i < 88; i++) data[i * padded + i + lo] = 1;
+  return { matrix: { shape: [88, padded], data }, lo, padded };
+}
+
+/** Depthwise [2, 1, channels] kernel of x[t] - x[t-1] (with one frame of zero padding before). */
+export function riseKernel(channels: number): HostTensor {
+  const data = new Float32Array(2 * channels);
+  data.fill(-1, 0, channels);
+  data.fill(1, channels);
+  return { shape: [2, 1, channels], data };
+}

@@ -6,7 +6,12 @@ import { evaluateGraph } from '../../src/ir/evaluate.js';
 import { randomizedModel, testInput } from '../helpers/models.js';
 
 // Reference: the IR evaluator (plain JS float64 accumulation) vs tfjs-node (TensorFlow C, float32).
-const IR_VS_TFJS_ATOL = 1e-5;
+// Was 1e-5 until the key head: it reads log-spec values (up to ~17, and
+// their frame-to-frame differences) with no normalisation before its first
+// layer, so their float32 rounding reaches the logits directly. Measured
+// 1.2e-5 there (small logits, tiny-logspec onset logits), about 4 float32 ulps
+// of the values compared.
+const IR_VS_TFJS_ATOL = 2e-5;
 
 for (const preset of Object.keys(PRESETS)) {
   test(`IR evaluator equals the tfjs forward pass (${preset})`, async () => {
