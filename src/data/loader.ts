@@ -13,6 +13,7 @@ import path from 'node:path';
 import { A2mError } from '../errors.js';
 import type { Note } from '../types.js';
 import { decodeFile } from '../audio/decode.js';
+import type { AudioCache } from '../audio/cache.js';
 import { normalizeRms } from '../audio/normalize.js';
 import { readCsv } from './csv.js';
 import { windowTargets } from './targets.js';
@@ -48,7 +49,13 @@ export async function listPairs(dir: string): Promise<{ audio: string; csv: stri
   return pairs.sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
-export async function loadPieces(dir: string, grid: Grid, onProgress?: (done: number, total: number) => void): Promise<Piece[]> {
+/**
+ * Every piece of a dataset folder, decoded and RMS-normalised. With `cache`
+ * (a float32 AudioCache: hits are bit-identical to a decode) a second load of
+ * the same files skips ffmpeg.
+ */
+export async function loadPieces(dir: string, grid: Grid, onProgress?: (done: number, total: number) => void, cache?: AudioCache): Promise<Piece[]> {
+  if (cache && cache.sampleFormat !== 'float32') throw new A2mError(`loadPieces: the audio cache must store float32 (a ${cache.sampleFormat} cache would change training audio between runs)`);
   const pairs = await listPairs(dir);
   const pieces: Piece[] = new Array(pairs.length);
   let next = 0, done = 0;
@@ -56,7 +63,7 @@ export async function loadPieces(dir: string, grid: Grid, onProgress?: (done: nu
     while (next < pairs.length) {
       const i = next++;
       const p = pairs[i]!;
-      const { channels } = await decodeFile(p.audio, { sampleRate: grid.sampleRate });
+      const { channels } = await (cache ? cache.decode(p.audio, { sampleRate: grid.sampleRate }) : decodeFile(p.audio, { sampleRate: grid.sampleRate }));
       normalizeRms(channels);
       pieces[i] = { name: p.name, channels, notes: await readCsv(p.csv), seconds: channels[0].length / grid.sampleRate };
       onProgress?.(++done, pairs.length);

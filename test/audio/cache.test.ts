@@ -6,6 +6,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { AudioCache, hashFileContent } from '../../src/audio/cache.js';
 import { decodeFile } from '../../src/audio/decode.js';
+import { loadPieces } from '../../src/data/loader.js';
 import { float16ToFloat32, float32ToFloat16, toHalfBits } from '../../src/audio/float16.js';
 
 test('float16 bits match the IEEE layout', () => {
@@ -61,6 +62,28 @@ test('cache: a hit equals the decode to float16 precision, keyed by content not 
   await writeFile(entry, 'garbage');
   assert.equal((await cache.decode(file)).channels[0].length, direct.channels[0].length);
   assert.ok((await stat(entry)).size > 100);
+});
+
+test('cache: a float32 cache returns the decode bit for bit, and feeds loadPieces the same pieces', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'a2m-cache32-'));
+  const cache = new AudioCache({ dir: path.join(dir, 'cache'), maxBytes: 10 * 1024 ** 2, sampleFormat: 'float32' });
+  const file = await makeWav(dir, 'a.wav', 1, 440);
+  const direct = await decodeFile(file);
+  await cache.decode(file);
+  const hit = await cache.decode(file);
+  assert.deepEqual(hit.channels, direct.channels);
+  // A float16 cache in the same folder keeps its own entry: it never reads the float32 one as half precision.
+  const half = await new AudioCache({ dir: cache.dir, maxBytes: cache.maxBytes }).decode(file);
+  assert.equal(half.channels[0].length, direct.channels[0].length);
+  const names = (await readdir(cache.dir, { recursive: true })).filter((n) => /\.f(16|32)$/.test(n)).map((n) => path.extname(n)).sort();
+  assert.deepEqual(names, ['.f16', '.f32']);
+
+  await writeFile(path.join(dir, 'a.csv'), '0.1,0.4,60,0.6\n');
+  const grid = { sampleRate: 16000, windowSamples: 80000, frames: 250, keys: 90 };
+  const plain = await loadPieces(dir, grid);
+  const viaCache = await loadPieces(dir, grid, undefined, cache);
+  assert.deepEqual(viaCache.map((p) => p.channels), plain.map((p) => p.channels));
+  await assert.rejects(loadPieces(dir, grid, undefined, new AudioCache({ dir: cache.dir })), /must store float32/);
 });
 
 test('cache: least recently used entries are evicted to stay under the cap', async () => {

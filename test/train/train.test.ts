@@ -9,7 +9,7 @@ import { getPreset } from '../../src/model/config.js';
 import { DEFAULT_OPTIMIZER } from '../../src/train/optimizer.js';
 import { DEFAULT_AUGMENT } from '../../src/data/augment.js';
 import { loadCheckpoint, saveCheckpoint } from '../../src/model/checkpoint.js';
-import { loadPieces, type Piece } from '../../src/data/loader.js';
+import { listPairs, loadPieces, type Piece } from '../../src/data/loader.js';
 import { projectRoot } from '../../src/util/paths.js';
 import { Model } from '../../src/model/model.js';
 import { scoreValidationNotes } from '../../src/eval/validate-notes.js';
@@ -99,13 +99,17 @@ test('a truncated checkpoint fails with a clear message; save -> load is bit-exa
 
 test('a2m train --resume keeps the run\'s batch, lr and warm-up unless given again', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'a2m-resume-cli-'));
+  const cacheRoot = await mkdtemp(path.join(os.tmpdir(), 'a2m-train-cache-'));
   const cli = (...args: string[]) => new Promise<number>((res, rej) => {
     const p = spawn(process.execPath, [path.join(projectRoot, 'bin', 'a2m.js'), 'train', '--data', FIXTURE, '--val', FIXTURE, '--preset', 'tiny', '--out', dir,
-      '--checkpoint-every', '2', '--validate-every', '100', ...args], { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
+      '--checkpoint-every', '2', '--validate-every', '100', ...args], { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', A2M_CACHE_DIR: cacheRoot } });
     p.on('error', rej); p.on('exit', (code) => res(code ?? -1));
   });
   try {
     assert.equal(await cli('--steps', '2', '--batch', '2', '--lr', '0.002', '--warmup', '1'), 0);
+    // The decoded pieces went into the float32 audio cache, so the resumes below skip ffmpeg.
+    const cached = (await readdir(path.join(cacheRoot, 'audio'), { recursive: true })).filter((f) => f.endsWith('.f32'));
+    assert.equal(cached.length, (await listPairs(FIXTURE)).length);
     assert.equal(await cli('--steps', '4', '--resume'), 0);
     const st = (await loadCheckpoint(path.join(dir, 'step-00000004'))).state as { batch: number; windowsSeen: number; optimizer: { lr: number; warmupSteps: number; totalSteps: number } };
     assert.deepEqual([st.batch, st.windowsSeen, st.optimizer.lr, st.optimizer.warmupSteps, st.optimizer.totalSteps], [2, 8, 0.002, 1, 4]);
@@ -114,5 +118,6 @@ test('a2m train --resume keeps the run\'s batch, lr and warm-up unless given aga
     assert.equal(again.optimizer.lr, 0.001, 'an explicit option wins');
   } finally {
     await rm(dir, { recursive: true, force: true });
+    await rm(cacheRoot, { recursive: true, force: true });
   }
 });
