@@ -24,7 +24,10 @@
  *
  * Onset rule (when an onset roll is given; the Onsets-and-Frames division of
  * labour): notes start only at onset peaks — a local maximum of the onset
- * prob above `onset` — and a peak inside a sounding note re-starts it there;
+ * prob above `onset` — and a peak inside a sounding note re-starts it there
+ * if it also exceeds `reonset` (a held note's decay and the strokes of other
+ * keys leave small onset bumps on its key: 115 of round 4's 424 false
+ * alarms on the validation split were such re-starts);
  * the frame prob then only decides how long the note lasts (release as
  * above; the onset frame itself is never released, since the frame head may
  * lag it by a frame). The rise test is off: the onset head carries
@@ -53,6 +56,8 @@ export interface EventThresholds {
   riseDelta: number;
   /** Onset prob a peak must exceed to start a note (onset rule). */
   onset: number;
+  /** Onset prob a peak must also exceed to re-start a note that is still sounding (onset rule; 0: just `onset`). */
+  reonset: number;
   /** With an onset roll: let frame activation alone start notes too. */
   allowFrameStarts: boolean;
   /** Notes shorter than this many frames are dropped. */
@@ -72,6 +77,7 @@ export const DEFAULT_THRESHOLDS: Readonly<EventThresholds> = Object.freeze({
   riseFrames: 6,
   riseDelta: 0.2,
   onset: 0.5,
+  reonset: 0,
   allowFrameStarts: false,
   minNoteFrames: 2,
   velocityFrames: 1,
@@ -185,7 +191,8 @@ function frameStep(st: KeyState, t: number, p: (t: number) => number, th: EventT
 /** The onset rule at frame t: notes start at onset peaks, last while the frame prob holds. */
 function onsetStep(st: KeyState, t: number, p: (t: number) => number, o: (t: number) => number, th: EventThresholds): Span | null {
   // A plateau peaks at its first frame: rise strictly, then not fall.
-  const peak = o(t) > th.onset && o(t) > o(t - 1) && o(t) >= o(t + 1);
+  const floor = st.start >= 0 ? Math.max(th.onset, th.reonset) : th.onset;
+  const peak = o(t) > floor && o(t) > o(t - 1) && o(t) >= o(t + 1);
   if (peak) {
     const span = st.start >= 0 ? { start: st.start, end: t } : null;
     st.start = t;
@@ -408,6 +415,7 @@ const THRESHOLD_SPEC: Record<keyof EventThresholds, { expected: string; ok: (v: 
   riseFrames: { expected: 'an integer >= 1', ok: (v) => Number.isInteger(v) && (v as number) >= 1 },
   riseDelta: { expected: 'a number > 0 (Infinity turns the rise test off)', ok: (v) => typeof v === 'number' && v > 0 },
   onset: { expected: 'a probability 0..1', ok: isProb },
+  reonset: { expected: 'a probability 0..1 (0: same as onset)', ok: isProb },
   allowFrameStarts: { expected: 'true or false', ok: (v) => typeof v === 'boolean' },
   minNoteFrames: { expected: 'an integer >= 1', ok: (v) => Number.isInteger(v) && (v as number) >= 1 },
   velocityFrames: { expected: 'an integer >= 1', ok: (v) => Number.isInteger(v) && (v as number) >= 1 },

@@ -3,7 +3,7 @@
 // repeated notes (re-attacks), and with an onset / velocity head.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_THRESHOLDS, extractNotes, notesToFrames, parseThresholds } from '../../src/infer/events.js';
+import { DEFAULT_THRESHOLDS, extractNotes, notesToFrames, parseThresholds, type EventThresholds } from '../../src/infer/events.js';
 import { windowTargets } from '../../src/data/targets.js';
 import { scoreNotes } from '../../src/eval/mir-eval.js';
 import { FRAMES_PER_SECOND as FPS, MIDI_OFFSET, NUM_KEYS as K, type Note } from '../../src/types.js';
@@ -146,6 +146,20 @@ test('onset head: peaks start and re-start notes even without a frame dip', () =
   for (const n of got) assert.ok(Math.abs(n.velocity - byOnset.get(`${n.pitch}@${n.onset}`)!) < 1e-6);
   // Frame rule alone on the same flat roll: one long note on key 60.
   assert.equal(extractNotes({ frames: flat }).filter((n) => n.pitch === 60).length, 1);
+});
+
+test('onset head: a peak inside a sounding note re-starts it only above reonset', () => {
+  const frames = new Float32Array(T * K), onsets = new Float32Array(T * K);
+  const key = 40;
+  for (let f = 10; f < 80; f++) frames[f * K + key] = 0.9; // one held note, frames 10..79
+  for (let f = 90; f < 100; f++) frames[f * K + key] = 0.9; // a second one after a gap
+  onsets[10 * K + key] = 0.95; // its onset
+  onsets[40 * K + key] = 0.6; // a bump while it sounds
+  onsets[90 * K + key] = 0.6; // the same height on an idle key
+  const starts = (th: Partial<EventThresholds>) => extractNotes({ frames, onsets }, th).map((n) => Math.round(n.onset * FPS));
+  assert.deepEqual(starts({ onset: 0.5 }), [10, 40, 90], 'reonset 0: every peak above onset starts a note');
+  assert.deepEqual(starts({ onset: 0.5, reonset: 0.7 }), [10, 90], 'the bump inside the held note no longer splits it; the idle key still starts');
+  assert.deepEqual(starts({ onset: 0.5, reonset: 0.55 }), [10, 40, 90]);
 });
 
 test('onset head: frames without an onset peak start nothing unless allowed', () => {

@@ -55,6 +55,7 @@ const HEADS: { name: string; pick: (r: ReturnType<typeof noiseRolls>) => EventIn
 const THRESHOLD_SETS: Partial<EventThresholds>[] = [
   {},
   { release: 0.2, onset: 0.4 },
+  { release: 0.2, onset: 0.3, reonset: 0.7 },
   { velocityFrames: 4, velocityReduce: 'max', allowFrameStarts: true, minNoteFrames: 1 },
   { riseFrames: 3, riseDelta: 0.1, velocityFrames: 3, reattack: 0.3 },
 ];
