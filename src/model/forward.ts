@@ -122,8 +122,8 @@ function keyHead<T>(o: ModelOps<T>, cfg: ModelConfig, kh: KeyHeadConfig, logPowe
       }
     }
     const F = o.shape(perKey!)[3]!;
-    const { lo } = keyPlacement(K, kh.offsets);
-    const place = o.constant('key_placement', () => keyPlacement(K, kh.offsets).matrix);
+    const { matrix, lo } = keyPlacement(K, kh.offsets);
+    const place = o.constant('key_placement', () => matrix);
     const wide = o.dense(o.transpose(perKey!, [0, 1, 3, 2]), place, null);
     let stack: T | null = null;
     for (const d of kh.offsets) {

@@ -93,13 +93,13 @@ export function logSpecKernels(cfg: ModelConfig, fe: LogSpecFrontend, compute = 
  * [lo + d, lo + d + keys), for every offset d. Returns the [88, padded]
  * placement matrix (applied as a dense over the key axis) and `lo`.
  */
-export function keyPlacement(keys: number, offsets: readonly number[]): { matrix: HostTensor; lo: number; padded: number } {
+export function keyPlacement(keys: number, offsets: readonly number[]): { matrix: HostTensor; lo: number } {
   const lo = Math.max(0, -Math.min(...offsets));
   const hi = Math.max(0, keys + Math.max(...offsets) - 88);
   const padded = lo + 88 + hi;
   const data = new Float32Array(88 * padded);
   for (let i = 0; i < 88; i++) data[i * padded + i + lo] = 1;
-  return { matrix: { shape: [88, padded], data }, lo, padded };
+  return { matrix: { shape: [88, padded], data }, lo };
 }
 
 /** Depthwise [2, 1, channels] kernel of x[t] - x[t-1] (with one frame of zero padding before). */
