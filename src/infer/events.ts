@@ -27,7 +27,12 @@
  * prob above `onset` — and a peak inside a sounding note re-starts it there
  * if it also exceeds `reonset` (a held note's decay and the strokes of other
  * keys leave small onset bumps on its key: 115 of round 4's 424 false
- * alarms on the validation split were such re-starts);
+ * alarms on the validation split were such re-starts); and a peak is no
+ * note start when it reads as a harmonic of a stronger onset in the same
+ * frame: some key 12, 19, 24 or 28 semitones below (where the 2nd to 5th
+ * harmonics of that key's string land) has an onset prob above `onset`,
+ * and this peak is below `harmonic` times it (0 = off; 148 of round 5's 378
+ * false alarms sat on a harmonic of a sounding note);
  * the frame prob then only decides how long the note lasts (release as
  * above; the onset frame itself is never released, since the frame head may
  * lag it by a frame). The rise test is off: the onset head carries
@@ -58,6 +63,8 @@ export interface EventThresholds {
   onset: number;
   /** Onset prob a peak must also exceed to re-start a note that is still sounding (onset rule; 0: just `onset`). */
   reonset: number;
+  /** Onset rule: a peak below this fraction of a same-frame onset 12/19/24/28 keys lower is a harmonic, not a note (0: off). */
+  harmonic: number;
   /** With an onset roll: let frame activation alone start notes too. */
   allowFrameStarts: boolean;
   /** Notes shorter than this many frames are dropped. */
@@ -78,6 +85,7 @@ export const DEFAULT_THRESHOLDS: Readonly<EventThresholds> = Object.freeze({
   riseDelta: 0.2,
   onset: 0.5,
   reonset: 0,
+  harmonic: 0,
   allowFrameStarts: false,
   minNoteFrames: 2,
   velocityFrames: 1,
@@ -97,6 +105,16 @@ export interface EventInputs {
   /** Frames per second (default 50). */
   fps?: number;
 }
+
+/**
+ * Semitones from a string's fundamental up to its 2nd, 3rd, 4th and 5th
+ * harmonics (12·log2(n) rounded: 12, 19.02, 24, 27.86): where a loud note
+ * leaves onset bumps on keys that were not struck.
+ */
+const HARMONIC_INTERVALS: readonly number[] = [12, 19, 24, 28];
+
+/** Reads the onset prob `d` keys below the current key at frame t (-Infinity off the keyboard). */
+type OnsetBelow = (t: number, d: number) => number;
 
 /** Keys that are piano keys (MIDI 21..108). */
 const PIANO_KEYS = PIANO_HIGH - MIDI_OFFSET + 1;
@@ -123,8 +141,9 @@ export function extractNotes(input: EventInputs, thresholds: Partial<EventThresh
   for (let k = 0; k < Math.min(K, PIANO_KEYS); k++) {
     const p = (t: number): number => frames[t * K + k]!;
     const o = onsets ? (t: number): number => (t < 0 || t >= T ? -Infinity : onsets[t * K + k]!) : undefined;
+    const below: OnsetBelow = (t, d) => (k - d < 0 ? -Infinity : onsets![t * K + k - d]!);
     const v = velocities ? (t: number): number => velocities[t * K + k]! : undefined;
-    const spans = o ? onsetRule(T, p, o, th) : frameRule(T, p, th);
+    const spans = o ? onsetRule(T, p, o, below, th) : frameRule(T, p, th);
     for (const s of spans) {
       const note = spanToNote(s, k, fps, th, v);
       if (note) notes.push(note);
@@ -189,10 +208,10 @@ function frameStep(st: KeyState, t: number, p: (t: number) => number, th: EventT
 }
 
 /** The onset rule at frame t: notes start at onset peaks, last while the frame prob holds. */
-function onsetStep(st: KeyState, t: number, p: (t: number) => number, o: (t: number) => number, th: EventThresholds): Span | null {
+function onsetStep(st: KeyState, t: number, p: (t: number) => number, o: (t: number) => number, below: OnsetBelow, th: EventThresholds): Span | null {
   // A plateau peaks at its first frame: rise strictly, then not fall.
   const floor = st.start >= 0 ? Math.max(th.onset, th.reonset) : th.onset;
-  const peak = o(t) > floor && o(t) > o(t - 1) && o(t) >= o(t + 1);
+  const peak = o(t) > floor && o(t) > o(t - 1) && o(t) >= o(t + 1) && !isHarmonic(o(t), t, below, th);
   if (peak) {
     const span = st.start >= 0 ? { start: st.start, end: t } : null;
     st.start = t;
@@ -206,6 +225,16 @@ function onsetStep(st: KeyState, t: number, p: (t: number) => number, o: (t: num
   }
   if (th.allowFrameStarts && p(t) > th.activate) st.start = t;
   return null;
+}
+
+/** Whether an onset peak of height v at frame t is the harmonic of a stronger same-frame onset below it. */
+function isHarmonic(v: number, t: number, below: OnsetBelow, th: EventThresholds): boolean {
+  if (!th.harmonic) return false;
+  for (const d of HARMONIC_INTERVALS) {
+    const f = below(t, d);
+    if (f > th.onset && v < th.harmonic * f) return true;
+  }
+  return false;
 }
 
 /** The seed's rule over a whole key: frames 0..T-1, then the note still open at T. */
@@ -236,11 +265,11 @@ function riseDip(p: (t: number) => number, start: number, t: number, th: EventTh
 }
 
 /** Onset rule over a whole key. */
-function onsetRule(T: number, p: (t: number) => number, o: (t: number) => number, th: EventThresholds): Span[] {
+function onsetRule(T: number, p: (t: number) => number, o: (t: number) => number, below: OnsetBelow, th: EventThresholds): Span[] {
   const spans: Span[] = [];
   const st: KeyState = { start: -1 };
   for (let t = 0; t < T; t++) {
-    const s = onsetStep(st, t, p, o, th);
+    const s = onsetStep(st, t, p, o, below, th);
     if (s) spans.push(s);
   }
   if (st.start >= 0) spans.push({ start: st.start, end: T });
@@ -361,10 +390,12 @@ export class NoteStream {
     for (const [k, st] of this.state.entries()) {
       const p = (t: number): number => frames[(t - bufStart) * K + k]!;
       const o = (t: number): number => (t < 0 || t >= received ? -Infinity : onsets[(t - bufStart) * K + k]!);
+      // Frame t < received of every key is kept, so the keys below can be read too.
+      const below: OnsetBelow = (t, d) => (k - d < 0 ? -Infinity : onsets[(t - bufStart) * K + k - d]!);
       const vel = this.openVelocity[k]!;
       for (let t = this.next; t < until; t++) {
         const before = st.start;
-        const span = hasOnsets ? onsetStep(st, t, p, o, th) : frameStep(st, t, p, th);
+        const span = hasOnsets ? onsetStep(st, t, p, o, below, th) : frameStep(st, t, p, th);
         if (span) this.close(k, span, notes);
         if (st.start !== before) vel.length = 0;
         // Copy the velocity frames the open note will read (from its start up to t).
@@ -416,6 +447,7 @@ const THRESHOLD_SPEC: Record<keyof EventThresholds, { expected: string; ok: (v: 
   riseDelta: { expected: 'a number > 0 (Infinity turns the rise test off)', ok: (v) => typeof v === 'number' && v > 0 },
   onset: { expected: 'a probability 0..1', ok: isProb },
   reonset: { expected: 'a probability 0..1 (0: same as onset)', ok: isProb },
+  harmonic: { expected: 'a ratio 0..1 (0: off)', ok: isProb },
   allowFrameStarts: { expected: 'true or false', ok: (v) => typeof v === 'boolean' },
   minNoteFrames: { expected: 'an integer >= 1', ok: (v) => Number.isInteger(v) && (v as number) >= 1 },
   velocityFrames: { expected: 'an integer >= 1', ok: (v) => Number.isInteger(v) && (v as number) >= 1 },

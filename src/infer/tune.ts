@@ -18,7 +18,7 @@ export interface TuningPiece {
 /** Which score to maximise: onset-only F1 (the headline number), with offsets, or with velocity. */
 export type TuningObjective = 'onset' | 'onsetOffset' | 'onsetVelocity';
 
-type NumericKey = 'activate' | 'release' | 'reattack' | 'riseDelta' | 'onset' | 'reonset' | 'minNoteFrames' | 'velocityFrames';
+type NumericKey = 'activate' | 'release' | 'reattack' | 'riseDelta' | 'onset' | 'reonset' | 'harmonic' | 'minNoteFrames' | 'velocityFrames';
 export type ThresholdGrid = Partial<Record<NumericKey, number[]>>;
 
 /** Frame-rule grid (no onset head). */
@@ -33,6 +33,7 @@ export const FRAME_GRID: ThresholdGrid = {
 export const ONSET_GRID: ThresholdGrid = {
   onset: [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
   reonset: [0, 0.5, 0.6, 0.7, 0.8, 0.9],
+  harmonic: [0, 0.5, 0.6, 0.7, 0.8],
   release: [0.05, 0.1, 0.15, 0.2, 0.3, 0.4],
   minNoteFrames: [1, 2, 3, 4],
 };

@@ -162,6 +162,24 @@ test('onset head: a peak inside a sounding note re-starts it only above reonset'
   assert.deepEqual(starts({ onset: 0.5, reonset: 0.55 }), [10, 40, 90]);
 });
 
+test('onset head: a peak under a stronger onset 12/19/24/28 keys below is a harmonic, not a note, when harmonic > 0', () => {
+  const frames = new Float32Array(T * K), onsets = new Float32Array(T * K);
+  const root = 30;
+  for (const key of [root, root + 12, root + 19, root + 7]) for (let f = 10; f < 40; f++) frames[f * K + key] = 0.9;
+  onsets[10 * K + root] = 0.9; // the struck note
+  onsets[10 * K + root + 12] = 0.5; // its octave: 0.5 / 0.9 = 0.56 of it
+  onsets[10 * K + root + 19] = 0.7; // its twelfth: 0.78 of it
+  onsets[10 * K + root + 7] = 0.3; // a fifth is no harmonic interval: never skipped
+  const keys = (th: Partial<EventThresholds>) => extractNotes({ frames, onsets }, th).map((n) => n.pitch - 21).sort((a, b) => a - b);
+  assert.deepEqual(keys({ onset: 0.2 }), [root, root + 7, root + 12, root + 19], 'harmonic 0: off');
+  assert.deepEqual(keys({ onset: 0.2, harmonic: 0.6 }), [root, root + 7, root + 19], 'the octave is below 0.6 of the root');
+  assert.deepEqual(keys({ onset: 0.2, harmonic: 0.8 }), [root, root + 7], 'the twelfth is below 0.8 of the root');
+  assert.deepEqual(keys({ onset: 0.45, harmonic: 0.8 }), [root], 'the fifth (0.3) is below onset; the root vetoes the octave and twelfth');
+  // The root's onset must itself exceed `onset` to veto anything.
+  onsets[10 * K + root] = 0.4;
+  assert.deepEqual(keys({ onset: 0.45, harmonic: 0.8 }), [root + 12, root + 19], 'a root below onset is no note and vetoes nothing');
+});
+
 test('onset head: frames without an onset peak start nothing unless allowed', () => {
   const frames = new Float32Array(T * K);
   for (let f = 10; f < 40; f++) frames[f * K + 30] = 0.9;

@@ -56,6 +56,7 @@ const THRESHOLD_SETS: Partial<EventThresholds>[] = [
   {},
   { release: 0.2, onset: 0.4 },
   { release: 0.2, onset: 0.3, reonset: 0.7 },
+  { release: 0.2, onset: 0.3, reonset: 0.6, harmonic: 0.7 },
   { velocityFrames: 4, velocityReduce: 'max', allowFrameStarts: true, minNoteFrames: 1 },
   { riseFrames: 3, riseDelta: 0.1, velocityFrames: 3, reattack: 0.3 },
 ];
