@@ -6,7 +6,7 @@
  */
 import type { ModelOps, Init } from './ops.js';
 import { type ModelConfig, type HeadName, type ConvNextFrontend, type LogSpecFrontend, type KeyHeadConfig, hopOf } from './config.js';
-import { keyPlacement, localAttentionMask, logSpecKernels, riseKernel, ropeRotation, ropeTables } from './tables.js';
+import { keyPadding, localAttentionMask, logSpecKernels, onesKernel, riseKernel, ropeRotation, ropeTables } from './tables.js';
 
 /** Power gain inside log(1 + g * power): a note at RMS-normalised level reaches ~3. */
 export const LOG_POWER_GAIN = 1e4;
@@ -100,13 +100,23 @@ function logSpecFrontend<T>(o: ModelOps<T>, cfg: ModelConfig, fe: LogSpecFronten
   });
 }
 
+/** Concatenates parts on `axis` as a balanced binary tree: fewer bytes copied than a left-to-right chain. */
+function concatAll<T>(o: ModelOps<T>, parts: T[], axis: number): T {
+  if (parts.length === 1) return parts[0]!;
+  const mid = Math.ceil(parts.length / 2);
+  return o.concat(concatAll(o, parts.slice(0, mid), axis), concatAll(o, parts.slice(mid), axis), axis);
+}
+
 /**
  * The per-key head (KeyHeadConfig): [B, T, keys, n] additions to n heads'
  * logits, zero at the start.
  *   per piano key, each log-spec branch's bins and their rise since the last
- *   frame -> [B, T, F, 88] -> zero-padded key axis -> the keys at each offset
- *   (one slice each) -> [B, T, keys, F·offsets] + an `embed`-wide slice of the
+ *   frame -> [B, T, 88, F] -> zero-padded key axis -> the keys at each offset
+ *   (one slice each) -> [B, T, keys, offsets·F] + an `embed`-wide slice of the
  *   transformer output per key -> shared MLP -> n.
+ * The gather stays channels-last throughout: this head is memory-bound, and
+ * transposing to key-last (to pad with a placement matmul) cost more than the
+ * MLP itself.
  */
 function keyHead<T>(o: ModelOps<T>, cfg: ModelConfig, kh: KeyHeadConfig, logPowers: T[], x: T, n: number): T {
   return o.scope('key_head', () => {
@@ -114,23 +124,22 @@ function keyHead<T>(o: ModelOps<T>, cfg: ModelConfig, kh: KeyHeadConfig, logPowe
     const bps = bins! / 88;
     const K = cfg.keys;
     const rise = o.constant('key_rise', () => riseKernel(bins!));
-    let perKey: T | null = null;
+    const branches: T[] = [];
     for (const lp of logPowers) {
       for (const v of [lp, o.conv1d(lp, rise, null, { stride: 1, padBegin: 1, padEnd: 0, groups: bins! })]) {
-        const r = o.reshape(v, [B!, Tn!, 88, bps]);
-        perKey = perKey ? o.concat(perKey, r, 3) : r;
+        branches.push(o.reshape(v, [B!, Tn!, 88, bps]));
       }
     }
-    const F = o.shape(perKey!)[3]!;
-    const { matrix, lo } = keyPlacement(K, kh.offsets);
-    const place = o.constant('key_placement', () => matrix);
-    const wide = o.dense(o.transpose(perKey!, [0, 1, 3, 2]), place, null);
-    let stack: T | null = null;
-    for (const d of kh.offsets) {
-      const s = o.slice(wide, [0, 0, 0, lo + d], [B!, Tn!, F, K]);
-      stack = stack ? o.concat(stack, s, 2) : s;
-    }
-    let feats = o.transpose(stack!, [0, 1, 3, 2]);
+    const perKey = concatAll(o, branches, 3);
+    const F = o.shape(perKey)[3]!;
+    const { lo, hi } = keyPadding(K, kh.offsets);
+    // Frames become the conv's batch, keys its length: pads the key axis of every frame.
+    const flat = o.reshape(perKey, [B! * Tn!, 88, F]);
+    const padded = o.conv1d(flat, o.constant('key_pad_ones', () => onesKernel(F)), null, { stride: 1, padBegin: lo, padEnd: hi, groups: F });
+    const wide = o.reshape(padded, [B!, Tn!, lo + 88 + hi, F]);
+    // Offset-major features (index = offset index * F + f): the order the 'hidden' weights were trained on.
+    const slices = kh.offsets.map((d) => o.slice(wide, [0, 0, lo + d, 0], [B!, Tn!, K, F]));
+    let feats = concatAll(o, slices, 3);
     feats = o.concat(feats, o.reshape(linear(o, 'embed', x, K * kh.embed, true), [B!, Tn!, K, kh.embed]), 3);
     const hidden = o.gelu(linear(o, 'hidden', feats, kh.hidden, true));
     return linear(o, 'out', hidden, n, true, ZEROS);
