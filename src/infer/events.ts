@@ -140,10 +140,10 @@ export function extractNotes(input: EventInputs, thresholds: Partial<EventThresh
   const notes: Note[] = [];
   for (let k = 0; k < Math.min(K, PIANO_KEYS); k++) {
     const p = (t: number): number => frames[t * K + k]!;
-    const o = onsets ? (t: number): number => (t < 0 || t >= T ? -Infinity : onsets[t * K + k]!) : undefined;
-    const below: OnsetBelow = (t, d) => (k - d < 0 ? -Infinity : onsets![t * K + k - d]!);
     const v = velocities ? (t: number): number => velocities[t * K + k]! : undefined;
-    const spans = o ? onsetRule(T, p, o, below, th) : frameRule(T, p, th);
+    const spans = onsets
+      ? onsetRule(T, p, (t) => (t < 0 || t >= T ? -Infinity : onsets[t * K + k]!), (t, d) => (k - d < 0 ? -Infinity : onsets[t * K + k - d]!), th)
+      : frameRule(T, p, th);
     for (const s of spans) {
       const note = spanToNote(s, k, fps, th, v);
       if (note) notes.push(note);
