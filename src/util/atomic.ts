@@ -1,11 +1,68 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-/** A temp path beside `target` (same filesystem, so rename is atomic). */
+/**
+ * A temp path beside `target` (same filesystem, so rename is atomic). Every
+ * atomic write into a folder asks for one first, so this is also where the
+ * temps of earlier, killed writes of the same target are removed (below).
+ */
 export function tempPathFor(target: string): string {
+  removeStaleTemps(target);
   return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/** `.<target>.tmp-<pid>-<8 hex>`, and writeDirAtomic's `...-old` for the replaced target: what tempPathFor makes. */
+const TEMP_NAME = /^\.(.+)\.tmp-(\d+)-[0-9a-f]{8}(-old)?$/;
+
+/** Only ESRCH says "no such process"; EPERM means it exists but is someone else's, so its temp is kept. */
+function pidAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code !== 'ESRCH'; }
+}
+
+/**
+ * Stale temps per folder, by target name, listed once per process: a dataset
+ * render writes thousands of files into one folder, and listing it on every
+ * write would cost O(files^2). A temp whose writer is alive is never listed.
+ */
+const staleByDir = new Map<string, Map<string, string[]>>();
+
+function staleTemps(dir: string): Map<string, string[]> {
+  let byTarget = staleByDir.get(dir);
+  if (byTarget) return byTarget;
+  byTarget = new Map();
+  staleByDir.set(dir, byTarget);
+  let names: string[] = [];
+  try { names = readdirSync(dir); } catch { /* no folder yet: nothing stale */ }
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    const pid = m ? Number(m[2]) : NaN;
+    if (!m || pid === process.pid || !(pid > 0) || pidAlive(pid)) continue;
+    byTarget.set(m[1]!, [...(byTarget.get(m[1]!) ?? []), name]);
+  }
+  return byTarget;
+}
+
+/**
+ * Removes what killed earlier writes of `target` left beside it: temp files
+ * and folders (a killed bundle leaves ~67 MB) whose pid is no longer running.
+ * Only names of our exact pattern for this target are touched. A stale `-old`
+ * folder is the previous target moved aside; it is kept while `target` is
+ * missing, as then it is the last copy. Best effort: cleanup never fails a write.
+ */
+export function removeStaleTemps(target: string): void {
+  const abs = path.resolve(target);
+  const dir = path.dirname(abs), base = path.basename(abs);
+  const byTarget = staleTemps(dir);
+  const names = byTarget.get(base);
+  if (!names?.length) return;
+  const targetExists = existsSync(abs);
+  const kept = names.filter((name) => {
+    if (name.endsWith('-old') && !targetExists) return true;
+    try { rmSync(path.join(dir, name), { recursive: true, force: true }); return false; } catch { return true; }
+  });
+  if (kept.length) byTarget.set(base, kept); else byTarget.delete(base);
 }
 
 /** Writes a file via temp + rename: readers see the old file or the whole new one, never half. */
