@@ -17,6 +17,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { decodeFile, SAMPLE_RATE, type DecodedAudio, type DecodeOptions } from './decode.js';
 import { float16ToFloat32, float32ToFloat16 } from './float16.js';
+import { checkAudioFile } from './input.js';
 
 /** Bump when decoding changes (filters, channel fold), so old entries stop matching. */
 const DECODER_VERSION = 1;
@@ -98,11 +99,13 @@ export class AudioCache {
   /** Decodes `file` through the cache. */
   async decode(file: string, opts: DecodeOptions = {}): Promise<DecodedAudio> {
     const sampleRate = opts.sampleRate ?? SAMPLE_RATE;
+    // Before hashing: reading a FIFO or a device to its end would never finish.
+    await checkAudioFile(file);
     let hash: string;
     try {
       hash = await hashFileContent(file);
     } catch {
-      return decodeFile(file, opts); // let the decoder word the error (missing, folder, unreadable)
+      return decodeFile(file, opts); // let the decoder word the error (vanished, unreadable)
     }
     const key = this.key(hash, { sampleRate });
     const hit = await this.get(key);

@@ -8,10 +8,11 @@
  * transcribed window by window: memory holds one chunk plus the pipe buffer,
  * because ffmpeg blocks when we stop reading.
  */
-import { open, stat } from 'node:fs/promises';
 import { execa } from 'execa';
 import { A2mError } from '../errors.js';
 import { ffmpegBin, missingTool } from './ffmpeg.js';
+import { checkAudioFile, ffmpegPath } from './input.js';
+import { firstNonFinite } from './normalize.js';
 
 export const SAMPLE_RATE = 16000;
 
@@ -36,24 +37,6 @@ export interface DecodedAudio {
   sampleRate: number;
 }
 
-/** Checks what can be checked before ffmpeg runs, so the common mistakes get precise messages. */
-async function checkReadable(file: string): Promise<void> {
-  let st;
-  try {
-    st = await stat(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new A2mError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? (e as Error).message})`, { cause: e });
-  }
-  if (st.isDirectory()) throw new A2mError(`${file}: is a folder, expected an audio file`);
-  if (st.size === 0) throw new A2mError(`${file}: empty file (0 bytes), expected audio`);
-  try {
-    await (await open(file, 'r')).close();
-  } catch (e) {
-    throw new A2mError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
-  }
-}
-
 /** ffmpeg's stderr -> what went wrong, in the user's terms (first matching row wins). */
 const FFMPEG_ERRORS: readonly [RegExp, string][] = [
   [/Invalid data found when processing input|could not find codec parameters|Failed to read frame size|moov atom not found|Invalid argument/i, 'not an audio file ffmpeg can read'],
@@ -72,11 +55,11 @@ function describeFailure(file: string, stderr: string): A2mError {
  * when it is missing, empty, not audio, or decodes to no samples.
  */
 export async function* decodeStream(file: string, opts: DecodeOptions = {}): AsyncGenerator<AudioChunk> {
-  await checkReadable(file);
+  await checkAudioFile(file);
   const rate = opts.sampleRate ?? SAMPLE_RATE;
   const chunkFrames = Math.max(1, opts.chunkFrames ?? rate);
   const proc = execa(ffmpegBin(), [
-    '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', file, '-vn', '-map', '0:a:0',
+    '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', ffmpegPath(file), '-vn', '-map', '0:a:0',
     '-af', `${STEREO_FOLD},aresample=${rate}`, '-ac', '2', '-ar', String(rate), '-f', 'f32le', '-c:a', 'pcm_f32le', 'pipe:1',
   ], { encoding: 'buffer', buffer: false, reject: false, stdin: 'ignore' });
   let stderr = '';
@@ -92,6 +75,7 @@ export async function* decodeStream(file: string, opts: DecodeOptions = {}): Asy
       while (pending.length >= bytesPerChunk) {
         const chunk = toPlanar(pending.subarray(0, bytesPerChunk));
         pending = pending.subarray(bytesPerChunk);
+        refuseNonFinite(file, chunk, start, rate);
         yield { channels: chunk, start };
         start += chunkFrames;
       }
@@ -101,7 +85,9 @@ export async function* decodeStream(file: string, opts: DecodeOptions = {}): Asy
     if (r.exitCode !== 0) throw describeFailure(file, stderr);
     const tailFrames = Math.floor(pending.length / 8);
     if (tailFrames > 0) {
-      yield { channels: toPlanar(pending.subarray(0, tailFrames * 8)), start };
+      const chunk = toPlanar(pending.subarray(0, tailFrames * 8));
+      refuseNonFinite(file, chunk, start, rate);
+      yield { channels: chunk, start };
       start += tailFrames;
     }
     if (start === 0) throw new A2mError(`${file}: contains no audio samples`);
@@ -113,6 +99,18 @@ export async function* decodeStream(file: string, opts: DecodeOptions = {}): Asy
       await proc.catch(() => {});
     }
   }
+}
+
+/**
+ * One NaN or Inf sample makes the whole-file level NaN, and normalisation then
+ * silently turns every window into NaN (0 notes): refuse the file instead,
+ * naming where the first bad sample is.
+ */
+function refuseNonFinite(file: string, channels: readonly Float32Array[], start: number, rate: number): void {
+  const at = firstNonFinite(channels);
+  if (at < 0) return;
+  const v = channels.map((ch) => ch[at]!).find((x) => !Number.isFinite(x))!;
+  throw new A2mError(`${file}: sample at ${((start + at) / rate).toFixed(3)} s is ${v}, expected finite audio samples (damaged or unnormalised float audio?)`);
 }
 
 /** Decodes a whole file into memory. */

@@ -8,8 +8,21 @@
  * (float samples are not clipped anyway) while quiet home recordings come up.
  */
 
+import { A2mError } from '../errors.js';
+
 export const TARGET_RMS = 0.1;
 export const MIN_PEAK = 0.05;
+
+/** Index of the first frame where any channel holds NaN or ±Infinity, or -1. */
+export function firstNonFinite(channels: readonly Float32Array[]): number {
+  let first = -1;
+  for (const ch of channels) {
+    const end = first < 0 ? ch.length : first;
+    // v - v is 0 for every finite v and NaN for NaN and ±Infinity.
+    for (let i = 0; i < end; i++) if (ch[i]! - ch[i]! !== 0) { first = i; break; }
+  }
+  return first;
+}
 
 /** Running level of a file: feed chunks in order, read rms/peak at the end (streaming-friendly). */
 export class LevelMeter {
@@ -56,10 +69,17 @@ export function applyGain(channels: readonly Float32Array[], gain: number): void
   for (const ch of channels) for (let i = 0; i < ch.length; i++) ch[i]! *= gain;
 }
 
-/** Normalises in place; returns the gain used. */
+/**
+ * Normalises in place; returns the gain used. Audio holding NaN or Inf is
+ * refused (its RMS would be NaN and every sample would become NaN).
+ */
 export function rmsNormalize(channels: readonly Float32Array[], opts: NormalizeOptions = {}): number {
   const meter = new LevelMeter();
   meter.push(channels);
+  if (!Number.isFinite(meter.rms) || !Number.isFinite(meter.peak)) {
+    const at = firstNonFinite(channels);
+    throw new A2mError(`audio sample ${at} is not finite (NaN or Inf), expected finite samples: cannot normalise`);
+  }
   const gain = normalizationGain(meter.rms, meter.peak, opts);
   applyGain(channels, gain);
   return gain;

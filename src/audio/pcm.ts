@@ -7,6 +7,7 @@ import path from 'node:path';
 import { A2mError } from '../errors.js';
 import { tempPathFor } from '../util/atomic.js';
 import { ffmpegBin, lastLine, runTool } from './ffmpeg.js';
+import { ffmpegPath } from './input.js';
 
 /** Planar audio: one Float32Array per channel, all the same length. */
 export interface PlanarAudio {
@@ -51,7 +52,7 @@ export async function writeAudioFile(file: string, audio: PlanarAudio, extraArgs
     const r = await runTool(ffmpegBin(), [
       '-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
       '-f', 'f32le', '-ar', String(audio.sampleRate), '-ac', String(audio.channels.length), '-i', 'pipe:0',
-      ...enc, ...extraArgs, '-bitexact', tmp,
+      ...enc, ...extraArgs, '-bitexact', ffmpegPath(tmp),
     ], { input: interleave(audio.channels) });
     if (r.exitCode !== 0) throw new A2mError(`${file}: ffmpeg could not write the audio: ${lastLine(r.stderr)}`);
     await rename(tmp, file);

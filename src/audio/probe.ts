@@ -2,10 +2,10 @@
  * Reading an audio file's header with ffprobe: duration, channels, rate.
  * Much cheaper than decoding, for checking and describing whole datasets.
  */
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { A2mError } from '../errors.js';
 import { ffmpegBin, lastLine, runTool } from './ffmpeg.js';
+import { checkAudioFile, ffmpegPath } from './input.js';
 
 export interface AudioInfo {
   /** Seconds. */
@@ -22,10 +22,8 @@ function ffprobeBin(): string {
 }
 
 export async function probeAudio(file: string): Promise<AudioInfo> {
-  const st = await stat(file).catch(() => null);
-  if (!st) throw new A2mError(`${file}: no such file`);
-  if (st.size === 0) throw new A2mError(`${file}: empty file (0 bytes), expected audio`);
-  const r = await runTool(ffprobeBin(), ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=codec_name,channels,sample_rate,duration:format=duration', '-of', 'json', file]);
+  await checkAudioFile(file);
+  const r = await runTool(ffprobeBin(), ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=codec_name,channels,sample_rate,duration:format=duration', '-of', 'json', ffmpegPath(file)]);
   if (r.exitCode !== 0) throw new A2mError(`${file}: not an audio file ffmpeg can read (ffprobe: ${lastLine(r.stderr).replace(/^.*?: /, '')})`);
   const info = JSON.parse(r.stdout.toString('utf8')) as { streams?: { codec_name?: string; channels?: number; sample_rate?: string; duration?: string }[]; format?: { duration?: string } };
   const s = info.streams?.[0];
