@@ -4,7 +4,7 @@
  * ends in one A2mError naming the file and what was expected.
  */
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { ConfinedRoot } from '../../src/util/confine.js';
 import path from 'node:path';
 import { A2mError } from '../../src/errors.js';
 import { GRAPH_MODEL_FORMAT, parseInputRef, type GraphModelJson, type NodeDefJson } from './format.js';
@@ -70,19 +70,36 @@ export function checkModelJson(json: unknown, file: string): asserts json is Gra
   }
 }
 
-async function readModelJson(p: string): Promise<{ file: string; json: GraphModelJson }> {
-  const file = path.resolve(existsSync(p) && statSync(p).isDirectory() ? path.join(p, 'model.json') : p);
-  if (!existsSync(file)) throw new A2mError(`${file}: no such file (expected a tfjs graph model directory or its model.json)`);
-  const size = statSync(file).size;
-  if (size > MAX_MODEL_JSON_BYTES) throw new A2mError(`${file}: ${size} bytes is too large for a graph model topology`);
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(file, 'utf8'));
-  } catch (e) {
-    throw new A2mError(`${file}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
-  }
+/** A tfjs model folder (or its model.json) as a confined root and the model.json's name inside it. */
+async function modelRoot(p: string): Promise<{ root: ConfinedRoot; file: string; rel: string }> {
+  if (!existsSync(p)) throw new A2mError(`${path.resolve(p)}: no such file (expected a tfjs graph model directory or its model.json)`);
+  const isDir = statSync(p).isDirectory();
+  const root = await ConfinedRoot.open(isDir ? p : path.dirname(p), 'tfjs model folder');
+  const rel = isDir ? 'model.json' : path.basename(p);
+  const file = path.resolve(root.dir, rel);
+  if (!(await root.has(rel, file))) throw new A2mError(`${file}: no such file (expected a tfjs graph model directory or its model.json)`);
+  return { root, file, rel };
+}
+
+async function readModelJson(p: string): Promise<{ file: string; json: GraphModelJson; root: ConfinedRoot }> {
+  const { root, file, rel } = await modelRoot(p);
+  const json = await root.readJson(rel, file, MAX_MODEL_JSON_BYTES);
   checkModelJson(json, file);
-  return { file, json };
+  return { file, json, root };
+}
+
+/**
+ * Every shard of weight group `k`, confined to the model folder (no `..`,
+ * no absolute paths, no links out, regular files only), with its size.
+ */
+async function groupShards(root: ConfinedRoot, file: string, k: number, paths: string[]): Promise<{ rel: string; where: string; size: number }[]> {
+  const out = [];
+  for (const [i, rel] of paths.entries()) {
+    const where = `${file}: weightsManifest[${k}].paths[${i}]`;
+    if (!(await root.has(rel, where))) throw new A2mError(`${path.join(path.dirname(file), rel)}: weight shard listed in ${path.basename(file)} is missing`);
+    out.push({ rel, where, size: (await root.file(rel, where)).size });
+  }
+  return out;
 }
 
 /**
@@ -92,14 +109,9 @@ async function readModelJson(p: string): Promise<{ file: string; json: GraphMode
  * the bytes the manifest describes. Reads no weight data.
  */
 export async function preflightGraphModel(p: string): Promise<string> {
-  const { file, json } = await readModelJson(p);
+  const { file, json, root } = await readModelJson(p);
   for (const [k, group] of json.weightsManifest.entries()) {
-    let bytes = 0;
-    for (const shard of group.paths) {
-      const sp = path.join(path.dirname(file), shard);
-      if (!existsSync(sp)) throw new A2mError(`${sp}: weight shard listed in ${path.basename(file)} is missing`);
-      bytes += statSync(sp).size;
-    }
+    const bytes = (await groupShards(root, file, k, group.paths)).reduce((n, s) => n + s.size, 0);
     checkWeightBytes(group.weights, bytes, `${file} weightsManifest[${k}] (${group.paths.join(', ')})`);
   }
   return file;
@@ -107,16 +119,14 @@ export async function preflightGraphModel(p: string): Promise<string> {
 
 /** Reads `dir` or `dir/model.json` with all its shards. */
 export async function readGraphModel(p: string): Promise<GraphModelFiles> {
-  const { file, json } = await readModelJson(p);
-  const dir = path.dirname(file);
+  const { file, json, root } = await readModelJson(p);
   const weights = new Map<string, WeightValue>();
   for (const [k, group] of json.weightsManifest.entries()) {
+    const shards = await groupShards(root, file, k, group.paths);
+    // Sizes are checked against the weight specs before any shard is read.
+    checkWeightBytes(group.weights, shards.reduce((n, s) => n + s.size, 0), `${file} weightsManifest[${k}] (${group.paths.join(', ')})`);
     const parts: Buffer[] = [];
-    for (const shard of group.paths) {
-      const sp = path.join(dir, shard);
-      if (!existsSync(sp)) throw new A2mError(`${sp}: weight shard listed in ${path.basename(file)} is missing`);
-      parts.push(await readFile(sp));
-    }
+    for (const s of shards) parts.push(await root.read(s.rel, s.where, s.size));
     const bytes = Buffer.concat(parts);
     for (const w of decodeWeights(group.weights, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), `${file} weightsManifest[${k}] (${group.paths.join(', ')})`)) {
       if (weights.has(w.name)) throw new A2mError(`${file}: weight "${w.name}" appears twice in the manifest`);

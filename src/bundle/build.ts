@@ -17,6 +17,7 @@
  * artifact passed parity. Nothing in it depends on time, paths or randomness:
  * the same model and options give byte-identical bundles.
  */
+import type { KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -33,6 +34,7 @@ import { artifactsFor, bundleNames, type Artifact, type Target } from './targets
 import { tfliteMetadataSpec, writeAndroidTflite } from './android.js';
 import { demoPageFiles } from './web.js';
 import { rootReadme, targetReadme } from './readme.js';
+import { signBundle } from './signature.js';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, MANIFEST_FILE, fileEntries, toolVersions, type BundleManifest } from './manifest.js';
 import {
   EXPORT_FILE, PARITY_JSON, PARITY_MD, bundleExportManifest, failureSummary, goldenDirOf, verifyBundleParity,
@@ -67,6 +69,8 @@ export interface BundleRequest {
   tolerances?: Tolerances;
   /** Replace `out` even when it is not an earlier bundle. */
   force?: boolean;
+  /** An ed25519 private key (signature.ts loadSigningKey): manifest.json is signed into manifest.sig before the folder is renamed into place. */
+  signingKey?: KeyObject;
   onProgress?: (msg: string) => void;
 }
 
@@ -145,6 +149,7 @@ export async function buildBundle(model: Model, state: Record<string, unknown>, 
       files: await fileEntries(dir),
     };
     await writeText(dir, MANIFEST_FILE, JSON.stringify(manifest, null, 2) + '\n');
+    if (req.signingKey) await signBundle(dir, req.signingKey);
   });
   return { dir: req.out, manifest, parity };
 }

@@ -11,6 +11,8 @@ import { toolVersion } from '../util/version.js';
 import type { Artifact, Target } from './targets.js';
 
 export const MANIFEST_FILE = 'manifest.json';
+/** The detached ed25519 signature of manifest.json (signature.ts): it cannot list itself, so it is not in `files`. */
+export const SIGNATURE_FILE = 'manifest.sig';
 export const BUNDLE_FORMAT = 'audio-to-midi/bundle';
 export const BUNDLE_VERSION = 1;
 
@@ -28,12 +30,12 @@ export interface BundleManifest {
   files: FileEntry[];
 }
 
-/** Every file under `dir` (posix paths relative to it, sorted), without the manifest itself. */
+/** Every file under `dir` (posix paths relative to it, sorted), without the manifest itself and its signature. */
 export async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries.filter((e) => e.isFile())
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
-    .filter((p) => p !== MANIFEST_FILE)
+    .filter((p) => p !== MANIFEST_FILE && p !== SIGNATURE_FILE)
     .sort();
 }
 

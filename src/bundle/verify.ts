@@ -5,8 +5,7 @@
  * needed), and, when a model is given, that the bundle was made from it.
  * Reports every problem at once.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { ConfinedRoot } from '../util/confine.js';
 import path from 'node:path';
 import { A2mError } from '../errors.js';
 import type { Model } from '../model/model.js';
@@ -30,17 +29,12 @@ export interface BundleVerification {
 
 export interface VerifyOptions { parity?: boolean; oracles?: boolean; tolerances?: Tolerances; model?: Model; onProgress?: (msg: string) => void }
 
-async function readJson<T>(file: string, what: string): Promise<T> {
-  if (!existsSync(file)) throw new A2mError(`${file}: missing (${what})`);
-  try { return JSON.parse(await readFile(file, 'utf8')) as T; } catch (e) {
-    throw new A2mError(`${file}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
-  }
-}
-
 export async function readBundleManifest(dir: string): Promise<BundleManifest> {
   const file = path.join(dir, MANIFEST_FILE);
-  const m = await readJson<BundleManifest>(file, 'not an a2m bundle folder?');
-  if (m.format !== BUNDLE_FORMAT || !Array.isArray(m.files) || !Array.isArray(m.artifacts)) {
+  const root = await ConfinedRoot.open(dir, 'bundle folder');
+  if (!(await root.has(MANIFEST_FILE, file))) throw new A2mError(`${file}: missing (not an a2m bundle folder?)`);
+  const m = await root.readJson<BundleManifest>(MANIFEST_FILE, file);
+  if (m?.format !== BUNDLE_FORMAT || !Array.isArray(m.files) || !Array.isArray(m.artifacts)) {
     throw new A2mError(`${file}: expected an ${BUNDLE_FORMAT} manifest with files and artifacts`);
   }
   return m;

@@ -4,13 +4,16 @@
  * (a temp directory renamed into place), so a kill at any moment leaves
  * either the previous checkpoint or the new one, never a torn one.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { A2mError } from '../errors.js';
 import { writeDirAtomic } from '../util/atomic.js';
+import { ConfinedRoot } from '../util/confine.js';
+import { checkThresholds } from '../infer/threshold-bounds.js';
+import { checkModelConfig } from './config-bounds.js';
 import type { HostTensor } from '../ir/tensor.js';
 import type { ModelConfig } from './config.js';
 
@@ -66,17 +69,22 @@ export async function saveCheckpoint(dir: string, c: CheckpointContents): Promis
   });
 }
 
+/** Largest checkpoint we load: weights plus optimizer state (the default model's is 23 MB with its optimizer). */
+export const MAX_CHECKPOINT_BYTES = 4 * 1024 ** 3;
+
 /** A checkpoint's model.json, checked for format and version (the shards are not read). */
-async function readModelJson(dir: string): Promise<{ json: ModelJson; jsonPath: string }> {
+async function readModelJson(dir: string): Promise<{ json: ModelJson; jsonPath: string; root: ConfinedRoot }> {
+  const root = await ConfinedRoot.open(dir, 'checkpoint folder');
   const jsonPath = path.join(dir, 'model.json');
-  if (!existsSync(jsonPath)) throw new A2mError(`${dir}: not a checkpoint (no model.json)`);
-  let json: ModelJson;
-  try { json = JSON.parse(await readFile(jsonPath, 'utf8')); } catch (e) {
-    throw new A2mError(`${jsonPath}: not valid JSON (${(e as Error).message})`);
-  }
+  if (!(await root.has('model.json', jsonPath))) throw new A2mError(`${dir}: not a checkpoint (no model.json)`);
+  const json = await root.readJson<ModelJson>('model.json', jsonPath);
+  if (typeof json !== 'object' || json === null) throw new A2mError(`${jsonPath}: expected a JSON object`);
   if (json.format !== CHECKPOINT_FORMAT) throw new A2mError(`${jsonPath}: format is "${json.format}", expected "${CHECKPOINT_FORMAT}"`);
-  if (json.version > CHECKPOINT_VERSION) throw new A2mError(`${jsonPath}: checkpoint version ${json.version} is newer than this tool reads (${CHECKPOINT_VERSION})`);
-  return { json, jsonPath };
+  if (typeof json.version !== 'number' || json.version > CHECKPOINT_VERSION) throw new A2mError(`${jsonPath}: checkpoint version ${json.version} is newer than this tool reads (${CHECKPOINT_VERSION})`);
+  if (json.state !== undefined && (typeof json.state !== 'object' || json.state === null || Array.isArray(json.state))) throw new A2mError(`${jsonPath}: state must be an object`);
+  // Decoding thresholds are used as they are by transcribe/validate/golden: check them here, once.
+  if (json.state) checkThresholds(json.state.thresholds, `${jsonPath}: state.thresholds`);
+  return { json, jsonPath, root };
 }
 
 /** Only a checkpoint's training state (model.json), without reading its weights. */
@@ -84,34 +92,66 @@ export async function checkpointState(dir: string): Promise<CheckpointContents['
   return (await readModelJson(dir)).json.state;
 }
 
+/** The weight list of a manifest, each shape checked, and the bytes they need in all. */
+function checkWeightEntries(weights: unknown, where: string): { entries: ManifestEntry[]; bytes: number } {
+  if (!Array.isArray(weights)) throw new A2mError(`${where}: expected a list of weights`);
+  let bytes = 0;
+  const names = new Set<string>();
+  weights.forEach((w: Partial<ManifestEntry>, i) => {
+    const at = `${where}[${i}]`;
+    if (typeof w?.name !== 'string' || !w.name) throw new A2mError(`${at}.name: expected a weight name`);
+    if (names.has(w.name)) throw new A2mError(`${at}.name: "${w.name}" is listed twice`);
+    names.add(w.name);
+    if (w.dtype !== 'float32') throw new A2mError(`${at}.dtype: expected "float32", got ${JSON.stringify(w.dtype)}`);
+    if (!Array.isArray(w.shape) || w.shape.length > 8 || w.shape.some((d) => !Number.isInteger(d) || d < 0)) {
+      throw new A2mError(`${at}.shape: expected up to 8 non-negative integer dimensions, got ${JSON.stringify(w.shape)}`);
+    }
+    bytes += 4 * w.shape.reduce((a, b) => a * b, 1);
+    if (bytes > MAX_CHECKPOINT_BYTES) throw new A2mError(`${at}.shape: the weights listed so far need ${bytes} bytes, more than a checkpoint may hold (${MAX_CHECKPOINT_BYTES})`);
+  });
+  return { entries: weights as ManifestEntry[], bytes };
+}
+
 export async function loadCheckpoint(dir: string): Promise<CheckpointContents> {
-  const { json, jsonPath } = await readModelJson(dir);
+  const { json, jsonPath, root } = await readModelJson(dir);
   const group = json.weightsManifest?.[0];
   if (!group || !json.config) throw new A2mError(`${jsonPath}: missing weightsManifest or config`);
-  const parts: Buffer[] = [];
-  for (const p of group.paths) {
-    const file = path.join(dir, p);
-    if (!existsSync(file)) throw new A2mError(`${file}: shard missing`);
-    const b = await readFile(file);
-    const want = json.shardSha256?.[p];
-    if (want && createHash('sha256').update(b).digest('hex') !== want) {
-      throw new A2mError(`${file}: shard is corrupt or truncated (sha256 mismatch, ${b.length} bytes)`);
-    }
-    parts.push(b);
+  // Everything declared is checked before anything is allocated or read: the config
+  // (the model is built from it), every weight shape, every shard path and size.
+  const config = checkModelConfig(json.config, jsonPath);
+  const { entries, bytes: need } = checkWeightEntries(group.weights, `${jsonPath}: weightsManifest[0].weights`);
+  if (!Array.isArray(group.paths) || group.paths.length === 0) throw new A2mError(`${jsonPath}: weightsManifest[0].paths: expected a list of shard files`);
+  const shards: { rel: string; where: string; size: number }[] = [];
+  let total = 0;
+  for (const [i, p] of group.paths.entries()) {
+    const where = `${jsonPath}: weightsManifest[0].paths[${i}]`;
+    const { size } = await root.file(p, where, MAX_CHECKPOINT_BYTES);
+    shards.push({ rel: p, where, size });
+    total += size;
   }
-  const buf = Buffer.concat(parts);
-  const need = group.weights.reduce((n, w) => n + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
-  if (buf.length !== need) throw new A2mError(`${dir}: shards hold ${buf.length} bytes, the manifest needs ${need} (truncated checkpoint?)`);
+  if (total !== need) throw new A2mError(`${dir}: shards hold ${total} bytes, the manifest needs ${need} (truncated checkpoint?)`);
+  const buf = Buffer.alloc(need);
+  let at = 0;
+  for (const s of shards) {
+    const b = await root.read(s.rel, s.where, s.size);
+    const want = json.shardSha256?.[s.rel];
+    if (want && createHash('sha256').update(b).digest('hex') !== want) {
+      throw new A2mError(`${root.display(s.rel)}: shard is corrupt or truncated (sha256 mismatch, ${b.length} bytes)`);
+    }
+    if (at + b.length > need) throw new A2mError(`${root.display(s.rel)}: grew while being read`);
+    b.copy(buf, at);
+    at += b.length;
+  }
   const weights = new Map<string, HostTensor>(), optimizer = new Map<string, HostTensor>();
   let off = 0;
-  for (const w of group.weights) {
+  for (const w of entries) {
     const n = w.shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n);
     Buffer.from(data.buffer).set(buf.subarray(off, off + 4 * n));
     off += 4 * n;
     (w.name.startsWith('optimizer/') ? optimizer : weights).set(w.name, { shape: w.shape, data });
   }
-  return { config: json.config, weights, optimizer: optimizer.size ? optimizer : undefined, state: json.state };
+  return { config, weights, optimizer: optimizer.size ? optimizer : undefined, state: json.state };
 }
 
 /** Newest `step-XXXXXXXX` checkpoint under a run directory, if any. */

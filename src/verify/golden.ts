@@ -12,7 +12,6 @@
  *   notes/<case>.json              the notes (extractNotes with the model's thresholds)
  * Nothing time- or machine-dependent is written, so regenerating gives the same bytes.
  */
-import { readFile } from 'node:fs/promises';
 import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-node';
@@ -26,7 +25,9 @@ import { projectRoot } from '../util/paths.js';
 import { toolVersion } from '../util/version.js';
 import { writeDirAtomic } from '../util/atomic.js';
 import { goldenInputs, type GoldenInput } from './inputs.js';
-import { float32Bytes, readFloat32File, sha256 } from './tensor-file.js';
+import { float32Bytes, float32FromBytes, sha256 } from './tensor-file.js';
+import { ConfinedRoot } from '../util/confine.js';
+import { thresholdsFrom } from '../infer/threshold-bounds.js';
 
 export const GOLDEN_FORMAT = 'a2m-golden';
 /** Bump when the input set or the file layout changes. */
@@ -74,10 +75,7 @@ export interface Golden {
 
 /** The checkpoint's tuned thresholds over the defaults; a malformed entry is an error, not a silent default. */
 export function modelThresholds(state: Record<string, unknown>): EventThresholds {
-  const t = state.thresholds;
-  if (t === undefined || t === null) return { ...DEFAULT_THRESHOLDS };
-  if (typeof t !== 'object' || Array.isArray(t)) throw new A2mError(`checkpoint state: "thresholds" must be an object of event thresholds, got ${JSON.stringify(t)}`);
-  return { ...DEFAULT_THRESHOLDS, ...(t as Partial<EventThresholds>) };
+  return thresholdsFrom(state.thresholds, 'checkpoint state.thresholds');
 }
 
 /** Notes from one window's outputs, exactly as transcription decodes them (frame, onset and velocity heads). */
@@ -156,30 +154,56 @@ export async function writeGolden(dir: string, g: Golden): Promise<GoldenManifes
   return manifest;
 }
 
-/** Reads and checks a golden folder: format, version, every file's size and sha256. */
+/** Largest golden tensor (elements) and notes file we read: ours are 22,500 floats and a few kB. */
+const MAX_GOLDEN_ELEMENTS = 64 * 1024 ** 2;
+const MAX_NOTES_BYTES = 16 * 1024 ** 2;
+
+/** A declared tensor entry's shape, checked before its file is read. */
+function checkTensorEntry(e: Partial<TensorFileEntry> | undefined, where: string): TensorFileEntry {
+  if (!e || typeof e !== 'object') throw new A2mError(`${where}: expected a tensor entry {file, shape, dtype, sha256}`);
+  if (!Array.isArray(e.shape) || e.shape.length > 8 || e.shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new A2mError(`${where}.shape: expected up to 8 non-negative integer dimensions, got ${JSON.stringify(e.shape)}`);
+  }
+  if (e.shape.reduce((a, b) => a * b, 1) > MAX_GOLDEN_ELEMENTS) throw new A2mError(`${where}.shape: [${e.shape}] is more than the ${MAX_GOLDEN_ELEMENTS} elements a golden tensor may hold`);
+  if (e.dtype !== 'float32') throw new A2mError(`${where}.dtype: expected "float32", got ${JSON.stringify(e.dtype)}`);
+  if (typeof e.sha256 !== 'string') throw new A2mError(`${where}.sha256: expected the file's sha256`);
+  return e as TensorFileEntry;
+}
+
+/** Reads a declared tensor file inside the golden folder: confined, size checked against its shape first. */
+async function readGoldenTensor(root: ConfinedRoot, e: TensorFileEntry, where: string): Promise<HostTensor> {
+  const bytes = await root.read(e.file, `${where}.file`, 4 * e.shape.reduce((a, b) => a * b, 1));
+  return float32FromBytes(bytes, e.shape, root.display(e.file), e.sha256);
+}
+
+/**
+ * Reads and checks a golden folder: format, version, every file's size and
+ * sha256. Every path the manifest declares must stay inside the folder and
+ * be a regular file no bigger than its shape says.
+ */
 export async function readGolden(dir: string): Promise<Golden> {
   const file = path.join(dir, 'manifest.json');
-  let m: GoldenManifest;
-  try { m = JSON.parse(await readFile(file, 'utf8')) as GoldenManifest; } catch (e) {
-    throw new A2mError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing (not a golden folder; create one with `a2m golden`)' : `not valid JSON (${(e as Error).message})`}`);
-  }
-  if (m.format !== GOLDEN_FORMAT) throw new A2mError(`${file}: format is "${m.format}", expected "${GOLDEN_FORMAT}"`);
+  const root = await ConfinedRoot.open(dir, 'golden folder');
+  if (!(await root.has('manifest.json', file))) throw new A2mError(`${file}: missing (not a golden folder; create one with \`a2m golden\`)`);
+  const m = await root.readJson<GoldenManifest>('manifest.json', file);
+  if (m?.format !== GOLDEN_FORMAT) throw new A2mError(`${file}: format is "${m?.format}", expected "${GOLDEN_FORMAT}"`);
   if (m.version !== GOLDEN_VERSION) throw new A2mError(`${file}: golden version ${m.version}, this tool reads ${GOLDEN_VERSION} (regenerate with \`a2m golden\`)`);
   if (!Array.isArray(m.cases) || !m.cases.length || !Array.isArray(m.outputs) || !m.model?.sha256) throw new A2mError(`${file}: missing cases, outputs or model`);
+  const thresholds = thresholdsFrom(m.thresholds, `${file}: thresholds`);
   const cases: GoldenCase[] = [];
-  for (const c of m.cases) {
-    const samples = await readFloat32File(path.join(dir, c.input.file), c.input.shape, c.input.sha256);
+  for (const [i, c] of m.cases.entries()) {
+    const at = `${file}: cases[${i}]`;
+    const samples = await readGoldenTensor(root, checkTensorEntry(c.input, `${at}.input`), `${at}.input`);
     const outputs: Record<string, HostTensor> = {};
     for (const name of m.outputs) {
-      const e = c.outputs[name];
+      const e = c.outputs?.[name];
       if (!e) throw new A2mError(`${file}: case ${c.name} has no entry for output ${name}`);
-      outputs[name] = await readFloat32File(path.join(dir, e.file), e.shape, e.sha256);
+      outputs[name] = await readGoldenTensor(root, checkTensorEntry(e, `${at}.outputs.${name}`), `${at}.outputs.${name}`);
     }
-    const notesPath = path.join(dir, c.notes.file);
-    let text: string;
-    try { text = await readFile(notesPath, 'utf8'); } catch { throw new A2mError(`${notesPath}: missing (listed in ${file})`); }
+    const text = await root.readText(c.notes?.file, `${at}.notes.file`, MAX_NOTES_BYTES);
+    const notesPath = root.display(c.notes.file);
     if (sha256(text) !== c.notes.sha256) throw new A2mError(`${notesPath}: sha256 differs from the manifest (edited or corrupt; regenerate with \`a2m golden\`)`);
     cases.push({ name: c.name, description: c.description, normalization: c.normalization, render: c.render, samples, outputs, notes: JSON.parse(text) as Note[] });
   }
-  return { model: m.model, producedBy: m.producedBy, thresholds: { ...DEFAULT_THRESHOLDS, ...m.thresholds }, outputs: m.outputs, cases, dir: path.resolve(dir) };
+  return { model: m.model, producedBy: m.producedBy, thresholds, outputs: m.outputs, cases, dir: path.resolve(dir) };
 }

@@ -23,6 +23,11 @@ export function sha256(bytes: Uint8Array | string): string {
 export async function readFloat32File(file: string, shape: number[], expectSha256?: string): Promise<HostTensor> {
   let bytes: Buffer;
   try { bytes = await readFile(file); } catch { throw new A2mError(`${file}: missing (expected a raw float32 tensor of shape [${shape}])`); }
+  return float32FromBytes(bytes, shape, file, expectSha256);
+}
+
+/** A raw float32 file's bytes as a tensor of `shape` (size and, when given, sha256 checked; `file` names it in errors). */
+export function float32FromBytes(bytes: Uint8Array, shape: number[], file: string, expectSha256?: string): HostTensor {
   const n = sizeOf(shape);
   if (bytes.length !== n * 4) throw new A2mError(`${file}: ${bytes.length} bytes, expected ${n * 4} for float32 [${shape}]`);
   if (expectSha256 && sha256(bytes) !== expectSha256) throw new A2mError(`${file}: sha256 differs from the manifest (edited or corrupt; regenerate with \`a2m golden\`)`);

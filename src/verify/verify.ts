@@ -3,8 +3,7 @@
  * format's own runtime on the golden inputs, judged against the canonical
  * outputs and notes; Python oracles as extra rows; bisect on failures.
  */
-import { existsSync } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { ConfinedRoot, checkArtifactPath, checkRelativePath } from '../util/confine.js';
 import path from 'node:path';
 import type { ExportManifest } from '../export/export.js';
 import { modelHash } from '../export/export.js';
@@ -37,34 +36,48 @@ export interface VerifyOptions {
   onProgress?: (msg: string) => void;
 }
 
-/** Reads and checks export.json. */
-export async function readExportManifest(dir: string): Promise<ExportManifest> {
+/** Formats an export may list: each has a runtime in src/runtimes. */
+const ARTIFACT_FORMATS = ['savedmodel', 'tflite', 'onnx', 'coreml', 'tfjs'];
+
+/** An export folder someone gave us: its manifest, checked, and the root every artifact path must stay inside. */
+export interface ExportFolder { manifest: ExportManifest; root: ConfinedRoot; file: string }
+
+/** Reads and checks export.json: every artifact's format, precision and path are checked before anything runs. */
+export async function readExportFolder(dir: string): Promise<ExportFolder> {
   const file = path.join(dir, 'export.json');
-  let m: ExportManifest;
-  try { m = JSON.parse(await readFile(file, 'utf8')) as ExportManifest; } catch (e) {
-    throw new A2mError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing (not an export folder; make one with `a2m export`)' : `not valid JSON (${(e as Error).message})`}`);
+  const root = await ConfinedRoot.open(dir, 'export folder');
+  if (!(await root.has('export.json', file))) throw new A2mError(`${file}: missing (not an export folder; make one with \`a2m export\`)`);
+  const m = await root.readJson<ExportManifest>('export.json', file);
+  if (!m || typeof m.modelSha256 !== 'string' || !Array.isArray(m.artifacts) || !Array.isArray(m.input?.shape) || !Number.isInteger(m.batch) || m.batch < 1 || m.batch > 1024) {
+    throw new A2mError(`${file}: expected modelSha256, batch 1..1024, input and artifacts (written by \`a2m export\`)`);
   }
-  if (!m.modelSha256 || !Array.isArray(m.artifacts) || !m.input?.shape || !Number.isInteger(m.batch) || m.batch < 1) {
-    throw new A2mError(`${file}: expected modelSha256, batch >= 1, input and artifacts (written by \`a2m export\`)`);
-  }
-  return m;
+  m.artifacts.forEach((a, i) => {
+    const at = `${file}: artifacts[${i}]`;
+    if (!ARTIFACT_FORMATS.includes(a?.format)) throw new A2mError(`${at}.format: expected one of ${ARTIFACT_FORMATS.join(', ')}, got ${JSON.stringify(a?.format)}`);
+    if (!Object.hasOwn(DEFAULT_TOLERANCES, a.precision)) throw new A2mError(`${at}.precision: expected one of ${Object.keys(DEFAULT_TOLERANCES).join(', ')}, got ${JSON.stringify(a.precision)}`);
+    checkRelativePath(a.path, `${at}.path`);
+  });
+  return { manifest: m, root, file };
 }
 
-async function sizeOf(p: string): Promise<number | null> {
-  try {
-    const s = await stat(p);
-    if (!s.isDirectory()) return s.size;
-    let total = 0;
-    for (const e of await readdir(p, { recursive: true, withFileTypes: true })) if (e.isFile()) total += (await stat(path.join(e.parentPath, e.name))).size;
-    return total;
-  } catch { return null; }
+/** Reads and checks export.json. */
+export async function readExportManifest(dir: string): Promise<ExportManifest> {
+  return (await readExportFolder(dir)).manifest;
+}
+
+/** Bytes of an artifact (a file, or every file under a folder); null when missing. */
+async function sizeOf(root: ConfinedRoot, rel: string, where: string): Promise<number | null> {
+  if (!(await root.has(rel, where))) return null;
+  const { stats } = await root.resolve(rel, where);
+  if (!stats.isDirectory()) return stats.size;
+  return (await root.walk(rel, where)).reduce((n, f) => n + f.size, 0);
 }
 
 const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split('\n')[0]!;
 
 export async function verifyExport(o: VerifyOptions): Promise<VerifyReport> {
   const tolerances = o.tolerances ?? (structuredClone(DEFAULT_TOLERANCES) as Tolerances);
-  const manifest = await readExportManifest(o.exportDir);
+  const { manifest, root, file: manifestFile } = await readExportFolder(o.exportDir);
   const golden = o.golden;
   if (manifest.modelSha256 !== golden.model.sha256) {
     throw new A2mError(`${path.join(o.exportDir, 'export.json')}: exported model ${manifest.modelSha256.slice(0, 12)} (preset ${manifest.preset}) is not the golden's model ${golden.model.sha256.slice(0, 12)} (preset ${golden.model.preset}${golden.dir ? `, ${golden.dir}` : ''}): regenerate the goldens with \`a2m golden <model>\` or pass --model`);
@@ -81,11 +94,19 @@ export async function verifyExport(o: VerifyOptions): Promise<VerifyReport> {
   const rows: ResultRow[] = [];
   const worst = new Map<ResultRow, number>();
   const oracleJobs: (OracleJob & { id: string; identity: RowIdentity })[] = [];
+  // Every artifact path is confined before any runtime sees it: a path or link out of
+  // the export folder, or a FIFO or device, refuses the whole export (it is not a row).
+  const checked = new Map<ExportManifest['artifacts'][number], string | null>();
+  for (const [i, a] of manifest.artifacts.entries()) {
+    if (!artifacts.includes(a)) continue;
+    const where = `${manifestFile}: artifacts[${i}].path`;
+    checked.set(a, (await root.has(a.path, where)) ? await checkArtifactPath(root, a.path, where) : null);
+  }
   for (const a of artifacts) {
-    const file = path.join(o.exportDir, a.path);
-    const identity: RowIdentity = { format: a.format, precision: a.precision, artifact: a.path, oracle: false, bytes: await sizeOf(file) };
+    const file = checked.get(a) ?? path.join(o.exportDir, a.path);
+    const identity: RowIdentity = { format: a.format, precision: a.precision, artifact: a.path, oracle: false, bytes: await sizeOf(root, a.path, manifestFile) };
     o.onProgress?.(`${a.format} ${a.precision}: ${a.path}`);
-    if (!existsSync(file)) { rows.push(errorRow(identity, '-', `${file}: missing (listed in export.json)`)); continue; }
+    if (!checked.get(a)) { rows.push(errorRow(identity, '-', `${file}: missing (listed in export.json)`)); continue; }
     try {
       const run = await runArtifact(a.format, file, manifest.batch, inputs, manifest.input.name);
       const judged = judgeRun(identity, run, golden, tolerances[a.precision]);

@@ -7,12 +7,14 @@ import type { Precision } from '../../../converters/types.js';
 import { formatTerminal } from '../../verify/format-report.js';
 import { parseTolerances } from '../../verify/tolerances.js';
 import { A2mError } from '../../errors.js';
+import { checkBundleSignature, keyFingerprint, loadPublicKey, loadSigningKey, readSignature } from '../../bundle/signature.js';
+import { SIGNATURE_FILE } from '../../bundle/manifest.js';
 
 interface BuildArgs {
   model: string; target: string; out: string; name: string; 'ios-precision': string; ios?: number;
-  author: string; license: string; 'model-version'?: string; 'golden-cases'?: string; oracles: boolean; tolerance: string[]; force: boolean;
+  author: string; license: string; 'model-version'?: string; 'golden-cases'?: string; oracles: boolean; tolerance: string[]; force: boolean; sign?: string;
 }
-interface VerifyArgs { dir: string; parity: boolean; model?: string; oracles: boolean; tolerance: string[] }
+interface VerifyArgs { dir: string; parity: boolean; model?: string; oracles: boolean; tolerance: string[]; 'public-key'?: string }
 
 const say = (msg: string) => process.stderr.write(`bundle: ${msg}\n`);
 const list = (s: string | undefined) => s?.split(',').map((x) => x.trim()).filter(Boolean);
@@ -34,20 +36,25 @@ const build: CommandModule<object, BuildArgs> = {
     .option('oracles', { type: 'boolean', default: false, describe: 'also run the Python oracles (TF, ONNX Runtime) in the parity report' })
     .option('tolerance', { type: 'string', array: true, default: [], describe: 'override a parity tolerance as `a2m verify` does: [<precision>.]<key>=<value> (recorded in parity.json)' })
     .option('force', { type: 'boolean', default: false, describe: 'replace --out even when it is not an earlier bundle' })
+    .option('sign', { type: 'string', describe: `ed25519 private key PEM: sign manifest.json into ${SIGNATURE_FILE} (check with bundle verify --public-key)` })
     .example('a2m bundle -o dist/bundle', 'the default model, every target')
     .example('a2m bundle runs/small/best -t ios,android -o dist/mobile --ios-precision fp32', 'a checkpoint, mobile only, fp32 Core ML')
-    .example('a2m bundle verify dist/bundle', 're-check checksums and parity of a bundle'),
+    .example('a2m bundle verify dist/bundle', 're-check checksums and parity of a bundle')
+    .example('a2m bundle -o dist/bundle --sign key.pem', 'sign it (openssl genpkey -algorithm ed25519 -out key.pem)'),
   handler: async (a) => {
     const targets = parseTargets(a.target);
+    // Read the key before the slow build: a wrong key file must not cost a whole build.
+    const signingKey = a.sign ? await loadSigningKey(a.sign) : undefined;
     const { model, source, state } = await loadModel(a.model);
     try {
       const r = await buildBundle(model, state, {
         targets, out: a.out, name: a.name, iosPrecision: a['ios-precision'] as Precision, ios: a.ios,
         author: a.author, license: a.license, modelVersion: a['model-version'],
-        source, goldenCases: list(a['golden-cases']), oracles: a.oracles, tolerances: parseTolerances(a.tolerance), force: a.force, onProgress: say,
+        source, goldenCases: list(a['golden-cases']), oracles: a.oracles, tolerances: parseTolerances(a.tolerance), force: a.force, onProgress: say, signingKey,
       });
       process.stdout.write(formatTerminal(r.parity));
       process.stdout.write(`${r.dir}: ${targets.join(', ')} from ${source} (preset ${r.manifest.model.preset}); ${r.manifest.files.length} files in manifest.json\n`);
+      if (signingKey) process.stdout.write(`${r.dir}: manifest.json signed by ${keyFingerprint(signingKey)} (${SIGNATURE_FILE})\n`);
     } finally { model.dispose(); }
   },
 };
@@ -61,9 +68,12 @@ const verify: CommandModule<object, VerifyArgs> = {
     .option('model', { type: 'string', describe: 'also check the bundle was made from this model (checkpoint folder or "default")' })
     .option('oracles', { type: 'boolean', default: false, describe: 'also run the Python oracles' })
     .option('tolerance', { type: 'string', array: true, default: [], describe: 'override a parity tolerance as `a2m verify` does: [<precision>.]<key>=<value>' })
+    .option('public-key', { type: 'string', describe: `ed25519 public key PEM of whoever built the bundle: check ${SIGNATURE_FILE} (without it, the bundle's origin is not checked)` })
     .example('a2m bundle verify dist/bundle', 'checksums and parity')
-    .example('a2m bundle verify dist/bundle --no-parity', 'checksums only (fast)'),
+    .example('a2m bundle verify dist/bundle --no-parity', 'checksums only (fast)')
+    .example('a2m bundle verify dist/bundle --public-key builder.pub.pem', 'also check who built it'),
   handler: async (a) => {
+    const origin = await checkOrigin(a.dir, a['public-key']);
     const loaded = a.model ? await loadModel(a.model) : undefined;
     try {
       const v = await verifyBundle(a.dir, { parity: a.parity, oracles: a.oracles, tolerances: parseTolerances(a.tolerance), model: loaded?.model, onProgress: say });
@@ -75,10 +85,31 @@ const verify: CommandModule<object, VerifyArgs> = {
         const bad = v.checksums.length + (v.modelMismatch ? 1 : 0) + (v.parity ? v.parity.summary.failed + v.parity.summary.errors : 0);
         throw new A2mError(`${a.dir}: ${bad} problem(s) (see above)`);
       }
-      process.stdout.write(`${a.dir}: bundle verified\n`);
+      process.stdout.write(`${a.dir}: bundle verified (${origin})\n`);
     } finally { loaded?.model.dispose(); }
   },
 };
+
+/**
+ * The signature first, and alone: when it fails, nothing in the folder is
+ * trusted, so its models are not loaded into any runtime. Without a key the
+ * checksums still run, and the user is told what they do not prove.
+ */
+async function checkOrigin(dir: string, publicKeyFile: string | undefined): Promise<string> {
+  if (!publicKeyFile) {
+    const sig = await readSignature(dir).catch(() => null);
+    const signed = sig ? `; it carries ${SIGNATURE_FILE} by ${sig.publicKey.slice(0, 19)}…, unchecked` : '';
+    process.stdout.write(`note ${dir}: origin not checked (no --public-key): checksums catch accidental damage, not tampering${signed}\n`);
+    return 'origin not checked';
+  }
+  const sig = await checkBundleSignature(dir, await loadPublicKey(publicKeyFile));
+  if (!sig.ok) {
+    process.stdout.write(`FAIL signature: ${sig.problem}\n`);
+    throw new A2mError(`${dir}: signature check failed against ${publicKeyFile} (${sig.key.slice(0, 19)}…); nothing else was checked or run`);
+  }
+  process.stdout.write(`ok   manifest.json signed by ${sig.key} (${publicKeyFile})\n`);
+  return `signed by ${sig.key.slice(0, 19)}…`;
+}
 
 const command: CommandModule = {
   command: 'bundle',

@@ -14,10 +14,13 @@ interface Args {
   bisect: boolean; format?: string; oracles?: boolean; quiet: boolean;
 }
 
-/** --golden, else golden/ inside or beside the export folder, else null. */
+/**
+ * Goldens come from --golden or are built from --model, never from the export
+ * folder itself: whoever made an export could also have made goldens that
+ * match it (docs/security.md).
+ */
 function goldenDirFor(a: Args): string | null {
-  if (a.golden) return a.golden;
-  return [path.join(a.export, 'golden'), path.join(path.dirname(path.resolve(a.export)), 'golden')].find((d) => existsSync(path.join(d, 'manifest.json'))) ?? null;
+  return a.golden ?? null;
 }
 
 const command: CommandModule<object, Args> = {
@@ -25,7 +28,7 @@ const command: CommandModule<object, Args> = {
   describe: 'run every artifact of an export in its own runtime on the golden inputs and check it matches the canonical model (exit 1 on any failure)',
   builder: (y) => y
     .positional('export', { type: 'string', demandOption: true, describe: 'export folder (with export.json, from `a2m export`)' })
-    .option('golden', { type: 'string', describe: 'golden folder (default: golden/ inside or next to the export)' })
+    .option('golden', { type: 'string', describe: 'golden folder you trust (from `a2m golden`); goldens inside the export are not used' })
     .option('model', { type: 'string', describe: 'the exported model (checkpoint, "default", preset:<name>): builds goldens when there are none, and lets --bisect rebuild the graph' })
     .option('tolerance', { type: 'string', array: true, default: [], describe: 'override a tolerance: [<precision>.]<key>=<value>, keys atol rtol tensors exactNotes minNoteF1 bisect' })
     .option('json', { type: 'string', describe: 'write the report as JSON (schema: docs/verify.md)' })
@@ -34,7 +37,7 @@ const command: CommandModule<object, Args> = {
     .option('format', { type: 'string', describe: 'only these formats (comma-separated)' })
     .option('oracles', { type: 'boolean', describe: 'also run the Python oracles (default: when .venv exists; --no-oracles to skip)' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines on stderr' })
-    .example('a2m export -o out/ && a2m golden -o out/golden && a2m verify out/', 'export, make goldens beside it, verify every format')
+    .example('a2m export -o out/ && a2m verify out/ --model default', 'export, build goldens from the model, verify every format')
     .example('a2m verify out/ --golden golden/ --json verify.json --markdown verify.md', 'CI gate: reports for artifacts, exit 1 on any failure')
     .example('a2m verify out/ --model runs/small/best --bisect', 'goldens built from the checkpoint; name the first diverging node of a failing format')
     .example('a2m verify out/ --tolerance fp32.atol=1e-3 --tolerance int8.minNoteF1=0.95', 'looser checks')
@@ -47,7 +50,7 @@ const command: CommandModule<object, Args> = {
     let golden: Golden;
     if (dir) golden = await readGolden(dir);
     else if (loaded) { progress?.(`building goldens from ${loaded.source}`); golden = await buildGolden(loaded); }
-    else throw new A2mError(`${a.export}: no goldens (no golden/ inside or next to it): pass --golden <dir>, or --model <checkpoint> to build them`);
+    else throw new A2mError(`${a.export}: no goldens given: pass --golden <dir> (made with \`a2m golden\`) or --model <checkpoint> to build them; goldens inside an export are not trusted, since whoever made the export could have made them match`);
     // Bisect rebuilds the graph: without --model, use the model the goldens name when it is here.
     if (a.bisect && !loaded && golden.model.source && (golden.model.source.startsWith('preset:') || existsSync(resolveSource(golden.model.source)))) {
       loaded = await loadModel(resolveSource(golden.model.source));
