@@ -19,7 +19,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { ConfinedRoot } from '../util/confine.js';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Model } from '../model/model.js';
 import { modelHash } from '../export/export.js';
@@ -137,8 +138,8 @@ export async function buildBundle(model: Model, state: Record<string, unknown>, 
     await writeText(dir, PARITY_JSON, JSON.stringify(parity, null, 2) + '\n');
     await writeText(dir, PARITY_MD, formatMarkdown(parity));
 
-    const card = req.source ? path.join(req.source, MODEL_CARD_FILE) : null;
-    if (card && existsSync(card)) await copyFile(card, path.join(dir, MODEL_CARD_FILE));
+    const card = await readModelCard(req.source);
+    if (card) await writeBytes(dir, MODEL_CARD_FILE, card);
     else await writeText(dir, MODEL_CARD_FILE, stubModelCard(contract, state));
     await writeText(dir, 'README.md', rootReadme({ contract, names, artifacts, targets: req.targets }));
 
@@ -166,6 +167,20 @@ async function writeArtifact(a: Artifact, graph: Awaited<ReturnType<Model['graph
     return;
   }
   await (await loadConverter(a.format)).write(graph, out, { precision: a.precision, ios: req.ios, metadata });
+}
+
+/** Largest model card shipped (ours is 12 kB). */
+const MAX_MODEL_CARD_BYTES = 1024 ** 2;
+
+/**
+ * The checkpoint's MODEL_CARD.md, read inside the checkpoint folder: a card
+ * that is a link out of it (or a FIFO, or huge) is refused, not shipped.
+ */
+export async function readModelCard(source: string | undefined): Promise<Buffer | null> {
+  if (!source || source.startsWith('preset:')) return null;
+  const root = await ConfinedRoot.open(source, 'checkpoint folder');
+  const where = path.join(source, MODEL_CARD_FILE);
+  return (await root.has(MODEL_CARD_FILE, where)) ? root.read(MODEL_CARD_FILE, where, MAX_MODEL_CARD_BYTES) : null;
 }
 
 async function writeText(dir: string, rel: string, text: string): Promise<void> {

@@ -4,7 +4,9 @@
  * copied or downloaded bundle can be checked byte for byte.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { A2mError } from '../errors.js';
+import { ConfinedRoot, checkRelativePath } from '../util/confine.js';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { toolVersion } from '../util/version.js';
@@ -30,13 +32,14 @@ export interface BundleManifest {
   files: FileEntry[];
 }
 
-/** Every file under `dir` (posix paths relative to it, sorted), without the manifest itself and its signature. */
+/**
+ * Every file under `dir` (posix paths relative to it, sorted), without the
+ * manifest itself and its signature. The walk is confined (src/util/confine):
+ * a link out of the bundle, a FIFO or a device is an error, not a file.
+ */
 export async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
-    .filter((p) => p !== MANIFEST_FILE && p !== SIGNATURE_FILE)
-    .sort();
+  const root = await ConfinedRoot.open(dir, 'bundle folder');
+  return (await root.walk()).map((f) => f.path).filter((p) => p !== MANIFEST_FILE && p !== SIGNATURE_FILE);
 }
 
 export async function hashFile(file: string): Promise<{ bytes: number; sha256: string }> {
@@ -64,15 +67,25 @@ export function toolVersions(): Record<string, string> {
 
 export interface ChecksumProblem { path: string; problem: string }
 
-/** Every file that is missing, changed or not listed (all at once). */
+/**
+ * Every file that is missing, changed or not listed (all at once). Paths in
+ * the manifest are confined to the bundle, and a file's size is compared with
+ * the manifest before it is read, so a listed /dev/zero or FIFO is never read.
+ */
 export async function checkFiles(dir: string, manifest: BundleManifest): Promise<ChecksumProblem[]> {
+  const root = await ConfinedRoot.open(dir, 'bundle folder');
+  const manifestFile = path.join(dir, MANIFEST_FILE);
   const problems: ChecksumProblem[] = [];
   const present = new Set(await listFiles(dir));
-  for (const f of manifest.files) {
+  for (const [i, f] of manifest.files.entries()) {
+    const where = `${manifestFile}: files[${i}].path`;
+    checkRelativePath(f?.path, where);
+    if (!Number.isInteger(f.bytes) || f.bytes < 0) throw new A2mError(`${manifestFile}: files[${i}].bytes: expected a byte count, got ${JSON.stringify(f.bytes)}`);
     if (!present.has(f.path)) { problems.push({ path: f.path, problem: 'missing' }); continue; }
-    const got = await hashFile(path.join(dir, ...f.path.split('/')));
-    if (got.bytes !== f.bytes) problems.push({ path: f.path, problem: `${got.bytes} bytes, manifest says ${f.bytes}` });
-    else if (got.sha256 !== f.sha256) problems.push({ path: f.path, problem: `sha256 ${got.sha256.slice(0, 12)}…, manifest says ${f.sha256.slice(0, 12)}…` });
+    const { size } = await root.file(f.path, where);
+    if (size !== f.bytes) { problems.push({ path: f.path, problem: `${size} bytes, manifest says ${f.bytes}` }); continue; }
+    const sha = createHash('sha256').update(await root.read(f.path, where, f.bytes)).digest('hex');
+    if (sha !== f.sha256) problems.push({ path: f.path, problem: `sha256 ${sha.slice(0, 12)}…, manifest says ${String(f.sha256).slice(0, 12)}…` });
   }
   const listed = new Set(manifest.files.map((f) => f.path));
   for (const p of present) if (!listed.has(p)) problems.push({ path: p, problem: 'not listed in manifest.json' });
