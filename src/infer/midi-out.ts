@@ -7,10 +7,13 @@
  * so every 50 fps frame time (40 ticks) and every millisecond (2 ticks) is
  * an exact tick; times are rounded to the nearest tick.
  */
+import { constants } from 'node:fs';
+import { copyFile, link, mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import ToneMidi from '@tonejs/midi';
 import { A2mError } from '../errors.js';
 import type { Note } from '../types.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { tempPathFor, writeFileAtomic } from '../util/atomic.js';
 import { formatCsv, sortNotes } from '../data/csv.js';
 
 const { Midi } = ToneMidi;
@@ -25,6 +28,40 @@ export const PIANO_PROGRAM = 0;
 export interface MidiOptions {
   /** Track / sequence name (default "audio-to-midi"). */
   name?: string;
+}
+
+export interface WriteOptions {
+  /** Replace an existing file (default true); false refuses it, atomically (see writeOutputFile). */
+  overwrite?: boolean;
+}
+
+/**
+ * Writes an output file whole (temp file, then into place). With
+ * `overwrite: false` the temp file is hard-linked to the target, which fails
+ * if the target exists at that instant: no window between a check and the
+ * write in which another process (or another input of the same run) could
+ * create it and then lose it. Filesystems without hard links fall back to an
+ * exclusive copy (still never overwrites; a reader may see it half-copied).
+ */
+export async function writeOutputFile(file: string, data: string | Uint8Array, opts: WriteOptions = {}): Promise<void> {
+  if (opts.overwrite ?? true) return writeFileAtomic(file, data);
+  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  const tmp = tempPathFor(file);
+  try {
+    await writeFile(tmp, data, { flag: 'wx' });
+    try {
+      await link(tmp, file);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw e;
+      await copyFile(tmp, file, constants.COPYFILE_EXCL); // no hard links here (EPERM / ENOTSUP / EXDEV)
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new A2mError(`${file}: exists (not overwritten): pass --force to overwrite`, { cause: e });
+    throw e;
+  } finally {
+    await rm(tmp, { force: true });
+  }
 }
 
 /**
@@ -80,9 +117,9 @@ function toTicks(notes: readonly Note[]): TickNote[] {
   return out;
 }
 
-/** Writes a MIDI file atomically. */
-export async function writeMidi(file: string, notes: readonly Note[], opts: MidiOptions = {}): Promise<void> {
-  await writeFileAtomic(file, notesToMidi(notes, opts));
+/** Writes a MIDI file atomically (refusing an existing one with `overwrite: false`). */
+export async function writeMidi(file: string, notes: readonly Note[], opts: MidiOptions & WriteOptions = {}): Promise<void> {
+  await writeOutputFile(file, notesToMidi(notes, opts), opts);
 }
 
 /** Notes in the dataset CSV format (`time,duration,key,velocity`, velocity 0..1), sorted. */
@@ -116,9 +153,9 @@ const EVENT_WRITERS: Record<EventFormat, (notes: readonly Note[]) => string> = {
   json: notesToJson,
 };
 
-/** Writes notes as CSV or JSON events, atomically. */
-export async function writeEvents(file: string, notes: readonly Note[], format: EventFormat): Promise<void> {
+/** Writes notes as CSV or JSON events, atomically (refusing an existing file with `overwrite: false`). */
+export async function writeEvents(file: string, notes: readonly Note[], format: EventFormat, opts: WriteOptions = {}): Promise<void> {
   const write = EVENT_WRITERS[format];
   if (!write) throw new A2mError(`unknown event format "${format}": expected csv or json`);
-  await writeFileAtomic(file, write(notes));
+  await writeOutputFile(file, write(notes), opts);
 }
