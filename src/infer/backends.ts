@@ -3,7 +3,8 @@
  * same model exported to a format (fp32, fp16 or int8) and run in that
  * format's own runtime. Exports are made on first use into a cache keyed by
  * the model's hash, the exporting code (tool version + converter sources), the
- * format and the precision.
+ * format and the precision; each artifact's files are hashed when written and
+ * checked before use, and a damaged or incomplete one is rebuilt (cache-sums.ts).
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import type { HostTensor } from '../ir/tensor.js';
 import { A2mError } from '../errors.js';
 import { projectRoot } from '../util/paths.js';
 import { sourceFingerprint } from '../util/source-fingerprint.js';
+import { checkSums, recordSums, removeArtifact } from './cache-sums.js';
 
 /** Runs batches of windows [B, 2, 80000]; returns each output flattened [B, 250, 90]. */
 export interface WindowRunner {
@@ -55,6 +57,17 @@ export function tfjsRunner(model: Model, batch = 4): WindowRunner {
 /** A cached export: the artifact's absolute path and the manifest of the folder holding it. */
 export interface CachedExport { file: string; manifest: ExportManifest }
 
+/** Where backend messages go. The CLI passes `log` under --verbose. */
+export interface RunnerOptions {
+  /** One-line warnings, e.g. a damaged cache entry being rebuilt (default: stderr). */
+  warn?: (msg: string) => void;
+  /** Details, e.g. why `auto` skipped a backend (default: dropped). */
+  log?: (msg: string) => void;
+}
+
+const stderrWarn = (msg: string) => { process.stderr.write(`a2m: warning: ${msg}\n`); };
+const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split('\n')[0]!;
+
 /** The code exports depend on: the converters, the IR and the export driver. */
 const EXPORT_SOURCES = ['converters', path.join('src', 'ir'), path.join('src', 'export')];
 
@@ -71,22 +84,41 @@ export async function exportCachePath(model: Model, format: ExportBackend, preci
   return { dir: path.join(exportCacheDir(), `${sha.slice(0, 16)}-${code.slice(0, 12)}`), rel: artifactName(format, precision, conv.defaultName) };
 }
 
-/** The model exported to `format` at `precision`, written on first use and reused after. */
-export async function cachedExport(model: Model, format: ExportBackend, precision: Precision = 'fp32'): Promise<CachedExport> {
+/** The entry's export.json when it lists `rel` at `precision`, else what is wrong with it. */
+async function cachedManifest(dir: string, rel: string, precision: Precision): Promise<ExportManifest | string> {
+  let m: ExportManifest;
+  try { m = JSON.parse(await readFile(path.join(dir, 'export.json'), 'utf8')) as ExportManifest; } catch (e) {
+    return `export.json is missing or damaged (${firstLine(e)})`;
+  }
+  if (!Array.isArray(m?.artifacts) || !m.artifacts.some((a) => a.path === rel && a.precision === precision)) return `export.json does not list ${rel} (${precision})`;
+  return m;
+}
+
+/**
+ * The model exported to `format` at `precision`, written on first use and
+ * reused after. A present artifact is used only when export.json lists it and
+ * its files hash as written; otherwise it is rebuilt, with a warning, so one
+ * damaged entry does not fail (or, under `auto`, silently demote) every later run.
+ */
+export async function cachedExport(model: Model, format: ExportBackend, precision: Precision = 'fp32', opts: RunnerOptions = {}): Promise<CachedExport> {
   if (!PRECISIONS.includes(precision)) throw new A2mError(`unknown precision "${precision}" (expected: ${PRECISIONS.join(', ')})`);
   const { dir, rel } = await exportCachePath(model, format, precision);
-  let manifest: ExportManifest | null = null;
-  if (existsSync(path.join(dir, rel)) && existsSync(path.join(dir, 'export.json'))) {
-    manifest = JSON.parse(await readFile(path.join(dir, 'export.json'), 'utf8')) as ExportManifest;
-    if (!manifest.artifacts.some((a) => a.path === rel && a.precision === precision)) manifest = null;
+  const file = path.join(dir, rel);
+  if (existsSync(file)) {
+    const manifest = await cachedManifest(dir, rel, precision);
+    const problem = typeof manifest === 'string' ? manifest : await checkSums(dir, rel);
+    if (problem === null && typeof manifest !== 'string') return { file, manifest };
+    (opts.warn ?? stderrWarn)(`export cache ${file}: ${problem}; rebuilding it`);
   }
-  manifest ??= await exportModel(model, { formats: [format], precisions: [precision], out: dir, batch: 1 });
-  return { file: path.join(dir, rel), manifest };
+  await removeArtifact(dir, rel);
+  const manifest = await exportModel(model, { formats: [format], precisions: [precision], out: dir, batch: 1 });
+  await recordSums(dir, rel);
+  return { file, manifest };
 }
 
 /** Exports (once, cached) and loads the model in a format's runtime. */
-export async function exportedRunner(model: Model, format: ExportBackend, precision: Precision = 'fp32'): Promise<WindowRunner> {
-  const { file, manifest } = await cachedExport(model, format, precision);
+export async function exportedRunner(model: Model, format: ExportBackend, precision: Precision = 'fp32', opts: RunnerOptions = {}): Promise<WindowRunner> {
+  const { file, manifest } = await cachedExport(model, format, precision, opts);
   const runtime = await loadRuntime(format);
   const session = await runtime.load(file);
   const c = model.config;
@@ -111,15 +143,21 @@ export async function exportedRunner(model: Model, format: ExportBackend, precis
  * A runner for `backend` at `precision`. The canonical tfjs model only runs
  * in fp32 (fp16/int8 exist only as exports), so `auto` with a reduced
  * precision tries the exported backends alone, in BACKEND_PREFERENCE order.
+ * `auto` says why it passed over a backend through `opts.log` (--verbose):
+ * otherwise a broken runtime only shows as a slower run.
  */
-export async function makeRunner(model: Model, backend: Backend | 'auto', precision: Precision = 'fp32'): Promise<WindowRunner> {
+export async function makeRunner(model: Model, backend: Backend | 'auto', precision: Precision = 'fp32', opts: RunnerOptions = {}): Promise<WindowRunner> {
   if (!PRECISIONS.includes(precision)) throw new A2mError(`unknown precision "${precision}" (expected: ${PRECISIONS.join(', ')})`);
   if (backend === 'auto') {
+    const skipped: string[] = [];
     for (const b of BACKEND_PREFERENCE) {
       if (b === 'tfjs' && precision !== 'fp32') continue;
-      try { return b === 'tfjs' ? tfjsRunner(model) : await exportedRunner(model, b, precision); } catch { /* next */ }
+      try { return b === 'tfjs' ? tfjsRunner(model) : await exportedRunner(model, b, precision, opts); } catch (e) {
+        skipped.push(`${b}: ${firstLine(e)}`);
+        opts.log?.(`backend auto: skipped ${b} (${firstLine(e)})`);
+      }
     }
-    if (precision !== 'fp32') throw new A2mError(`no exported backend could run the ${precision} model (tried ${BACKEND_PREFERENCE.filter((b) => b !== 'tfjs').join(', ')})`);
+    if (precision !== 'fp32') throw new A2mError(`no exported backend could run the ${precision} model (${skipped.join('; ')})`);
     return tfjsRunner(model);
   }
   if (!(BACKENDS as readonly string[]).includes(backend)) throw new A2mError(`unknown backend "${backend}" (expected: ${BACKENDS.join(', ')})`);
@@ -127,5 +165,5 @@ export async function makeRunner(model: Model, backend: Backend | 'auto', precis
     if (precision !== 'fp32') throw new A2mError(`precision ${precision} needs an exported backend: the tfjs backend is the canonical fp32 model (use --backend ${BACKENDS.filter((b) => b !== 'tfjs').join('|')})`);
     return tfjsRunner(model);
   }
-  return exportedRunner(model, backend, precision);
+  return exportedRunner(model, backend, precision, opts);
 }
