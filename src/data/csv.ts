@@ -8,10 +8,17 @@ import { A2mError } from '../errors.js';
 import { PIANO_HIGH, PIANO_LOW, type Note } from '../types.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
+/**
+ * Longest time or duration accepted (24 h): a piece is minutes long, and an
+ * absurd value (1e300, or one whose sum with its duration overflows to
+ * Infinity) would otherwise size frame arrays and targets downstream.
+ */
+export const MAX_CSV_SECONDS = 24 * 3600;
+
 /** What each column must hold; one row per column keeps the checks and messages together. */
 const COLUMNS: readonly { name: string; expected: string; ok: (v: number) => boolean }[] = [
-  { name: 'time', expected: 'a time in seconds >= 0', ok: (v) => v >= 0 },
-  { name: 'duration', expected: 'a duration in seconds >= 0', ok: (v) => v >= 0 },
+  { name: 'time', expected: `a time in seconds 0..${MAX_CSV_SECONDS} (24 h)`, ok: (v) => v >= 0 && v <= MAX_CSV_SECONDS },
+  { name: 'duration', expected: `a duration in seconds 0..${MAX_CSV_SECONDS} (24 h)`, ok: (v) => v >= 0 && v <= MAX_CSV_SECONDS },
   { name: 'key', expected: `an integer MIDI key ${PIANO_LOW}..${PIANO_HIGH}`, ok: (v) => Number.isInteger(v) && v >= PIANO_LOW && v <= PIANO_HIGH },
   { name: 'velocity', expected: 'a velocity 0..1', ok: (v) => v >= 0 && v <= 1 },
 ];

@@ -121,7 +121,7 @@ export async function checkDataset(dir: string, opts: CheckOptions = {}): Promis
     }
     if (!parsed) return;
     if (parsed.notes.length === 0 && parsed.errors.length === 0) warn(`${p.csv}: no notes (silent piece?)`);
-    const lastEnd = Math.max(0, ...parsed.notes.map((n) => n.offset));
+    const lastEnd = lastOffset(parsed.notes);
     if (duration !== null && lastEnd > duration + END_SLACK) {
       error(`${p.csv}: notes run to ${lastEnd.toFixed(2)} s, expected them within the audio's ${duration.toFixed(2)} s (${path.basename(p.audio)})`);
     }
@@ -174,7 +174,7 @@ export async function datasetStats(dir: string, opts: { jobs?: number } = {}): P
     if (text === null) return;
     const { notes } = parseCsvAll(text, p.csv);
     const info = await probeAudio(p.audio).catch(() => null);
-    const duration = info && Number.isFinite(info.duration) ? info.duration : Math.max(0, ...notes.map((n) => n.offset));
+    const duration = info && Number.isFinite(info.duration) && info.duration >= 0 ? info.duration : lastOffset(notes);
     seconds += duration;
     st.notes += notes.length;
     for (const n of notes) {
@@ -191,9 +191,23 @@ export async function datasetStats(dir: string, opts: { jobs?: number } = {}): P
   return st;
 }
 
-/** Counts sounding notes per 50 fps frame via +1/-1 events (a sweep, not a frame x note loop). */
+/** The latest note end, 0 for none (a loop: Math.max(...notes) overflows the stack on 100k+ notes). */
+function lastOffset(notes: readonly Note[]): number {
+  let end = 0;
+  for (const n of notes) if (n.offset > end) end = n.offset;
+  return end;
+}
+
+/**
+ * Counts sounding notes per 50 fps frame via +1/-1 events (a sweep, not a
+ * frame x note loop). Only frames up to the last note's end get an array
+ * slot; the silent rest (however long the header says the audio is) is added
+ * to the zero bin as a count.
+ */
 function accumulatePolyphony(notes: readonly Note[], duration: number, st: DatasetStats): void {
-  const frames = Math.ceil(duration * FRAMES_PER_SECOND) + 1;
+  const total = Math.ceil(duration * FRAMES_PER_SECOND) + 1;
+  const frames = Math.min(total, Math.ceil(lastOffset(notes) * FRAMES_PER_SECOND) + 1);
+  st.polyphonyHistogram[0]! += total - frames;
   const delta = new Int32Array(frames + 1);
   for (const n of notes) {
     const a = Math.min(frames, Math.floor(n.onset * FRAMES_PER_SECOND));
@@ -210,6 +224,8 @@ function accumulatePolyphony(notes: readonly Note[], duration: number, st: Datas
 }
 
 async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  // NaN or 0 workers would check nothing and report a clean dataset.
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new A2mError(`jobs: expected a positive integer, got ${limit}`);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) await fn(items[next++]!);

@@ -279,7 +279,7 @@ export async function renderNotes(notes: readonly Note[], settings: RenderSettin
   const lat = latency ?? (await measureLatencyCached(settings.soundfont, settings.program));
   const synth = await synthesize(notes, { soundfont: settings.soundfont, program: settings.program, reverb: settings.reverb, filters: eqFilters(settings.eq), velocityCurve: settings.velocityCurve });
   const csvNotes = applyLatency(synth.notes, lat);
-  const lastRelease = Math.max(...csvNotes.map((n) => n.offset));
+  const lastRelease = csvNotes.reduce((m, n) => Math.max(m, n.offset), -Infinity); // no spread: a piece may hold 100k+ notes
   let audio = trimTail(synth.audio, lastRelease + 0.1, lastRelease + MAX_TAIL);
   scaleToPeak(audio, settings.peakDb);
   if (settings.noise) addNoise(audio, settings.noise, createRng(noiseSeed));

@@ -112,7 +112,7 @@ function releaseTau(pitch: number): number {
  * release. Sample-accurate: a note starts at round(onset * rate).
  */
 export async function renderSalamander(notes: readonly Note[], sampleRate: number, tail: number): Promise<[Float32Array, Float32Array]> {
-  const end = Math.max(0, ...notes.map((n) => n.offset)) + tail;
+  const end = notes.reduce((m, n) => Math.max(m, n.offset), 0) + tail; // no spread: a piece may hold 100k+ notes
   const len = Math.ceil(end * sampleRate);
   const out: [Float32Array, Float32Array] = [new Float32Array(len), new Float32Array(len)];
   const plans = notes.map((n) => ({ n, key: sampledKey(n.pitch), ...layerFor(Math.round(n.velocity * 127)) }));

@@ -106,7 +106,7 @@ class RollSink {
   finish(): { notes: Note[]; rolls?: Rolls } {
     if (!this.events) this.start({ probs: new Float32Array(0) }); // no window ran: an all-zero roll
     this.frames((s) => s.finish());
-    this.notes.push(...this.events!.finish());
+    for (const n of this.events!.finish()) this.notes.push(n);
     return { notes: this.notes.sort(compareNotes), ...(this.kept ? { rolls: this.joinKept() } : {}) };
   }
 
@@ -124,7 +124,8 @@ class RollSink {
       chunk[name] = next(s, name);
       if (this.kept) (this.kept[name] ??= []).push(chunk[name]!);
     }
-    this.notes.push(...this.events!.push({ frames: chunk.probs!, onsets: chunk.onset_probs, velocities: chunk.velocity, keys: this.keys }));
+    // A loop, not push(...spread): spreading a big array overflows the call stack.
+    for (const n of this.events!.push({ frames: chunk.probs!, onsets: chunk.onset_probs, velocities: chunk.velocity, keys: this.keys })) this.notes.push(n);
   }
 
   private joinKept(): Rolls {

@@ -29,8 +29,8 @@ const BAD: [string, string, RegExp][] = [
   ['bad-key.csv', ',109,', /column 3 \(key\): expected an integer MIDI key 21\.\.108, got "109"/],
   ['bad-fields.csv', '1.0,0.5,62', /expected 4 comma-separated fields time,duration,key,velocity, got 3/],
   ['bad-velocity.csv', ',1.5', /column 4 \(velocity\): expected a velocity 0\.\.1, got "1\.5"/],
-  ['bad-number.csv', 'abc', /column 2 \(duration\): expected a duration in seconds >= 0, got "abc"/],
-  ['bad-time.csv', '-0.1', /column 1 \(time\): expected a time in seconds >= 0, got "-0\.1"/],
+  ['bad-number.csv', 'abc', /column 2 \(duration\): expected a duration in seconds 0\.\.86400 \(24 h\), got "abc"/],
+  ['bad-time.csv', '-0.1', /column 1 \(time\): expected a time in seconds 0\.\.86400 \(24 h\), got "-0\.1"/],
 ];
 
 for (const [name, marker, what] of BAD) {
