@@ -9,6 +9,7 @@ import { parseTolerances } from '../../verify/tolerances.js';
 import { A2mError } from '../../errors.js';
 import { checkBundleSignature, keyFingerprint, loadPublicKey, loadSigningKey, readSignature } from '../../bundle/signature.js';
 import { SIGNATURE_FILE } from '../../bundle/manifest.js';
+import { intInRange } from '../options.js';
 
 interface BuildArgs {
   model: string; target: string; out: string; name: string; 'ios-precision': string; ios?: number;
@@ -28,7 +29,7 @@ const build: CommandModule<object, BuildArgs> = {
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'bundle folder (replaced atomically once every artifact passed parity)' })
     .option('name', { type: 'string', default: 'audio2midi', describe: 'model name: file names, TF Serving model name, Core ML class (Audio2Midi)' })
     .option('ios-precision', { type: 'string', default: 'fp16', choices: ['fp16', 'fp32'], describe: 'Core ML package precision' })
-    .option('ios', { type: 'number', describe: 'Core ML deployment target 15..18 (converter default when absent)' })
+    .option('ios', { ...intInRange('ios', 15, 18), describe: 'Core ML deployment target 15..18 (converter default when absent)' })
     .option('author', { type: 'string', default: 'audio-to-midi', describe: 'TFLite Metadata author' })
     .option('license', { type: 'string', default: 'Apache-2.0', describe: 'TFLite Metadata license' })
     .option('model-version', { type: 'string', describe: 'TFLite Metadata version (default <preset>-<weights sha256 prefix>)' })

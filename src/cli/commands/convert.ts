@@ -1,9 +1,11 @@
 import type { CommandModule } from 'yargs';
+import { COMMANDS } from '../registry.js';
 import path from 'node:path';
 import { convertModel } from '../../convert/convert.js';
 import { FORMATS } from '../../../converters/index.js';
 import { UnsupportedOpsError, type Precision } from '../../../converters/types.js';
 import { A2mError } from '../../errors.js';
+import { intInRange, positiveInt } from '../options.js';
 
 interface Args { source: string; to: string; out: string; precision: string; batch: number; ios?: number; rename: string[] }
 
@@ -24,15 +26,14 @@ function parseRenames(items: string[]): Record<string, string> {
 const mib = (n: number) => `${(n / 2 ** 20).toFixed(2)} MiB`;
 
 const command: CommandModule<object, Args> = {
-  command: 'convert <source>',
-  describe: 'convert a model we did not train (a tfjs graph model) to SavedModel, TFLite, Core ML, ONNX and/or tfjs, through the IR',
+  ...COMMANDS.convert,
   builder: (y) => y
     .positional('source', { type: 'string', demandOption: true, describe: 'tfjs graph model directory or its model.json' })
     .option('to', { type: 'string', default: FORMATS.join(','), describe: `comma-separated target formats: ${FORMATS.join(', ')}` })
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder (convert.json lists what was written)' })
     .option('precision', { type: 'string', default: 'fp32', describe: 'comma-separated: fp32, fp16, int8' })
-    .option('batch', { type: 'number', default: 1, describe: 'static size for a dynamic (-1) batch dim of the source' })
-    .option('ios', { type: 'number', describe: 'Core ML deployment target 15..18 (default 16)' })
+    .option('batch', { ...positiveInt('batch'), default: 1, describe: 'static size for a dynamic (-1) batch dim of the source' })
+    .option('ios', { ...intInRange('ios', 15, 18), describe: 'Core ML deployment target 15..18 (default 16)' })
     .option('rename', { type: 'string', array: true, default: [], describe: 'rename outputs: old=new (repeatable, or comma-separated)' })
     .example('a2m convert node_modules/@spotify/basic-pitch/model -o out/bp', 'Basic Pitch to every format')
     .example('a2m convert model/model.json --to onnx,tflite -o out/ --rename Identity_1:0=note,Identity_2:0=onset', 'two formats, readable output names')

@@ -10,6 +10,7 @@ import { readCsv, writeCsv } from '../../data/csv.js';
 import { checkDataset, datasetStats, type DatasetStats } from '../../data/dataset.js';
 import { readMidiFile, writeMidiFile } from '../../data/midi.js';
 import { DEFAULT_TIMBRES, HELD_OUT_SOUNDFONTS, renderDataset } from '../../data/render.js';
+import { intInRange, nonNegativeInt, numberInRange, positiveInt } from '../options.js';
 
 type Args<T> = CommandModule<object, T>;
 
@@ -19,10 +20,10 @@ const render: Args<{ out: string; hours?: number; seed: number; soundfont?: stri
   builder: (y) =>
     y
       .option('out', { type: 'string', demandOption: true, describe: 'output folder (created; finished pieces are kept, so a rerun resumes)' })
-      .option('hours', { type: 'number', describe: 'hours of procedural material (default 1, or 0 with --from-midi)' })
-      .option('seed', { type: 'number', default: 1, describe: 'random seed: the same seed gives the same files' })
+      .option('hours', { ...numberInRange('hours', 0, 100000), describe: 'hours of procedural material (default 1, or 0 with --from-midi)' })
+      .option('seed', { ...nonNegativeInt('seed'), default: 1, describe: 'random seed: the same seed gives the same files' })
       .option('soundfont', { type: 'string', array: true, describe: `timbres to draw from: .sf2 files and/or "salamander" (the Salamander Grand sampler) (default: ${DEFAULT_TIMBRES.join(', ')})` })
-      .option('jobs', { type: 'number', default: 2, describe: 'pieces rendered in parallel' })
+      .option('jobs', { ...positiveInt('jobs', 256), default: 2, describe: 'pieces rendered in parallel' })
       .option('from-midi', { type: 'string', array: true, describe: 'MIDI files or folders to render as well' })
       .option('format', { choices: ['flac', 'wav'], default: 'flac', describe: 'audio file format' })
       .option('held-out', { type: 'boolean', default: false, describe: `an evaluation set in held-out timbres only (default ${HELD_OUT_SOUNDFONTS.join(', ')}); a2m train refuses its pieces` })
@@ -47,7 +48,7 @@ const check: Args<{ dir: string; decode: boolean; jobs: number }> = {
     y
       .positional('dir', { type: 'string', demandOption: true, describe: 'dataset folder' })
       .option('decode', { type: 'boolean', default: false, describe: 'fully decode every audio file (slow) instead of reading headers' })
-      .option('jobs', { type: 'number', default: 4, describe: 'files checked in parallel' })
+      .option('jobs', { ...positiveInt('jobs', 256), default: 4, describe: 'files checked in parallel' })
       .example('$0 dataset check data/train', 'exit status 1 if any error'),
   handler: async (a) => {
     const r = await checkDataset(a.dir, { decode: a.decode, jobs: a.jobs });
@@ -104,7 +105,7 @@ const exportMidi: Args<{ inputs: string[]; out: string; program: number }> = {
     y
       .positional('inputs', { type: 'string', array: true, demandOption: true, describe: '.csv files or folders' })
       .option('out', { type: 'string', demandOption: true, describe: 'output folder (folder structure is kept)' })
-      .option('program', { type: 'number', default: 0, describe: 'GM program of the track (0 = acoustic grand)' })
+      .option('program', { ...intInRange('program', 0, 127), default: 0, describe: 'GM program of the track (0 = acoustic grand)' })
       .example('$0 dataset export-midi data/train --out /tmp/midi', ''),
   handler: async (a) => {
     let n = 0;

@@ -1,10 +1,12 @@
 import type { CommandModule } from 'yargs';
+import { COMMANDS } from '../registry.js';
 import path from 'node:path';
 import { loadModel } from '../../model/load.js';
 import { exportModel } from '../../export/export.js';
 import { FORMATS } from '../../../converters/index.js';
 import type { Precision } from '../../../converters/types.js';
 import { A2mError } from '../../errors.js';
+import { intInRange, positiveInt } from '../options.js';
 
 interface Args { model: string; format: string; precision: string; out: string; batch: number; ios?: number }
 
@@ -12,15 +14,14 @@ const PRECISIONS: Precision[] = ['fp32', 'fp16', 'int8'];
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
 const command: CommandModule<object, Args> = {
-  command: 'export [model]',
-  describe: 'write the model as SavedModel, TFLite, Core ML, ONNX and/or tfjs graph model (our own serializers, from the IR)',
+  ...COMMANDS.export,
   builder: (y) => y
     .positional('model', { type: 'string', default: 'default', describe: 'checkpoint folder, "default", or preset:<name>' })
     .option('format', { type: 'string', default: FORMATS.join(','), describe: `comma-separated: ${FORMATS.join(', ')}` })
     .option('precision', { type: 'string', default: 'fp32', describe: 'comma-separated: fp32, fp16, int8' })
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder (export.json lists what was written)' })
-    .option('batch', { type: 'number', default: 1, describe: 'static batch size of the exported graphs' })
-    .option('ios', { type: 'number', describe: 'Core ML deployment target 15..18 (default 16)' })
+    .option('batch', { ...positiveInt('batch'), default: 1, describe: 'static batch size of the exported graphs' })
+    .option('ios', { ...intInRange('ios', 15, 18), describe: 'Core ML deployment target 15..18 (default 16)' })
     .example('a2m export -o out/ --format onnx,tflite', 'the default model as ONNX and TFLite')
     .example('a2m export runs/small/best -o out/ --precision fp32,fp16', 'a checkpoint, every format, two precisions'),
   handler: async (a) => {

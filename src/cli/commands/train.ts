@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { COMMANDS } from '../registry.js';
 import cliProgress from 'cli-progress';
 import { getPreset } from '../../model/config.js';
 import { listPairs, loadPieces } from '../../data/loader.js';
@@ -11,6 +12,7 @@ import { DEFAULT_AUGMENT, NO_AUGMENT } from '../../data/augment.js';
 import { backendSummary } from '../../util/backend.js';
 import { AudioCache } from '../../audio/cache.js';
 import { scoreValidationNotes } from '../../eval/validate-notes.js';
+import { nonNegativeInt, numberInRange, positiveInt, positiveNumber } from '../options.js';
 
 interface Args {
   data: string; val: string; preset: string; out: string; steps: number; batch?: number; accumulate?: number;
@@ -37,30 +39,29 @@ async function runSettings(a: Args): Promise<RunSettings> {
 }
 
 const command: CommandModule<object, Args> = {
-  command: 'train',
-  describe: 'train a model preset on a dataset folder (tfjs-node, native TensorFlow)',
+  ...COMMANDS.train,
   builder: (y) => y
     .option('data', { type: 'string', demandOption: true, describe: 'training dataset folder (<name>.<audio> + <name>.csv)' })
     .option('val', { type: 'string', demandOption: true, describe: 'validation dataset folder (pieces never used in training)' })
     .option('preset', { type: 'string', default: 'small', describe: 'model preset: tiny, small, base' })
     .option('out', { type: 'string', default: 'runs/default', describe: 'run directory (checkpoints, log.jsonl, tensorboard/)' })
-    .option('steps', { type: 'number', default: 10000, describe: 'total optimizer steps (the cosine schedule ends here)' })
+    .option('steps', { ...positiveInt('steps'), default: 10000, describe: 'total optimizer steps (the cosine schedule ends here)' })
     // These six default to the run's own settings under --resume (else to the values shown), so a
     // resumed run keeps its schedule and data order unless an option is given explicitly.
-    .option('batch', { type: 'number', describe: `windows per micro-batch [default: ${FRESH.batch}]` })
-    .option('accumulate', { type: 'number', describe: `micro-batches per optimizer step (gradient accumulation) [default: ${FRESH.accumulate}]` })
-    .option('lr', { type: 'number', describe: `peak learning rate [default: ${FRESH.lr}]` })
-    .option('warmup', { type: 'number', describe: `linear warm-up steps [default: ${FRESH.warmup}]` })
-    .option('weight-decay', { type: 'number', describe: `[default: ${FRESH['weight-decay']}]` })
-    .option('clip-norm', { type: 'number', describe: `global gradient norm clip (applied to the gradients) [default: ${FRESH['clip-norm']}]` })
-    .option('seed', { type: 'number', describe: `[default: ${FRESH.seed}]` })
-    .option('checkpoint-every', { type: 'number', default: 200 })
-    .option('validate-every', { type: 'number', default: 500 })
-    .option('keep', { type: 'number', default: 3, describe: 'keep the last K step checkpoints (plus best/)' })
+    .option('batch', { ...positiveInt('batch'), describe: `windows per micro-batch [default: ${FRESH.batch}]` })
+    .option('accumulate', { ...positiveInt('accumulate'), describe: `micro-batches per optimizer step (gradient accumulation) [default: ${FRESH.accumulate}]` })
+    .option('lr', { ...positiveNumber('lr', 1), describe: `peak learning rate [default: ${FRESH.lr}]` })
+    .option('warmup', { ...nonNegativeInt('warmup'), describe: `linear warm-up steps [default: ${FRESH.warmup}]` })
+    .option('weight-decay', { ...numberInRange('weight-decay', 0, 1), describe: `[default: ${FRESH['weight-decay']}]` })
+    .option('clip-norm', { ...positiveNumber('clip-norm'), describe: `global gradient norm clip (applied to the gradients) [default: ${FRESH['clip-norm']}]` })
+    .option('seed', { ...nonNegativeInt('seed'), describe: `[default: ${FRESH.seed}]` })
+    .option('checkpoint-every', { ...positiveInt('checkpoint-every'), default: 200 })
+    .option('validate-every', { ...positiveInt('validate-every'), default: 500 })
+    .option('keep', { ...nonNegativeInt('keep'), default: 3, describe: 'keep the last K step checkpoints (plus best/)' })
     .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out exactly where its last checkpoint left off (its batch, lr, schedule and seed unless given)' })
     .option('init-from', { type: 'string', describe: 'start from a checkpoint\'s weights (fine-tuning)' })
     .option('augment', { type: 'boolean', default: true, describe: 'apply the seed\'s augmentations (--no-augment to disable)' })
-    .option('max-minutes', { type: 'number', describe: 'stop (with a checkpoint) after this much wall time' })
+    .option('max-minutes', { ...positiveNumber('max-minutes'), describe: 'stop (with a checkpoint) after this much wall time' })
     .option('audio-cache', {
       type: 'boolean', default: true,
       describe: 'keep the decoded audio (float32, exact) in the audio cache ($A2M_CACHE_DIR, cap $A2M_AUDIO_CACHE_BYTES, default 8 GiB) so the next start or --resume skips ffmpeg: 0.46 GB per hour of audio',
