@@ -7,9 +7,12 @@ JOBS.json: {"jobs": [{"id", "format": "tflite" | "savedmodel" | "onnx", "path",
 Runs every batch file (raw little-endian float32 of `shape`) through the
 artifact in TensorFlow's tf.lite.Interpreter, tf.saved_model.load (serving_default),
 or onnxruntime's Python package, and writes outDir/<batch index>/<output>.f32.
-Prints one JSON line: {"versions": {...}, "results": {id: {"ok", "runtime",
-"outputs": {name: shape}, "loadMs", "runMs": [...]} | {"ok": false, "error"}}}.
-One process for every job: importing TensorFlow is the slow part.
+Prints JSON lines, flushed as it goes: {"start": id} before a job, then
+{"result": id, "ok", "runtime", "outputs": {name: shape}, "loadMs", "runMs": [...]}
+or {"result": id, "ok": false, "error"}. A runtime can crash the process
+(a corrupt .tflite segfaults tf.lite.Interpreter); the caller then blames the
+job that started without a result and runs the rest in a new process.
+One process for every job otherwise: importing TensorFlow is the slow part.
 """
 import json
 import os
@@ -74,16 +77,22 @@ def run_job(job):
     return {"ok": True, "runtime": runtime, "outputs": shapes, "loadMs": load_ms, "runMs": run_ms}
 
 
+def emit(obj):
+    # Flushed line by line: after a crash, what was printed is all the caller has.
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
 def main():
     with open(sys.argv[1]) as f:
         jobs = json.load(f)["jobs"]
-    results = {}
     for job in jobs:
+        emit({"start": job["id"]})
         try:
-            results[job["id"]] = run_job(job)
+            result = run_job(job)
         except Exception as e:  # one artifact's failure is its row's error, not the whole run's
-            results[job["id"]] = {"ok": False, "error": f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}", "trace": traceback.format_exc()[-2000:]}
-    print(json.dumps({"results": results}))
+            result = {"ok": False, "error": f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}", "trace": traceback.format_exc()[-2000:]}
+        emit({"result": job["id"], **result})
 
 
 if __name__ == "__main__":
