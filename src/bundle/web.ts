@@ -4,6 +4,7 @@
  * pipeline's own modules: normalize, window, events, midi-out), tf.min.js and
  * the WebAssembly backend (copied from node_modules: no CDN, the page works offline).
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,7 +62,8 @@ const nodeBuiltinsStub: Plugin = {
 /** app.ts and what it imports -> one browser script. Deterministic: the same sources give the same bytes. */
 export async function buildDemoScript(): Promise<Uint8Array> {
   const r = await build({
-    entryPoints: [path.join(WEB_SRC, 'app.ts')],
+    // app.ts in a clone, app.js (compiled) in the installed package.
+    entryPoints: [path.join(WEB_SRC, existsSync(path.join(WEB_SRC, 'app.ts')) ? 'app.ts' : 'app.js')],
     bundle: true,
     write: false,
     format: 'iife',

@@ -1,33 +1,43 @@
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { readdirSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { A2mError } from '../errors.js';
+import { COMMANDS, type CommandName } from './registry.js';
 
-// Every file in ./commands exports a default yargs CommandModule: one file per
-// command, discovered here so adding a command touches no shared list.
-const commandsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'commands');
-const files = readdirSync(commandsDir).filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts')).sort();
-const commands: CommandModule[] = [];
-for (const f of files) commands.push((await import(path.join(commandsDir, f))).default as CommandModule);
+/**
+ * Only the command being run is loaded (commands/<name>.js, whose heavy
+ * imports are themselves loaded by its handler): `a2m --help` and a typo
+ * load no command module at all, `a2m transcribe` on ONNX never loads
+ * TensorFlow. The others are listed from the registry's usage lines.
+ */
+const argv = hideBin(process.argv);
+const requested = argv.find((a) => !a.startsWith('-') && Object.hasOwn(COMMANDS, a)) as CommandName | undefined;
 
-const verbose = process.argv.includes('--verbose');
+async function commandModule(name: CommandName): Promise<CommandModule> {
+  if (name === requested) return (await import(`./commands/${name}.js`)).default as CommandModule;
+  return { ...COMMANDS[name], builder: (y) => y, handler: () => {} };
+}
+
+const verbose = argv.includes('--verbose');
 try {
-  await yargs(hideBin(process.argv))
+  const commands = await Promise.all((Object.keys(COMMANDS) as CommandName[]).map(commandModule));
+  await yargs(argv)
     .scriptName('a2m')
     .command(commands)
-    .option('verbose', { type: 'boolean', describe: 'print stack traces on errors', global: true })
+    .option('verbose', { type: 'boolean', describe: 'print stack traces on errors, and TensorFlow\'s start-up log', global: true })
     .demandCommand(1, 'give a command (see --help)')
+    .recommendCommands()
     .strict()
     .help()
     .alias('h', 'help')
     .version()
+    .wrap(Math.min(120, process.stdout.columns ?? 100))
     .fail((msg, err) => { throw err ?? new A2mError(msg); })
     .parseAsync();
 } catch (e) {
   const err = e as Error;
-  process.stderr.write(`a2m: error: ${err.message.split('\n')[0]}\n`);
+  // The whole message: yargs puts the useful part on later lines ("Invalid values:\n  Argument: events, Given: ...").
+  const lines = err.message.split('\n').map((l) => l.trim()).filter(Boolean);
+  process.stderr.write(`a2m: error: ${lines.join(' ')}\n`);
   if (verbose) process.stderr.write(`${err.stack}\n`);
   process.exitCode = 1;
 }

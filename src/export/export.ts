@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Model } from '../model/model.js';
+import type { ModelLike } from '../model/host-model.js';
 import type { IrGraph } from '../ir/graph.js';
 import { loadConverter, FORMATS } from '../../converters/index.js';
 import type { Precision } from '../../converters/types.js';
@@ -36,7 +36,7 @@ export interface ExportManifest {
 }
 
 /** sha256 over parameter names, shapes and bytes in name order: identifies the weights, not the file layout. */
-export async function modelHash(model: Model): Promise<string> {
+export async function modelHash(model: ModelLike): Promise<string> {
   const h = createHash('sha256');
   h.update(JSON.stringify(model.config));
   for (const [name, t] of [...(await model.weights())].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -60,7 +60,7 @@ export interface ExportRequest {
   onProgress?: (msg: string) => void;
 }
 
-export async function exportModel(model: Model, req: ExportRequest, graph?: IrGraph): Promise<ExportManifest> {
+export async function exportModel(model: ModelLike, req: ExportRequest, graph?: IrGraph): Promise<ExportManifest> {
   for (const f of req.formats) if (!(FORMATS as readonly string[]).includes(f)) throw new A2mError(`unknown format "${f}" (expected: ${FORMATS.join(', ')})`);
   const batch = req.batch ?? 1;
   const g = runPasses(graph ?? (await model.graph(batch)));

@@ -117,7 +117,9 @@ export async function runOnWebBackend(p: string, feeds: Record<string, HostTenso
     await writeFile(inFile, JSON.stringify(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toWire(v)]))));
     const self = fileURLToPath(import.meta.url);
     const stderr = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', self, '--web-child', backend, file, inFile, outFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+      // The TypeScript source needs tsx (a clone); the compiled package runs as it is.
+      const loader = self.endsWith('.ts') ? ['--import', 'tsx'] : [];
+      const child = spawn(process.execPath, [...loader, self, '--web-child', backend, file, inFile, outFile], { stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       child.stderr.on('data', (d) => { err += d; });
       const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new A2mError(`${file}: the ${backend} backend did not finish within ${timeoutMs} ms`)); }, timeoutMs);

@@ -14,7 +14,6 @@
  */
 import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-node';
 import { A2mError } from '../errors.js';
 import type { HostTensor } from '../ir/tensor.js';
 import type { LoadedModel } from '../model/load.js';
@@ -85,8 +84,9 @@ export function notesFromOutputs(outputs: Record<string, HostTensor | undefined>
   return extractNotes({ frames: probs.data, onsets: outputs.onset_probs?.data, velocities: outputs.velocity?.data, keys: probs.shape.at(-1) }, thresholds);
 }
 
-/** The canonical runtime, as recorded in the manifest. */
-export function canonicalRuntime(): GoldenManifest['producedBy'] {
+/** The canonical runtime, as recorded in the manifest (tfjs-node is loaded by then: it just ran the model). */
+export async function canonicalRuntime(): Promise<GoldenManifest['producedBy']> {
+  const tf = await import('@tensorflow/tfjs-node');
   const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
   return { runtime: `tfjs-node ${tf.version['tfjs-node']}`, tensorflow: binding?.TF_Version ?? 'unknown' };
 }
@@ -117,7 +117,7 @@ export async function buildGolden(loaded: LoadedModel, opts: { cases?: readonly 
   }
   return {
     model: { preset: model.config.preset, sha256: await modelHash(model), source: describeSource(source) },
-    producedBy: canonicalRuntime(), thresholds, outputs, cases, dir: null,
+    producedBy: await canonicalRuntime(), thresholds, outputs, cases, dir: null,
   };
 }
 

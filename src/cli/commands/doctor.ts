@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { COMMANDS } from '../registry.js';
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
 import { venvPython } from '../../util/paths.js';
@@ -27,8 +28,7 @@ const CHECKS: Check[] = [
 ];
 
 const command: CommandModule = {
-  command: 'doctor',
-  describe: 'check every runtime and tool: OK with its version, or what is missing and how to fix it',
+  ...COMMANDS.doctor,
   builder: (y) => y.example('a2m doctor', 'after npm install, everything should say OK'),
   handler: async () => {
     let failed = 0;

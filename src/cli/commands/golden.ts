@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { COMMANDS } from '../registry.js';
 import path from 'node:path';
 import { loadModel } from '../../model/load.js';
 import { buildGolden, writeGolden } from '../../verify/golden.js';
@@ -6,8 +7,7 @@ import { buildGolden, writeGolden } from '../../verify/golden.js';
 interface Args { model: string; out: string }
 
 const command: CommandModule<object, Args> = {
-  command: 'golden [model]',
-  describe: 'write golden inputs, the canonical model\'s outputs on them and the notes they decode to (what `a2m verify` compares exports against)',
+  ...COMMANDS.golden,
   builder: (y) => y
     .positional('model', { type: 'string', default: 'default', describe: 'checkpoint folder, "default", or preset:<name>' })
     .option('out', { alias: 'o', type: 'string', default: 'golden', describe: 'golden folder (replaced atomically; never edit it by hand)' })

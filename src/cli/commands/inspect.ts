@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { COMMANDS } from '../registry.js';
 import { loadModel } from '../../model/load.js';
 import { runPasses } from '../../ir/passes.js';
 import { paramCount } from '../../ir/graph.js';
@@ -8,8 +9,7 @@ import { graphFlops } from '../../ir/flops.js';
 interface Args { model: string; json: boolean }
 
 const command: CommandModule<object, Args> = {
-  command: 'inspect [model]',
-  describe: 'print the model\'s IR summary: ops by type, parameters, sizes, inputs/outputs, FLOPs per window',
+  ...COMMANDS.inspect,
   builder: (y) => y
     .positional('model', { type: 'string', default: 'default', describe: 'checkpoint folder, "default", or preset:<name>' })
     .option('json', { type: 'boolean', default: false, describe: 'print JSON' })

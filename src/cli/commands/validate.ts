@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { COMMANDS } from '../registry.js';
 import { loadModel } from '../../model/load.js';
 import { makeRunner, BACKENDS, PRECISIONS, type Backend } from '../../infer/backends.js';
 import type { Precision } from '../../../converters/types.js';
@@ -13,8 +14,7 @@ interface Args { dataset: string; model: string; backend: string; precision: str
 const f3 = (x: number | undefined) => (x === undefined ? '  -  ' : x.toFixed(3));
 
 const command: CommandModule<object, Args> = {
-  command: 'validate <dataset>',
-  describe: 'score a model on a dataset folder: note P/R/F1 (mir_eval-exact) per piece and mean, plus the seed\'s window metrics',
+  ...COMMANDS.validate,
   builder: (y) => y
     .positional('dataset', { type: 'string', demandOption: true, describe: 'folder of <name>.<audio> + <name>.csv' })
     .option('model', { type: 'string', default: 'default', describe: 'checkpoint folder or "default"' })

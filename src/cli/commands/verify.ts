@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { COMMANDS } from '../registry.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadModel, type LoadedModel } from '../../model/load.js';
@@ -24,8 +25,7 @@ function goldenDirFor(a: Args): string | null {
 }
 
 const command: CommandModule<object, Args> = {
-  command: 'verify <export>',
-  describe: 'run every artifact of an export in its own runtime on the golden inputs and check it matches the canonical model (exit 1 on any failure)',
+  ...COMMANDS.verify,
   builder: (y) => y
     .positional('export', { type: 'string', demandOption: true, describe: 'export folder (with export.json, from `a2m export`)' })
     .option('golden', { type: 'string', describe: 'golden folder you trust (from `a2m golden`); goldens inside the export are not used' })

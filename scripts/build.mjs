@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Compiles src/ and converters/ to dist/ (tsc -p tsconfig.build.json) and copies the
+// files they read at run time (schemas, the oracle script, the web demo's page) beside
+// the compiled code. Run by `npm run build`, by `prepare` (install in a clone, pack)
+// and by `npm test`, so bin/a2m.js never runs code older than the sources.
+import { spawnSync } from 'node:child_process';
+import { cpSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const dist = path.join(root, 'dist');
+/** Compiled or documentation-only: everything else under these folders is a run-time asset. */
+const NOT_ASSETS = /\.(ts|md)$/;
+
+rmSync(dist, { recursive: true, force: true });
+const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+if (tsc.status !== 0) { console.error('build: tsc failed'); process.exit(1); }
+let copied = 0;
+for (const top of ['src', 'converters']) {
+  for (const e of readdirSync(path.join(root, top), { recursive: true, withFileTypes: true })) {
+    if (!e.isFile() || NOT_ASSETS.test(e.name)) continue;
+    const rel = path.relative(root, path.join(e.parentPath, e.name));
+    cpSync(path.join(root, rel), path.join(dist, rel));
+    copied++;
+  }
+}
+console.log(`build: dist/ compiled, ${copied} run-time assets copied`);

@@ -1,0 +1,38 @@
+/**
+ * A model as plain host arrays: its config and weights, no TensorFlow. This is
+ * all that exporting, inspecting and running an export need (the IR builder
+ * records the graph from the weights), so transcription through ONNX Runtime
+ * and every converter work where tfjs-node is not installed. The canonical tfjs
+ * model (./model.ts) is made from it only when a command must run TensorFlow
+ * itself (training, goldens, --backend tfjs).
+ */
+import type { HostTensor } from '../ir/tensor.js';
+import type { IrGraph } from '../ir/graph.js';
+import type { ModelConfig } from './config.js';
+import { buildModelGraph } from './ir-ops.js';
+
+/** What exporting and hashing read of a model: both HostModel and the tfjs Model provide it. */
+export interface ModelLike {
+  readonly config: ModelConfig;
+  weights(): Promise<Map<string, HostTensor>>;
+  graph(batch?: number): Promise<IrGraph>;
+  paramCount(): number;
+  dispose(): void;
+}
+
+export class HostModel implements ModelLike {
+  constructor(readonly config: ModelConfig, private readonly params: Map<string, HostTensor>) {}
+
+  async weights(): Promise<Map<string, HostTensor>> { return this.params; }
+
+  /** Records the IR graph (static batch size); fails when a weight the network needs is missing. */
+  async graph(batch = 1): Promise<IrGraph> { return buildModelGraph(this.config, this.params, batch); }
+
+  paramCount(): number {
+    let n = 0;
+    for (const t of this.params.values()) n += t.data.length;
+    return n;
+  }
+
+  dispose(): void { /* plain arrays: nothing to release */ }
+}
