@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { COMMANDS } from '../registry.js';
 import path from 'node:path';
 import { convertModel } from '../../convert/convert.js';
 import { FORMATS } from '../../../converters/index.js';
@@ -25,8 +26,7 @@ function parseRenames(items: string[]): Record<string, string> {
 const mib = (n: number) => `${(n / 2 ** 20).toFixed(2)} MiB`;
 
 const command: CommandModule<object, Args> = {
-  command: 'convert <source>',
-  describe: 'convert a model we did not train (a tfjs graph model) to SavedModel, TFLite, Core ML, ONNX and/or tfjs, through the IR',
+  ...COMMANDS.convert,
   builder: (y) => y
     .positional('source', { type: 'string', demandOption: true, describe: 'tfjs graph model directory or its model.json' })
     .option('to', { type: 'string', default: FORMATS.join(','), describe: `comma-separated target formats: ${FORMATS.join(', ')}` })

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { COMMANDS } from '../registry.js';
 import path from 'node:path';
 import { loadModel } from '../../model/load.js';
 import { exportModel } from '../../export/export.js';
@@ -13,8 +14,7 @@ const PRECISIONS: Precision[] = ['fp32', 'fp16', 'int8'];
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
 const command: CommandModule<object, Args> = {
-  command: 'export [model]',
-  describe: 'write the model as SavedModel, TFLite, Core ML, ONNX and/or tfjs graph model (our own serializers, from the IR)',
+  ...COMMANDS.export,
   builder: (y) => y
     .positional('model', { type: 'string', default: 'default', describe: 'checkpoint folder, "default", or preset:<name>' })
     .option('format', { type: 'string', default: FORMATS.join(','), describe: `comma-separated: ${FORMATS.join(', ')}` })

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { COMMANDS } from '../registry.js';
 import cliProgress from 'cli-progress';
 import { getPreset } from '../../model/config.js';
 import { listPairs, loadPieces } from '../../data/loader.js';
@@ -38,8 +39,7 @@ async function runSettings(a: Args): Promise<RunSettings> {
 }
 
 const command: CommandModule<object, Args> = {
-  command: 'train',
-  describe: 'train a model preset on a dataset folder (tfjs-node, native TensorFlow)',
+  ...COMMANDS.train,
   builder: (y) => y
     .option('data', { type: 'string', demandOption: true, describe: 'training dataset folder (<name>.<audio> + <name>.csv)' })
     .option('val', { type: 'string', demandOption: true, describe: 'validation dataset folder (pieces never used in training)' })
