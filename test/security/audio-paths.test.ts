@@ -77,7 +77,7 @@ test('transcribe . --out-dir on the crafted tree writes the silent file\'s (empt
   const { inDir, rel } = await craftConcatTree(root);
   const projectRoot = path.resolve(import.meta.dirname, '..', '..');
   const r = await execa(process.execPath, [path.join(projectRoot, 'bin', 'a2m.js'), 'transcribe', '.', '--out-dir', 'o', '--backend', 'tfjs'],
-    { cwd: inDir, reject: false, timeout: 100_000, env: { A2M_CACHE_DIR: path.join(root, 'cache') } });
+    { cwd: inDir, reject: false, timeout: 100_000, env: { A2M_CACHE_DIR: path.join(root, 'cache'), A2M_DEV: '1' } }); // the sources, not a possibly stale dist/
   assert.equal(r.exitCode, 0, r.stderr);
   const out = path.join(inDir, 'o', rel.replace(/\.wav$/, '.mid')); // the input's folders mirrored under --out-dir
   const midi = new ToneMidi.Midi(await readFile(out));

@@ -83,7 +83,7 @@ test('a2m dataset check --jobs abc on a dataset with errors: refused, exit 1 (it
   // A pair whose only error is a CSV line: found by the workers alone (zero workers found nothing).
   await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'anullsrc=r=16000:cl=mono:d=1', path.join(dir, 'piece.wav')]);
   await writeFile(path.join(dir, 'piece.csv'), '0,0.5,60,0.5\n0,0.5,200,0.5\n');
-  const a2m = (...args: string[]) => execa(process.execPath, [path.join(projectRoot, 'bin', 'a2m.js'), 'dataset', 'check', dir, ...args], { reject: false, timeout: 50_000 });
+  const a2m = (...args: string[]) => execa(process.execPath, [path.join(projectRoot, 'bin', 'a2m.js'), 'dataset', 'check', dir, ...args], { reject: false, timeout: 50_000, env: { A2M_DEV: '1' } }); // the sources, not a possibly stale dist/
   const r = await a2m('--jobs', 'abc');
   assert.equal(r.exitCode, 1);
   assert.match(r.stderr, /a2m: error: --jobs: expected a positive integer <= 256, got "abc"/);

@@ -92,7 +92,7 @@ test('a2m transcribe: a/x.wav, a/x.flac, b/x.wav in one run give three MIDI file
     await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-ss', start, '-t', '3', '-i', DEMO, '-c:a', codec, path.join(root, f)]);
   }
   const a2m = (...args: string[]) => execa(process.execPath, [path.join(projectRoot, 'bin', 'a2m.js'), 'transcribe', ...args],
-    { cwd: root, reject: false, timeout: 150_000, env: { A2M_CACHE_DIR: path.join(dir, 'cache') } });
+    { cwd: root, reject: false, timeout: 150_000, env: { A2M_CACHE_DIR: path.join(dir, 'cache'), A2M_DEV: '1' } }); // the sources, not a possibly stale dist/
 
   const t0 = performance.now();
   const clash = await a2m('a/x.wav', '-o', 'x.png', '--plot', 'x.png');
