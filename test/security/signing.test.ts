@@ -144,7 +144,7 @@ test('CLI: bundle --sign, bundle verify --public-key', async (t) => {
   const mine = keyPair(tmp, 'mine'), other = keyPair(tmp, 'other');
   const b = path.join(tmp, 'b');
   const a2m = (...args: string[]) => spawnSync(process.execPath, [path.join(projectRoot, 'bin', 'a2m.js'), ...args], {
-    encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' },
+    encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', A2M_DEV: '1' }, // the sources, not a possibly stale dist/
   });
 
   // The cheapest target (one TFLite artifact) and one golden case: the signature does not depend on what is bundled.
