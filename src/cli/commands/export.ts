@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { COMMANDS } from '../registry.js';
 import path from 'node:path';
-import { loadModel } from '../../model/load.js';
+import { loadHostModel } from '../../model/load.js';
 import { exportModel } from '../../export/export.js';
 import { FORMATS } from '../../../converters/index.js';
 import type { Precision } from '../../../converters/types.js';
@@ -27,7 +27,7 @@ const command: CommandModule<object, Args> = {
   handler: async (a) => {
     const precisions = list(a.precision) as Precision[];
     for (const p of precisions) if (!PRECISIONS.includes(p)) throw new A2mError(`unknown precision "${p}" (expected: ${PRECISIONS.join(', ')})`);
-    const { model, source } = await loadModel(a.model);
+    const { model, source } = await loadHostModel(a.model);
     const m = await exportModel(model, {
       formats: list(a.format), precisions, out: a.out, batch: a.batch, ios: a.ios,
       onProgress: (msg) => process.stderr.write(`exporting ${msg}\n`),

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { COMMANDS } from '../registry.js';
-import { loadModel } from '../../model/load.js';
+import { loadHostModel } from '../../model/load.js';
 import { runPasses } from '../../ir/passes.js';
 import { paramCount } from '../../ir/graph.js';
 import { fmtShape } from '../../ir/tensor.js';
@@ -16,7 +16,7 @@ const command: CommandModule<object, Args> = {
     .example('a2m inspect', 'the committed default model')
     .example('a2m inspect preset:base', 'the seed architecture (untrained)'),
   handler: async (a) => {
-    const { model, source } = await loadModel(a.model);
+    const { model, source } = await loadHostModel(a.model);
     const g = runPasses(await model.graph(1));
     const ops: Record<string, number> = {};
     for (const n of g.nodes) ops[n.op] = (ops[n.op] ?? 0) + 1;
