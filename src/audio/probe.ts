@@ -2,9 +2,10 @@
  * Reading an audio file's header with ffprobe: duration, channels, rate.
  * Much cheaper than decoding, for checking and describing whole datasets.
  */
+import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { A2mError } from '../errors.js';
-import { ffmpegBin, lastLine, runTool } from './ffmpeg.js';
+import { PACKAGED_FFMPEG, ffmpegChoice, findOnPath, lastLine, runTool } from './ffmpeg.js';
 import { checkAudioFile, ffmpegPath } from './input.js';
 
 export interface AudioInfo {
@@ -15,10 +16,28 @@ export interface AudioInfo {
   codec: string;
 }
 
-/** ffprobe next to the configured ffmpeg (same install). */
-function ffprobeBin(): string {
-  const ff = ffmpegBin();
-  return ff.includes('/') ? path.join(path.dirname(ff), 'ffprobe') : 'ffprobe';
+const executable = (p: string): boolean => {
+  try { accessSync(p, constants.X_OK); return true; } catch { return false; }
+};
+
+/**
+ * ffprobe: the one beside the ffmpeg in use (same install), else `ffprobe` on
+ * PATH. The ffmpeg of @ffmpeg-installer/ffmpeg comes without one, so a machine
+ * relying on it has none: only reading headers (dataset check / stats) needs
+ * ffprobe, transcription does not, so this is asked for here and only here.
+ */
+export function ffprobeBin(): string {
+  let ff: string | null = null;
+  try { ff = ffmpegChoice().bin; } catch { /* no ffmpeg at all: ffprobe may still be on PATH */ }
+  if (ff?.includes('/')) {
+    const beside = path.join(path.dirname(ff), 'ffprobe');
+    if (executable(beside)) return beside;
+  }
+  const onPath = findOnPath('ffprobe');
+  if (onPath) return onPath;
+  throw new A2mError(`ffprobe not found (not beside ${ff ?? 'ffmpeg'} nor on PATH; the ffmpeg bundled by npm ${PACKAGED_FFMPEG} has none), ` +
+    'needed to read audio headers (dataset check / stats, not transcription): apt-get install ffmpeg (or brew install ffmpeg), ' +
+    'or set A2M_FFMPEG to an ffmpeg whose folder also holds ffprobe');
 }
 
 export async function probeAudio(file: string): Promise<AudioInfo> {

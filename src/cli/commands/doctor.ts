@@ -13,7 +13,17 @@ const CHECKS: Check[] = [
   { name: 'LiteRT', fix: 'npm install @litertjs/core', run: async () => { const r = (await import('../../runtimes/litert.js')); await r.loadLiteRtModule(); return r.default.name; } },
   { name: 'TF SavedModel runtime', fix: 'npm install', run: async () => (await import('../../runtimes/tf-savedmodel.js')).default.name },
   { name: 'Core ML evaluator', fix: 'part of this package', run: async () => (await import('../../runtimes/coreml-ref/index.js')).default.name },
-  { name: 'ffmpeg', fix: 'apt-get install ffmpeg', run: async () => (await execa('ffmpeg', ['-version'])).stdout.split('\n')[0]! },
+  { name: 'ffmpeg', fix: 'apt-get install ffmpeg, or npm install @ffmpeg-installer/ffmpeg, or set A2M_FFMPEG', run: async () => {
+    const { ffmpegChoice } = await import('../../audio/ffmpeg.js');
+    const { bin, source } = ffmpegChoice();
+    const version = (await execa(bin, ['-version'])).stdout.split('\n')[0]!.replace(/\s+Copyright.*$/, '').trim();
+    return `${version} (${bin}, from ${source === 'PATH' ? 'PATH' : source === 'A2M_FFMPEG' ? '$A2M_FFMPEG' : `npm ${source}`})`;
+  } },
+  { name: 'ffprobe (dataset check/stats)', fix: 'apt-get install ffmpeg (ffprobe comes with it; transcription does not need it)', run: async () => {
+    const { ffprobeBin } = await import('../../audio/probe.js');
+    const bin = ffprobeBin();
+    return `${(await execa(bin, ['-version'])).stdout.split('\n')[0]!.replace(/\s+Copyright.*$/, '').trim()} (${bin})`;
+  } },
   { name: 'fluidsynth', fix: 'apt-get install fluidsynth fluid-soundfont-gm timgm6mb-soundfont', run: async () => {
     const v = (await execa('fluidsynth', ['--version'])).stdout.split('\n')[0]!;
     const sf = ['/usr/share/sounds/sf2/FluidR3_GM.sf2', '/usr/share/sounds/sf2/TimGM6mb.sf2'].filter((f) => !existsSync(f));
