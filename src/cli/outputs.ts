@@ -7,7 +7,8 @@
  *  - one input without --out-dir: -o, else the input's path with its
  *    extension replaced by .mid (`take.v2/rec.wav` -> `take.v2/rec.mid`,
  *    `.hidden.wav` -> `.hidden.mid`, `.hidden` -> `.hidden.mid`); events go
- *    beside the MIDI file (`<stem>.csv` / `<stem>.json`); --plot names the PNG.
+ *    beside the MIDI file (`<stem>.csv` / `<stem>.json`), and so do the raw
+ *    model outputs (`<stem>.npz`); --plot names the PNG.
  *  - --out-dir: outputs mirror each input's folders below the deepest folder
  *    that holds every input (one folder argument: that folder), so `a/x.wav`
  *    and `b/x.wav` become `OUT/a/x.mid` and `OUT/b/x.mid`. Inputs in one
@@ -34,6 +35,8 @@ export interface OutputOptions {
   events?: 'csv' | 'json';
   /** A PNG path (one input), or with outDir any value: write <name>.png. */
   plot?: string;
+  /** Also write the raw model outputs as <name>.npz beside the MIDI file. */
+  modelOutputs?: boolean;
 }
 
 export interface OutputPlan {
@@ -41,6 +44,7 @@ export interface OutputPlan {
   mid: string;
   events?: string;
   plot?: string;
+  modelOutputs?: string;
 }
 
 /**
@@ -84,6 +88,7 @@ function plansInOutDir(inputs: readonly TranscribeInput[], o: OutputOptions & { 
       file: input.file, mid: `${name}.mid`,
       ...(o.events ? { events: `${name}.${o.events}` } : {}),
       ...(o.plot ? { plot: `${name}.png` } : {}),
+      ...(o.modelOutputs ? { modelOutputs: `${name}.npz` } : {}),
     };
   });
 }
@@ -94,6 +99,7 @@ function planSingle(input: TranscribeInput, o: OutputOptions): OutputPlan {
     file: input.file, mid,
     ...(o.events ? { events: `${stripExtension(mid)}.${o.events}` } : {}),
     ...(o.plot ? { plot: o.plot } : {}),
+    ...(o.modelOutputs ? { modelOutputs: `${stripExtension(mid)}.npz` } : {}),
   };
 }
 
@@ -106,14 +112,14 @@ export function planOutputs(inputs: readonly TranscribeInput[], o: OutputOptions
   return plans;
 }
 
-const FLAGS = { mid: 'MIDI', events: 'events', plot: 'plot' } as const;
+const FLAGS = { mid: 'MIDI', events: 'events', plot: 'plot', modelOutputs: 'model outputs' } as const;
 
 /** Every output a distinct file, and none of them an input. */
 function refuseCollisions(plans: readonly OutputPlan[]): void {
   const inputs = new Map(plans.map((p) => [path.resolve(p.file), p.file]));
   const taken = new Map<string, string>(); // resolved output -> what writes it
   for (const p of plans) {
-    for (const key of ['mid', 'events', 'plot'] as const) {
+    for (const key of Object.keys(FLAGS) as (keyof typeof FLAGS)[]) {
       const out = p[key];
       if (out === undefined) continue;
       const abs = path.resolve(out);

@@ -10,14 +10,15 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Model } from '../model/model.js';
+import type { ModelLike } from '../model/host-model.js';
+import { asTfjsModel } from '../model/load.js';
 import { exportModel, modelHash, artifactName, type ExportManifest } from '../export/export.js';
 import { loadRuntime } from '../runtimes/index.js';
 import { loadConverter } from '../../converters/index.js';
 import type { Precision } from '../../converters/types.js';
 import type { HostTensor } from '../ir/tensor.js';
 import { A2mError } from '../errors.js';
-import { projectRoot } from '../util/paths.js';
+import { fileURLToPath } from 'node:url';
 import { sourceFingerprint } from '../util/source-fingerprint.js';
 import { checkSums, recordSums, removeArtifact } from './cache-sums.js';
 
@@ -41,16 +42,18 @@ export function exportCacheDir(): string {
   return path.join(process.env.A2M_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'a2m'), 'exports');
 }
 
-export function tfjsRunner(model: Model, batch = 4): WindowRunner {
+/** The canonical tfjs model as a runner (loads tfjs-node; a host model is copied into it and released with the runner). */
+export async function tfjsRunner(model: ModelLike, batch = 4): Promise<WindowRunner> {
+  const tfModel = await asTfjsModel(model);
   const c = model.config;
   return {
     name: 'tfjs-node (canonical)',
     batch,
     async run(windows, count) {
-      const out = await model.predict({ shape: [count, c.channels, c.windowSamples], data: windows.subarray(0, count * c.channels * c.windowSamples) });
+      const out = await tfModel.predict({ shape: [count, c.channels, c.windowSamples], data: windows.subarray(0, count * c.channels * c.windowSamples) });
       return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data]));
     },
-    async dispose() { /* the caller owns the model */ },
+    async dispose() { if (tfModel !== model) tfModel.dispose(); /* else the caller owns it */ },
   };
 }
 
@@ -68,8 +71,14 @@ export interface RunnerOptions {
 const stderrWarn = (msg: string) => { process.stderr.write(`a2m: warning: ${msg}\n`); };
 const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split('\n')[0]!;
 
-/** The code exports depend on: the converters, the IR and the export driver. */
-const EXPORT_SOURCES = ['converters', path.join('src', 'ir'), path.join('src', 'export')];
+/**
+ * The code an export depends on: the converters, the IR, the export driver
+ * and the model's forward pass that records the graph (and the fp16 helper
+ * the converters share). A change to any of them must miss the cache.
+ */
+const EXPORT_SOURCES = ['converters', path.join('src', 'ir'), path.join('src', 'export'), path.join('src', 'model'), path.join('src', 'util', 'half.ts')];
+/** Where that code is: the clone's sources (src/infer/ -> root), or the compiled package's dist/ (dist/src/infer/ -> dist). */
+const CODE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
  * Where (model, format, precision) is cached: one folder per model hash and
@@ -77,10 +86,10 @@ const EXPORT_SOURCES = ['converters', path.join('src', 'ir'), path.join('src', '
  * artifact per format and precision inside it (`artifactName` puts the
  * precision in the name, e.g. `model.fp16.tflite`), so precisions never share a file.
  */
-export async function exportCachePath(model: Model, format: ExportBackend, precision: Precision): Promise<{ dir: string; rel: string }> {
+export async function exportCachePath(model: ModelLike, format: ExportBackend, precision: Precision): Promise<{ dir: string; rel: string }> {
   const sha = await modelHash(model);
   const conv = await loadConverter(format);
-  const code = await sourceFingerprint(projectRoot, EXPORT_SOURCES);
+  const code = await sourceFingerprint(CODE_ROOT, EXPORT_SOURCES);
   return { dir: path.join(exportCacheDir(), `${sha.slice(0, 16)}-${code.slice(0, 12)}`), rel: artifactName(format, precision, conv.defaultName) };
 }
 
@@ -100,7 +109,7 @@ async function cachedManifest(dir: string, rel: string, precision: Precision): P
  * its files hash as written; otherwise it is rebuilt, with a warning, so one
  * damaged entry does not fail (or, under `auto`, silently demote) every later run.
  */
-export async function cachedExport(model: Model, format: ExportBackend, precision: Precision = 'fp32', opts: RunnerOptions = {}): Promise<CachedExport> {
+export async function cachedExport(model: ModelLike, format: ExportBackend, precision: Precision = 'fp32', opts: RunnerOptions = {}): Promise<CachedExport> {
   if (!PRECISIONS.includes(precision)) throw new A2mError(`unknown precision "${precision}" (expected: ${PRECISIONS.join(', ')})`);
   const { dir, rel } = await exportCachePath(model, format, precision);
   const file = path.join(dir, rel);
@@ -117,7 +126,7 @@ export async function cachedExport(model: Model, format: ExportBackend, precisio
 }
 
 /** Exports (once, cached) and loads the model in a format's runtime. */
-export async function exportedRunner(model: Model, format: ExportBackend, precision: Precision = 'fp32', opts: RunnerOptions = {}): Promise<WindowRunner> {
+export async function exportedRunner(model: ModelLike, format: ExportBackend, precision: Precision = 'fp32', opts: RunnerOptions = {}): Promise<WindowRunner> {
   const { file, manifest } = await cachedExport(model, format, precision, opts);
   const runtime = await loadRuntime(format);
   const session = await runtime.load(file);
@@ -146,13 +155,13 @@ export async function exportedRunner(model: Model, format: ExportBackend, precis
  * `auto` says why it passed over a backend through `opts.log` (--verbose):
  * otherwise a broken runtime only shows as a slower run.
  */
-export async function makeRunner(model: Model, backend: Backend | 'auto', precision: Precision = 'fp32', opts: RunnerOptions = {}): Promise<WindowRunner> {
+export async function makeRunner(model: ModelLike, backend: Backend | 'auto', precision: Precision = 'fp32', opts: RunnerOptions = {}): Promise<WindowRunner> {
   if (!PRECISIONS.includes(precision)) throw new A2mError(`unknown precision "${precision}" (expected: ${PRECISIONS.join(', ')})`);
   if (backend === 'auto') {
     const skipped: string[] = [];
     for (const b of BACKEND_PREFERENCE) {
       if (b === 'tfjs' && precision !== 'fp32') continue;
-      try { return b === 'tfjs' ? tfjsRunner(model) : await exportedRunner(model, b, precision, opts); } catch (e) {
+      try { return b === 'tfjs' ? await tfjsRunner(model) : await exportedRunner(model, b, precision, opts); } catch (e) {
         skipped.push(`${b}: ${firstLine(e)}`);
         opts.log?.(`backend auto: skipped ${b} (${firstLine(e)})`);
       }

@@ -28,7 +28,16 @@ export const PIANO_PROGRAM = 0;
 export interface MidiOptions {
   /** Track / sequence name (default "audio-to-midi"). */
   name?: string;
+  /**
+   * Tempo written in the file, in bpm (default 120). Note times stay in
+   * seconds; only the tick grid changes (PPQ 1000 at the given tempo), so a
+   * score editor shows bars at this tempo.
+   */
+  tempo?: number;
 }
+
+/** Tempos a MIDI file can hold at PPQ 1000 (the tempo meta event stores microseconds per beat in 24 bits). */
+export const MIDI_TEMPO_RANGE = { min: 4, max: 1000 } as const;
 
 export interface WriteOptions {
   /** Replace an existing file (default true); false refuses it, atomically (see writeOutputFile). */
@@ -74,14 +83,16 @@ export async function writeOutputFile(file: string, data: string | Uint8Array, o
 export function notesToMidi(notes: readonly Note[], opts: MidiOptions = {}): Uint8Array {
   const midi = new Midi();
   midi.header.fromJSON({ ...midi.header.toJSON(), name: opts.name ?? 'audio-to-midi', ppq: MIDI_PPQ });
-  midi.header.setTempo(MIDI_BPM);
+  const tempo = opts.tempo ?? MIDI_BPM;
+  if (!(tempo >= MIDI_TEMPO_RANGE.min && tempo <= MIDI_TEMPO_RANGE.max)) throw new A2mError(`MIDI tempo must be ${MIDI_TEMPO_RANGE.min}..${MIDI_TEMPO_RANGE.max} bpm, got ${tempo}`);
+  midi.header.setTempo(tempo);
   midi.header.timeSignatures.push({ ticks: 0, timeSignature: [4, 4] });
   midi.header.update();
   const track = midi.addTrack();
   track.name = 'Piano';
   track.channel = 0;
   track.instrument.number = PIANO_PROGRAM;
-  for (const n of toTicks(notes)) track.addNote(n);
+  for (const n of toTicks(notes, (MIDI_PPQ * tempo) / 60)) track.addNote(n);
   return midi.toArray();
 }
 
@@ -92,7 +103,7 @@ interface TickNote {
   velocity: number;
 }
 
-function toTicks(notes: readonly Note[]): TickNote[] {
+function toTicks(notes: readonly Note[], ticksPerSecond: number): TickNote[] {
   notes.forEach((n, i) => {
     if (!Number.isInteger(n.pitch) || n.pitch < 0 || n.pitch > 127) throw new A2mError(`note ${i}: pitch must be a MIDI note 0..127, got ${n.pitch}`);
     if (!(n.onset >= 0) || !(n.offset >= n.onset)) throw new A2mError(`note ${i}: expected 0 <= onset <= offset, got [${n.onset}, ${n.offset}]`);
@@ -101,13 +112,13 @@ function toTicks(notes: readonly Note[]): TickNote[] {
   const out: TickNote[] = [];
   const byKey = new Map<number, TickNote>(); // last note per key, to cut overlaps
   for (const n of sorted) {
-    const ticks = Math.round(n.onset * TICKS_PER_SECOND);
+    const ticks = Math.round(n.onset * ticksPerSecond);
     const prev = byKey.get(n.pitch);
     if (prev && prev.ticks + prev.durationTicks > ticks) {
       if (prev.ticks === ticks) continue; // same key struck twice at one tick: keep the first
       prev.durationTicks = ticks - prev.ticks;
     }
-    const end = Math.max(ticks + 1, Math.round(n.offset * TICKS_PER_SECOND));
+    const end = Math.max(ticks + 1, Math.round(n.offset * ticksPerSecond));
     const midiVelocity = Math.min(127, Math.max(1, Math.round(n.velocity * 127)));
     // @tonejs/midi writes floor(velocity·127): aim at the middle of the step so rounding error cannot lose one.
     const note: TickNote = { midi: n.pitch, ticks, durationTicks: end - ticks, velocity: (midiVelocity + 0.5) / 127 };
@@ -135,15 +146,19 @@ export interface NoteEvent {
   velocity: number;
 }
 
-/** Notes as a JSON array of {time, duration, key, velocity}, sorted. */
-export function notesToJson(notes: readonly Note[]): string {
-  const events: NoteEvent[] = sortNotes([...notes]).map((n) => ({
+/** Notes as events {time, duration, key, velocity} (seconds, MIDI key, velocity 0..1), sorted. */
+export function toNoteEvents(notes: readonly Note[]): NoteEvent[] {
+  return sortNotes([...notes]).map((n) => ({
     time: n.onset,
     duration: Math.max(0, n.offset - n.onset),
     key: n.pitch,
     velocity: n.velocity,
   }));
-  return JSON.stringify(events, null, 1) + '\n';
+}
+
+/** Notes as a JSON array of {time, duration, key, velocity}, sorted. */
+export function notesToJson(notes: readonly Note[]): string {
+  return JSON.stringify(toNoteEvents(notes), null, 1) + '\n';
 }
 
 export type EventFormat = 'csv' | 'json';

@@ -7,9 +7,9 @@
  * Whole rolls are assembled only when the caller asks (`keepRolls`: plots,
  * threshold tuning).
  */
-import { decodeStream } from '../audio/decode.js';
+import { decodeStream, type AudioChunk } from '../audio/decode.js';
 import { LevelMeter, normalizationGain } from '../audio/normalize.js';
-import { windowStream, frameCount, WINDOW_FRAMES, WINDOW_SAMPLES } from '../audio/window.js';
+import { windowStream, frameCount, windowCount, SAMPLE_RATE, WINDOW_FRAMES, WINDOW_SAMPLES } from '../audio/window.js';
 import { StitchStream } from '../audio/stitch-stream.js';
 import { NoteStream, compareNotes, type EventThresholds } from './events.js';
 import type { WindowRunner } from './backends.js';
@@ -30,12 +30,30 @@ export interface Transcription {
 export interface TranscribeOptions {
   thresholds?: Partial<EventThresholds>;
   keys?: number;
-  onWindow?: (done: number) => void;
+  /** Called after each batch with the windows done and the total (known once the level pass has run). */
+  onWindow?: (done: number, total: number) => void;
   /** Also return the whole stitched rolls (memory then grows with the file's length). */
   keepRolls?: boolean;
+  /** Stops between batches: the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Notes as they become final (a note is final once its key has released), in no particular order. */
+  onNotes?: (notes: Note[]) => void;
 }
 
-/** Runner output name -> the roll it becomes. */
+/**
+ * Audio to transcribe, readable twice (a level pass, then a window pass):
+ * a file decoded by ffmpeg, or PCM already in memory (./pcm-source.ts).
+ */
+export interface AudioSource {
+  /** Names the input in messages and results (a path, or "<pcm>"). */
+  label: string;
+  /** 16 kHz stereo chunks, from the start each time it is called. */
+  chunks(): AsyncIterable<AudioChunk>;
+}
+
+export const fileSource = (file: string): AudioSource => ({ label: file, chunks: () => decodeStream(file) });
+
+/** Output name -> the roll it becomes. */
 const ROLL_OF_OUTPUT = { probs: 'frames', onset_probs: 'onsets', velocity: 'velocities' } as const satisfies Record<string, keyof Rolls>;
 type OutputName = keyof typeof ROLL_OF_OUTPUT;
 const OUTPUT_NAMES = Object.keys(ROLL_OF_OUTPUT) as OutputName[];
@@ -43,15 +61,23 @@ const OUTPUT_NAMES = Object.keys(ROLL_OF_OUTPUT) as OutputName[];
 export async function transcribeFile(file: string, runner: WindowRunner, opts: TranscribeOptions & { keepRolls: true }): Promise<Transcription & { rolls: Rolls }>;
 export async function transcribeFile(file: string, runner: WindowRunner, opts?: TranscribeOptions): Promise<Transcription>;
 export async function transcribeFile(file: string, runner: WindowRunner, opts: TranscribeOptions = {}): Promise<Transcription> {
+  return transcribeSource(fileSource(file), runner, opts);
+}
+
+export async function transcribeSource(source: AudioSource, runner: WindowRunner, opts: TranscribeOptions = {}): Promise<Transcription> {
   const t0 = performance.now();
   const keys = opts.keys ?? 90;
+  opts.signal?.throwIfAborted();
   // Pass 1: level (whole-file normalisation needs it before the first window).
   const meter = new LevelMeter();
   let samples = 0;
-  for await (const c of decodeStream(file)) { meter.push(c.channels); samples += c.channels[0].length; }
+  for await (const c of source.chunks()) {
+    meter.push(c.channels); samples += c.channels[0].length;
+    opts.signal?.throwIfAborted();
+  }
   const gain = normalizationGain(meter.rms, meter.peak);
   const tDecoded = performance.now();
-  const total = frameCount(samples);
+  const total = frameCount(samples), totalWindows = windowCount(samples);
   // Pass 2: windows -> model in batches -> stitched frames -> notes, as they become final.
   const sink = new RollSink(keys, total, opts);
   const per = 2 * WINDOW_SAMPLES;
@@ -59,14 +85,15 @@ export async function transcribeFile(file: string, runner: WindowRunner, opts: T
   let n = 0, done = 0, modelMs = 0;
   const flush = async () => {
     if (!n) return;
+    opts.signal?.throwIfAborted();
     const t = performance.now();
     const r = await runner.run(batch, n);
     modelMs += performance.now() - t;
     sink.windows(r, n);
     done += n; n = 0;
-    opts.onWindow?.(done);
+    opts.onWindow?.(done, totalWindows);
   };
-  for await (const w of windowStream(decodeStream(file), gain)) {
+  for await (const w of windowStream(source.chunks(), gain)) {
     batch.set(w[0]!, n * per);
     batch.set(w[1]!, n * per + WINDOW_SAMPLES);
     if (++n === runner.batch) await flush();
@@ -75,7 +102,7 @@ export async function transcribeFile(file: string, runner: WindowRunner, opts: T
   const { notes, rolls } = sink.finish();
   const tEnd = performance.now();
   return {
-    file, notes, ...(rolls ? { rolls } : {}), seconds: samples / 16000, gain,
+    file: source.label, notes, ...(rolls ? { rolls } : {}), seconds: samples / SAMPLE_RATE, gain,
     timing: { decodeSeconds: (tDecoded - t0) / 1000, modelSeconds: modelMs / 1000, totalSeconds: (tEnd - t0) / 1000 },
   };
 }
@@ -106,7 +133,7 @@ class RollSink {
   finish(): { notes: Note[]; rolls?: Rolls } {
     if (!this.events) this.start({ probs: new Float32Array(0) }); // no window ran: an all-zero roll
     this.frames((s) => s.finish());
-    for (const n of this.events!.finish()) this.notes.push(n);
+    this.take(this.events!.finish());
     return { notes: this.notes.sort(compareNotes), ...(this.kept ? { rolls: this.joinKept() } : {}) };
   }
 
@@ -124,8 +151,14 @@ class RollSink {
       chunk[name] = next(s, name);
       if (this.kept) (this.kept[name] ??= []).push(chunk[name]!);
     }
+    this.take(this.events!.push({ frames: chunk.probs!, onsets: chunk.onset_probs, velocities: chunk.velocity, keys: this.keys }));
+  }
+
+  /** Keeps newly final notes and hands them to the caller's onNotes. */
+  private take(notes: Note[]): void {
     // A loop, not push(...spread): spreading a big array overflows the call stack.
-    for (const n of this.events!.push({ frames: chunk.probs!, onsets: chunk.onset_probs, velocities: chunk.velocity, keys: this.keys })) this.notes.push(n);
+    for (const n of notes) this.notes.push(n);
+    if (notes.length) this.opts.onNotes?.(notes);
   }
 
   private joinKept(): Rolls {

@@ -75,7 +75,7 @@ test('web demo page: headless chromium transcribes the fixture like the Node pip
   const tolerances = parseTolerances(['fp32.exactNotes=false', `fp32.minNoteF1=${MIN_NOTE_F1}`]);
   await buildBundle(model, state, { targets: ['web'], out, source, goldenCases: TEST_GOLDEN_CASES, tolerances });
   const thresholds = (state.thresholds ?? {}) as Partial<EventThresholds>;
-  const node = await transcribeFile(FIXTURE, tfjsRunner(model), { thresholds, keepRolls: true });
+  const node = await transcribeFile(FIXTURE, await tfjsRunner(model), { thresholds, keepRolls: true });
   model.dispose();
 
   const server = await serve(path.join(out, 'web'));

@@ -41,7 +41,7 @@ function recording(inner: WindowRunner): WindowRunner {
 before(async () => {
   loaded = await loadModel('default');
   thresholds = (loaded.state.thresholds ?? {}) as Partial<EventThresholds>;
-  kept = await transcribeFile(FIXTURE, recording(tfjsRunner(loaded.model)), { thresholds, keepRolls: true });
+  kept = await transcribeFile(FIXTURE, recording(await tfjsRunner(loaded.model)), { thresholds, keepRolls: true });
 });
 after(() => loaded?.model.dispose());
 
@@ -68,7 +68,7 @@ test('streamed transcription = the whole-roll pipeline: stitch over all window o
 });
 
 test('without keepRolls: the same notes, no rolls', async () => {
-  const lean = await transcribeFile(FIXTURE, tfjsRunner(loaded.model), { thresholds });
+  const lean = await transcribeFile(FIXTURE, await tfjsRunner(loaded.model), { thresholds });
   assert.equal(lean.rolls, undefined);
   assert.deepStrictEqual(lean.notes, kept.notes);
   assert.equal(lean.seconds, kept.seconds);

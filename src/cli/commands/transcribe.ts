@@ -2,22 +2,20 @@ import type { CommandModule } from 'yargs';
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import cliProgress from 'cli-progress';
-import { loadModel } from '../../model/load.js';
-import { makeRunner, BACKENDS, PRECISIONS, type Backend } from '../../infer/backends.js';
+import { COMMANDS } from '../registry.js';
+import { BACKENDS, PRECISIONS, type Backend } from '../../infer/backends.js';
 import type { Precision } from '../../../converters/types.js';
-import { transcribeFile } from '../../infer/transcribe.js';
-import { writeMidi, writeEvents, writeOutputFile, type EventFormat } from '../../infer/midi-out.js';
-import { renderPianoRoll } from '../../infer/plot.js';
-import { planOutputs, type TranscribeInput } from '../outputs.js';
-import { positiveInt } from '../options.js';
-import { A2mError } from '../../errors.js';
-import { AUDIO_EXTENSIONS } from '../../data/loader.js';
+import type { EventFormat } from '../../infer/midi-out.js';
 import type { EventThresholds } from '../../infer/events.js';
+import { planOutputs, type OutputPlan, type TranscribeInput } from '../outputs.js';
+import { numberInRange, positiveInt } from '../options.js';
+import { A2mError } from '../../errors.js';
+import { FRAMES_PER_SECOND } from '../../types.js';
 
 interface Args {
   audio: string[]; out?: string; 'out-dir'?: string; events?: EventFormat; plot?: string; backend: string; precision: string;
-  model: string; force: boolean; jobs: number;
+  model: string; force: boolean; jobs: number; verbose?: boolean;
+  'onset-threshold'?: number; 'frame-threshold'?: number; 'minimum-note-length'?: number; 'midi-tempo': number; 'save-model-outputs': boolean;
 }
 
 /**
@@ -26,6 +24,7 @@ interface Args {
  * came from (outputs mirror folders: see ../outputs.ts).
  */
 async function expandInputs(args: string[]): Promise<TranscribeInput[]> {
+  const { AUDIO_EXTENSIONS } = await import('../../data/loader.js');
   const out: TranscribeInput[] = [];
   const seen = new Set<string>();
   const add = (input: TranscribeInput) => {
@@ -44,21 +43,37 @@ async function expandInputs(args: string[]): Promise<TranscribeInput[]> {
 
 /** Where outputs go (the rule is planOutputs' in ../outputs.ts). */
 const OUTPUTS_HELP = [
-  'Outputs: one input: -o, else the input with .mid for its extension (take.v2/a.wav -> take.v2/a.mid, .hidden.wav -> .hidden.mid); events beside the .mid.',
+  'Outputs: one input: -o, else the input with .mid for its extension (take.v2/a.wav -> take.v2/a.mid, .hidden.wav -> .hidden.mid); events and --save-model-outputs\' .npz beside the .mid.',
   'With --out-dir: each input\'s folders are mirrored below the deepest folder holding all inputs (rec/a/x.wav, rec/b/x.wav -> OUT/a/x.mid, OUT/b/x.mid);',
   'inputs in one folder sharing a name (x.wav, x.flac) keep their extension: x.wav.mid, x.flac.mid.',
   'Two outputs naming one file, or an output naming an input, are refused before any work; existing files are never replaced without --force.',
 ].join('\n');
 
+/** The decoding flags (Basic Pitch's names) as thresholds over the model card's; absent flags keep the card's. */
+function thresholdFlags(a: Args): Partial<EventThresholds> {
+  const t: Partial<EventThresholds> = {};
+  if (a['onset-threshold'] !== undefined) t.onset = a['onset-threshold'];
+  if (a['frame-threshold'] !== undefined) t.activate = a['frame-threshold'];
+  if (a['minimum-note-length'] !== undefined) t.minNoteFrames = Math.max(1, Math.round((a['minimum-note-length'] / 1000) * FRAMES_PER_SECOND));
+  return t;
+}
+
+/** Every output path of a plan. */
+const outputsOf = (p: OutputPlan) => [p.mid, p.events, p.plot, p.modelOutputs].filter((o): o is string => o !== undefined);
+
 const command: CommandModule<object, Args> = {
-  command: 'transcribe <audio..>',
-  describe: 'transcribe piano recordings to MIDI (plus optional events CSV/JSON and a piano-roll PNG)',
+  ...COMMANDS.transcribe,
   builder: (y) => y
     .positional('audio', { type: 'string', array: true, demandOption: true, describe: 'audio files or folders (anything ffmpeg reads)' })
     .option('out', { alias: 'o', type: 'string', describe: 'output .mid (one input only; default: the input with .mid)' })
     .option('out-dir', { type: 'string', describe: 'folder for the .mid (and events/plots) of each input, mirroring the inputs\' folders (see below)' })
     .option('events', { choices: ['json', 'csv'] as const, describe: 'also write note events (csv = the dataset format, usable as labels)' })
     .option('plot', { type: 'string', describe: 'piano-roll PNG path (one input), or any value with --out-dir to write <name>.png' })
+    .option('save-model-outputs', { type: 'boolean', default: false, describe: 'also write the raw model outputs (frame, onset, velocity rolls [frames, 90], 50 frames/s) as <name>.npz for np.load' })
+    .option('onset-threshold', { ...numberInRange('onset-threshold', 0, 1), describe: 'onset probability a note start needs [default: the model card\'s]' })
+    .option('frame-threshold', { ...numberInRange('frame-threshold', 0, 1), describe: 'frame probability that starts a note without an onset head [default: the model card\'s]' })
+    .option('minimum-note-length', { ...numberInRange('minimum-note-length', 1, 10000), describe: 'shortest note kept, in ms (rounded to 20 ms frames) [default: the model card\'s, 40 ms]' })
+    .option('midi-tempo', { ...numberInRange('midi-tempo', 4, 1000), default: 120, describe: 'tempo written in the MIDI file, bpm (note times stay in seconds)' })
     .option('backend', { type: 'string', default: 'auto', describe: `where the model runs: auto, ${BACKENDS.join(', ')}` })
     .option('precision', { type: 'string', default: 'fp32', describe: `export precision for an exported backend: ${PRECISIONS.join(', ')} (accuracy cost: npm run bench:quantization)` })
     .option('model', { type: 'string', default: 'default', describe: 'checkpoint folder or "default"' })
@@ -66,46 +81,62 @@ const command: CommandModule<object, Args> = {
     .option('jobs', { ...positiveInt('jobs', 256), default: 2, describe: 'files decoded / processed concurrently' })
     .example('a2m transcribe fixtures/demo/melody-over-chords.flac -o /tmp/demo.mid --plot /tmp/demo.png', 'one file, with a piano roll')
     .example('a2m transcribe recordings/ --out-dir midi/ --events csv', 'a folder')
+    .example('a2m transcribe song.mp3 --onset-threshold 0.4 --minimum-note-length 60 --midi-tempo 90 --save-model-outputs', 'Basic Pitch\'s flags')
     .epilog(OUTPUTS_HELP),
   handler: async (a) => {
     const inputs = await expandInputs(a.audio);
     if (!inputs.length) throw new A2mError('no audio files found in the given paths');
-    const plans = planOutputs(inputs, { out: a.out, outDir: a['out-dir'], events: a.events, plot: a.plot });
+    const plans = planOutputs(inputs, { out: a.out, outDir: a['out-dir'], events: a.events, plot: a.plot, modelOutputs: a['save-model-outputs'] });
     if (!a.force) {
       // Early and friendly; the writes themselves are exclusive too (a file created meanwhile is not overwritten).
-      const clash = plans.flatMap((p) => [p.mid, p.events, p.plot]).filter((o): o is string => o !== undefined && existsSync(o));
+      const clash = plans.flatMap(outputsOf).filter((o) => existsSync(o));
       if (clash.length) throw new A2mError(`${clash[0]} exists (${clash.length} output(s) would be overwritten): pass --force to overwrite`);
     }
-    const { model, state } = await loadModel(a.model);
-    const thresholds = (state.thresholds ?? {}) as Partial<EventThresholds>;
-    const runner = await makeRunner(model, a.backend as Backend | 'auto', a.precision as Precision);
-    process.stderr.write(`model ${model.config.preset} on ${runner.name}\n`);
-    const bar = inputs.length > 1 && process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'transcribe |{bar}| {value}/{total} files | {file}' }, cliProgress.Presets.shades_classic) : null;
-    bar?.start(plans.length, 0, { file: '' });
+    // Loaded here, not at the top: `a2m --help` and the other commands never pay for them.
+    const { Transcriber } = await import('../../api/transcribe.js');
+    const { notesToMidi, writeEvents, writeOutputFile } = await import('../../infer/midi-out.js');
+    const log = a.verbose ? (m: string) => process.stderr.write(`${m}\n`) : undefined;
+    const transcriber = await Transcriber.create({ model: a.model, backend: a.backend as Backend | 'auto', precision: a.precision as Precision, thresholds: thresholdFlags(a), log });
+    process.stderr.write(`model ${transcriber.preset} on ${transcriber.runtime}\n`);
+    const progress = await import('../progress.js');
+    const bar = progress.bar(plans.length === 1 ? 'windows' : 'files');
     const failures: string[] = [];
     let next = 0;
     const worker = async () => {
       while (next < plans.length) {
         const p = plans[next++]!;
         try {
-          // Whole rolls only for the plot: without it memory stays bounded on long files.
-          const t = await transcribeFile(p.file, runner, { thresholds, keepRolls: Boolean(a.plot) });
+          // Whole rolls only for the plot or the saved outputs: without them memory stays bounded on long files.
+          const keepRolls = Boolean(p.plot || p.modelOutputs);
+          const r = await transcriber.transcribe(p.file, {
+            rolls: keepRolls,
+            onProgress: plans.length === 1 ? ({ windowsDone, windowsTotal }) => bar.update(windowsDone, windowsTotal, path.basename(p.file)) : undefined,
+          });
+          const notes = r.notes.map((n) => ({ onset: n.time, offset: n.time + n.duration, pitch: n.key, velocity: n.velocity }));
           const write = { overwrite: a.force };
-          await writeMidi(p.mid, t.notes, { name: path.basename(p.file), ...write });
-          if (p.events) await writeEvents(p.events, t.notes, a.events!, write);
-          if (p.plot && t.rolls) await writeOutputFile(p.plot, renderPianoRoll({ probs: t.rolls.frames, notes: t.notes, title: path.basename(p.file) }).png, write);
-          if (!bar) process.stderr.write(`${p.file}: ${t.notes.length} notes, ${t.seconds.toFixed(1)} s audio in ${t.timing.totalSeconds.toFixed(1)} s -> ${p.mid}\n`);
+          await writeOutputFile(p.mid, notesToMidi(notes, { name: path.basename(p.file), tempo: a['midi-tempo'] }), write);
+          if (p.events) await writeEvents(p.events, notes, a.events!, write);
+          if (p.modelOutputs && r.rolls) {
+            const { npzFloat32 } = await import('../../infer/npz.js');
+            const frames = r.rolls.frames.length / transcriber.keys;
+            const arrays = Object.fromEntries(Object.entries(r.rolls).filter(([, v]) => v).map(([k, v]) => [k, { data: v as Float32Array, shape: [frames, transcriber.keys] }]));
+            await writeOutputFile(p.modelOutputs, npzFloat32(arrays), write);
+          }
+          if (p.plot && r.rolls) {
+            const { renderPianoRoll } = await import('../../infer/plot.js');
+            await writeOutputFile(p.plot, renderPianoRoll({ probs: r.rolls.frames, notes, title: path.basename(p.file) }).png, write);
+          }
+          bar.log(`${p.file}: ${notes.length} notes, ${r.seconds.toFixed(1)} s audio -> ${p.mid}`);
         } catch (e) {
           failures.push(`${(e as Error).message}`);
-          if (!bar) process.stderr.write(`failed: ${(e as Error).message}\n`);
+          bar.log(`failed: ${(e as Error).message}`);
         }
-        bar?.increment(1, { file: path.basename(p.file) });
+        if (plans.length > 1) bar.increment(path.basename(p.file), plans.length);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(a.jobs, plans.length)) }, worker));
-    bar?.stop();
-    await runner.dispose();
-    model.dispose();
+    bar.stop();
+    await transcriber.dispose();
     if (failures.length) {
       if (plans.length === 1) throw new A2mError(failures[0]!);
       process.stderr.write(`${failures.length} of ${plans.length} file(s) failed:\n${failures.map((f) => `  ${f}`).join('\n')}\n`);
