@@ -76,9 +76,12 @@ const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split('\n')
  * and the model's forward pass that records the graph (and the fp16 helper
  * the converters share). A change to any of them must miss the cache.
  */
-const EXPORT_SOURCES = ['converters', path.join('src', 'ir'), path.join('src', 'export'), path.join('src', 'model'), path.join('src', 'util', 'half.ts')];
+const HERE = fileURLToPath(import.meta.url);
+/** .ts in a clone, .js in the compiled package: the same extension as this file. */
+const EXT = path.extname(HERE);
+const EXPORT_SOURCES = ['converters', path.join('src', 'ir'), path.join('src', 'export'), path.join('src', 'model'), path.join('src', 'util', `half${EXT}`)];
 /** Where that code is: the clone's sources (src/infer/ -> root), or the compiled package's dist/ (dist/src/infer/ -> dist). */
-const CODE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CODE_ROOT = path.resolve(path.dirname(HERE), '..', '..');
 
 /**
  * Where (model, format, precision) is cached: one folder per model hash and
