@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
+import { COMMANDS } from '../registry.js';
 import { loadModel } from '../../model/load.js';
 import { buildBundle } from '../../bundle/build.js';
 import { verifyBundle } from '../../bundle/verify.js';
@@ -113,8 +114,7 @@ async function checkOrigin(dir: string, publicKeyFile: string | undefined): Prom
 }
 
 const command: CommandModule = {
-  command: 'bundle',
-  describe: 'app-ready bundles for iOS, Android, web and server (a2m bundle --help; a2m bundle verify --help)',
+  ...COMMANDS.bundle,
   builder: (y: Argv) => y.command(verify).command(build),
   handler: () => {},
 };

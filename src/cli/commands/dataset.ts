@@ -3,6 +3,7 @@
  * notes between MIDI and CSV.
  */
 import { readdir, stat } from 'node:fs/promises';
+import { COMMANDS } from '../registry.js';
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { A2mError } from '../../errors.js';
@@ -164,8 +165,7 @@ function noteName(p: number): string {
 }
 
 const dataset: CommandModule = {
-  command: 'dataset <command>',
-  describe: 'render, check and describe datasets (<name>.<audio> + <name>.csv pairs)',
+  ...COMMANDS.dataset,
   builder: (y: Argv) =>
     y
       .command(render as unknown as CommandModule)
