@@ -7,7 +7,9 @@ import type { IrGraph } from '../src/ir/graph.js';
 import type { OpName } from '../src/ir/ops.js';
 import { A2mError } from '../src/errors.js';
 
-export type Precision = 'fp32' | 'fp16' | 'int8';
+/** Every export precision, in order of size: the one list the CLI, the cache and the converters read. */
+export const PRECISIONS = ['fp32', 'fp16', 'int8'] as const;
+export type Precision = (typeof PRECISIONS)[number];
 
 export interface ExportOptions {
   precision: Precision;

@@ -1,5 +1,9 @@
 /** Facts shared across the toolchain (the model's time/pitch grid). */
 
+/** The model's audio grid, written once: 16 kHz stereo in 5 s windows, 50 output frames per second. */
+export const SAMPLE_RATE = 16000;
+export const CHANNELS = 2;
+export const WINDOW_SAMPLES = 80000;
 /** Model frame rate: 250 frames per 5 s window. */
 export const FRAMES_PER_SECOND = 50;
 /** Output index k is MIDI note k + MIDI_OFFSET. */

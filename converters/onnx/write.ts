@@ -8,7 +8,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IrGraph } from '../../src/ir/graph.js';
-import type { ExportOptions } from '../types.js';
+import { PRECISIONS, type ExportOptions } from '../types.js';
 import { A2mError } from '../../src/errors.js';
 import { projectRoot } from '../../src/util/paths.js';
 import { tempPathFor } from '../../src/util/atomic.js';
@@ -34,7 +34,7 @@ const TOOL_VERSION: string = JSON.parse(readFileSync(path.join(projectRoot, 'pac
 function checkOptions(opts: OnnxExportOptions): Opset {
   const opset = opts.opset ?? DEFAULT_OPSET;
   if (!SUPPORTED_OPSETS.includes(opset)) throw new A2mError(`ONNX export: opset ${opset} is not supported (expected one of: ${SUPPORTED_OPSETS.join(', ')})`);
-  if (!['fp32', 'fp16', 'int8'].includes(opts.precision)) throw new A2mError(`ONNX export: unknown precision "${opts.precision}" (expected fp32, fp16 or int8)`);
+  if (!(PRECISIONS as readonly string[]).includes(opts.precision)) throw new A2mError(`ONNX export: unknown precision "${opts.precision}" (expected fp32, fp16 or int8)`);
   return opset;
 }
 

@@ -13,8 +13,9 @@ import { A2mError } from '../errors.js';
 import { ffmpegBin, missingTool } from './ffmpeg.js';
 import { checkAudioFile, ffmpegPath } from './input.js';
 import { firstNonFinite } from './normalize.js';
+import { SAMPLE_RATE } from '../types.js';
 
-export const SAMPLE_RATE = 16000;
+export { SAMPLE_RATE };
 
 /** Left/right fold: mono (FC) goes to both sides, stereo stays, surround keeps its front pair plus centre. */
 const STEREO_FOLD = 'pan=stereo|FL<FL+FC|FR<FR+FC';

@@ -4,11 +4,10 @@
  * 225 frames), the last one zero-padded. Window outputs [250, C] at 50 fps are
  * stitched back with a linear cross-fade over the 25 overlapping frames.
  */
-import { FRAMES_PER_SECOND } from '../types.js';
+import { FRAMES_PER_SECOND, SAMPLE_RATE, WINDOW_SAMPLES } from '../types.js';
 import type { AudioChunk } from './decode.js';
 
-export const SAMPLE_RATE = 16000;
-export const WINDOW_SAMPLES = 80000;
+export { SAMPLE_RATE, WINDOW_SAMPLES };
 export const OVERLAP_SAMPLES = 8000;
 export const HOP_SAMPLES = WINDOW_SAMPLES - OVERLAP_SAMPLES;
 export const SAMPLES_PER_FRAME = SAMPLE_RATE / FRAMES_PER_SECOND; // 320

@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { A2mError } from '../errors.js';
+import { SAMPLE_RATE } from '../types.js';
 import { ffmpegBin, lastLine, runTool } from '../audio/ffmpeg.js';
 import { deinterleave, interleave, type PlanarAudio } from '../audio/pcm.js';
 import { PIANO_HIGH, PIANO_LOW, type Note } from '../types.js';
@@ -18,7 +19,7 @@ import { applyFreeverb } from './reverb.js';
 import { renderSalamander, salamanderIdentity, SALAMANDER } from './sampler.js';
 import { detectOnsetNear, mid } from './onsets.js';
 
-export const RENDER_RATE = 16000;
+export const RENDER_RATE = SAMPLE_RATE;
 /** FluidSynth's own rate: high enough that its block timing and sample interpolation stay clean. */
 const SYNTH_RATE = 44100;
 /** Seconds of silence rendered after the last release, so the tail is never cut (trimmed later). */

@@ -15,7 +15,7 @@ import { asTfjsModel } from '../model/load.js';
 import { exportModel, modelHash, artifactName, type ExportManifest } from '../export/export.js';
 import { loadRuntime } from '../runtimes/index.js';
 import { loadConverter } from '../../converters/index.js';
-import type { Precision } from '../../converters/types.js';
+import { PRECISIONS, type Precision } from '../../converters/types.js';
 import type { HostTensor } from '../ir/tensor.js';
 import { A2mError } from '../errors.js';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +34,7 @@ export interface WindowRunner {
 export const BACKENDS = ['tfjs', 'savedmodel', 'onnx', 'tflite'] as const;
 export type Backend = (typeof BACKENDS)[number];
 export type ExportBackend = Exclude<Backend, 'tfjs'>;
-export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'int8'];
+export { PRECISIONS };
 /** Fastest first, end to end on the default model (`npm run bench:transcribe`, 2 cores: onnx 59x, savedmodel 54x, tflite 36x, tfjs 32x real time). */
 export const BACKEND_PREFERENCE: Backend[] = ['onnx', 'savedmodel', 'tflite', 'tfjs'];
 

@@ -13,7 +13,7 @@ import { windowStream, frameCount, windowCount, SAMPLE_RATE, WINDOW_FRAMES, WIND
 import { StitchStream } from '../audio/stitch-stream.js';
 import { NoteStream, compareNotes, type EventThresholds } from './events.js';
 import type { WindowRunner } from './backends.js';
-import type { Note } from '../types.js';
+import { NUM_KEYS, type Note } from '../types.js';
 
 export interface Rolls { frames: Float32Array; onsets?: Float32Array; velocities?: Float32Array }
 
@@ -66,7 +66,7 @@ export async function transcribeFile(file: string, runner: WindowRunner, opts: T
 
 export async function transcribeSource(source: AudioSource, runner: WindowRunner, opts: TranscribeOptions = {}): Promise<Transcription> {
   const t0 = performance.now();
-  const keys = opts.keys ?? 90;
+  const keys = opts.keys ?? NUM_KEYS;
   opts.signal?.throwIfAborted();
   // Pass 1: level (whole-file normalisation needs it before the first window).
   const meter = new LevelMeter();

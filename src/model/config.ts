@@ -4,6 +4,7 @@
  * rebuilds the network it was trained as.
  */
 import { A2mError } from '../errors.js';
+import { CHANNELS, FRAMES_PER_SECOND, NUM_KEYS, SAMPLE_RATE, WINDOW_SAMPLES } from '../types.js';
 
 /** The seed's learned 1-D ConvNeXt front end (raw samples -> frames). */
 export interface ConvNextFrontend {
@@ -101,7 +102,7 @@ export interface ModelConfig {
   dropout: number;
 }
 
-const GRID = { sampleRate: 16000, channels: 2, windowSamples: 80000, frames: 250, keys: 90 } as const;
+const GRID = { sampleRate: SAMPLE_RATE, channels: CHANNELS, windowSamples: WINDOW_SAMPLES, frames: (WINDOW_SAMPLES / SAMPLE_RATE) * FRAMES_PER_SECOND, keys: NUM_KEYS } as const;
 
 export const PRESETS: Record<string, ModelConfig> = {
   /** The seed configuration (DESIGN.md), ~11.6 M parameters. */

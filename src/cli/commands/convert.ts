@@ -3,13 +3,12 @@ import { COMMANDS } from '../registry.js';
 import path from 'node:path';
 import { convertModel } from '../../convert/convert.js';
 import { FORMATS } from '../../../converters/index.js';
-import { UnsupportedOpsError, type Precision } from '../../../converters/types.js';
+import { PRECISIONS, UnsupportedOpsError, type Precision } from '../../../converters/types.js';
 import { A2mError } from '../../errors.js';
 import { intInRange, positiveInt } from '../options.js';
 
 interface Args { source: string; to: string; out: string; precision: string; batch: number; ios?: number; rename: string[] }
 
-const PRECISIONS: Precision[] = ['fp32', 'fp16', 'int8'];
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
 /** `old=new` pairs (repeatable or comma-separated) -> a map; the old name may itself hold ':' (Identity_1:0). */

@@ -4,13 +4,12 @@ import path from 'node:path';
 import { loadHostModel } from '../../model/load.js';
 import { exportModel } from '../../export/export.js';
 import { FORMATS } from '../../../converters/index.js';
-import type { Precision } from '../../../converters/types.js';
+import { PRECISIONS, type Precision } from '../../../converters/types.js';
 import { A2mError } from '../../errors.js';
 import { intInRange, positiveInt } from '../options.js';
 
 interface Args { model: string; format: string; precision: string; out: string; batch: number; ios?: number }
 
-const PRECISIONS: Precision[] = ['fp32', 'fp16', 'int8'];
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
 const command: CommandModule<object, Args> = {
