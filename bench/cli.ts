@@ -2,9 +2,10 @@
  * The CLI as a user runs it, whole processes, next to Basic Pitch's whole Node process.
  *   npm run bench:cli [-- --quick] [--out <json>] [--repeats N]
  *
- * First `npm run build` (scripts/build.mjs), so bin/a2m.js runs the compiled dist/ as an
- * installed package does (--quick instead runs the sources through tsx, A2M_DEV=1: it is
- * part of `npm test`, which must not rebuild dist/ under tests running beside it).
+ * First `npm run build` (scripts/build.mjs), unless dist/ is already newer than every
+ * source, so bin/a2m.js runs the current compiled dist/ as an installed package does
+ * (--quick instead runs the sources through tsx, A2M_DEV=1: it is part of `npm test`,
+ * which must not rebuild dist/ under tests running beside it).
  *
  *  - `a2m --help`: wall seconds of the whole process, median of 5 (1 with --quick).
  *  - `a2m transcribe <60 s file> -o x.mid --backend onnx`: wall seconds, real-time factor
@@ -19,7 +20,7 @@
  * CPU seconds (user + system, GNU time) are reported beside wall time: on a loaded machine
  * wall time stretches, CPU time much less.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -65,6 +66,24 @@ async function timed(label: string, cmd: string, args: string[], env: NodeJS.Pro
   return r;
 }
 
+/** Newest modification time (ms) of any file under `dir`. */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (e.isFile()) newest = Math.max(newest, statSync(path.join(e.parentPath, e.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/** dist/ (its entry point's mtime) was built after the last change to src/, converters/, the tsconfigs and the build script. */
+function distIsCurrent(): boolean {
+  const main = path.join(projectRoot, 'dist/src/cli/main.js');
+  if (!existsSync(main)) return false;
+  const sources = Math.max(newestMtime(path.join(projectRoot, 'src')), newestMtime(path.join(projectRoot, 'converters')),
+    ...['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs'].map((f) => statSync(path.join(projectRoot, f)).mtimeMs));
+  return statSync(main).mtimeMs > sources;
+}
+
 async function main(): Promise<void> {
   const ctx = benchArgs('cli', { repeats: { type: 'string' } });
   const quick = ctx.quick;
@@ -77,11 +96,14 @@ async function main(): Promise<void> {
   else delete env.A2M_DEV;
   try {
     let buildSeconds: number | null = null;
-    if (!quick) {
+    let build = quick ? 'not built (--quick runs the sources)' : '';
+    if (!quick && distIsCurrent()) build = 'dist/ already newer than every source: not rebuilt (a rebuild would pull dist/ from under anything running it)';
+    else if (!quick) {
       console.error('npm run build ...');
       const b = await runChild(process.execPath, [path.join(projectRoot, 'scripts/build.mjs')], {});
       if (b.code !== 0) throw new Error(`npm run build failed: ${b.stderr.trim().split('\n').slice(-3).join(' | ')}`);
       buildSeconds = b.seconds;
+      build = `npm run build before the runs: ${b.seconds.toFixed(1)} s`;
     }
     const audio = path.join(tmp, `demo-${seconds}s.flac`);
     await execa(ffmpegBin(), ['-v', 'error', '-nostdin', '-y', '-stream_loop', '-1', '-i', DEMO, '-t', String(seconds), '-ar', '16000', '-ac', '2', '-c:a', 'flac', audio]);
@@ -135,13 +157,13 @@ async function main(): Promise<void> {
         `"vs Basic Pitch": Basic Pitch's median wall seconds / ours (above 1x: we finish sooner). Notes are each system's own count (different models, different thresholds: not an accuracy comparison).`,
         `Ours runs ${runner}; the timed runs find the ONNX export in the cache (the cold row writes it). Basic Pitch runs with TF_ENABLE_ONEDNN_OPTS=0, its fastest setting here.`,
         `Machine load average at start: ${ctx.machine.loadAverage.join(' ')} on ${ctx.machine.cpus} CPUs; wall times stretch with load, CPU seconds much less.`,
-        ...(buildSeconds !== null ? [`npm run build before the runs: ${buildSeconds.toFixed(1)} s.`] : []),
+        `Build: ${build}.`,
         ...(quick ? ['--quick: 10 s of audio, sources via tsx, 1 help run, 1 run each (ours: the cold one): a smoke test, not a measurement.'] : []),
       ],
     };
     await writeResult(ctx, {
       audio: { seconds, source: `${path.relative(projectRoot, DEMO)} looped with ffmpeg -stream_loop to ${seconds} s, 16 kHz stereo FLAC (temp file)` },
-      runner, buildSeconds, repeats,
+      runner, build, buildSeconds, repeats,
       help: helpS,
       transcribe: { ...oursS, coldSeconds: coldS.medianSeconds, coldMaxRssMiB: coldS.medianMaxRssMiB, rtf: rtf(oursS.medianSeconds), notes: ourNotes },
       basicPitch: { ...bpS, rtf: rtf(bpS.medianSeconds), notes: bpNotes },
