@@ -38,7 +38,6 @@ export function dtypeName(dt: number): string {
 
 // ---- SavedModel layout ------------------------------------------------------
 export const SAVED_MODEL_FILE = 'saved_model.pb';
-export const VARIABLES_DIR = 'variables';
 /** The checkpoint prefix inside the export dir: variables/variables{.index,.data-00000-of-00001}. */
 export const VARIABLES_PREFIX = 'variables/variables';
 export const SAVED_MODEL_SCHEMA_VERSION = 1;

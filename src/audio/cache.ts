@@ -199,8 +199,3 @@ function parseEntry(buf: Buffer, format: CacheSampleFormat): DecodedAudio | null
     channels: [float16ToFloat32(halves.subarray(0, frames)), float16ToFloat32(halves.subarray(frames))],
   };
 }
-
-/** Decodes through the default cache. */
-export async function decodeCached(file: string, opts: DecodeOptions & { cache?: AudioCache } = {}): Promise<DecodedAudio> {
-  return (opts.cache ?? new AudioCache()).decode(file, opts);
-}

@@ -10,7 +10,7 @@ import { listPairs, loadPieces, validationBatches } from '../data/loader.js';
 import { readCsv } from '../data/csv.js';
 import { transcribeFile } from '../infer/transcribe.js';
 import type { WindowRunner } from '../infer/backends.js';
-import { extractNotes, type EventThresholds } from '../infer/events.js';
+import type { EventThresholds } from '../infer/events.js';
 import { scoreNotes } from './mir-eval.js';
 import { addToBreakdown, emptyBreakdown, type Breakdown } from './breakdown.js';
 import { SeedMetricsAccumulator, type SeedMetrics } from './frame-metrics.js';
@@ -99,7 +99,3 @@ export async function validateDataset(model: Model, modelName: string, runner: W
   return report;
 }
 
-/** Re-scores stored rolls with other thresholds (no model run). */
-export function rescore(rolls: TuningPiece[], th: Partial<EventThresholds>): number {
-  return rolls.reduce((a, p) => a + scoreNotes(p.notes, extractNotes(p.inputs, th)).onset.f1, 0) / Math.max(1, rolls.length);
-}

@@ -5,7 +5,6 @@
  */
 import { OPS } from './ops.js';
 import { type IrGraph, type IrNode, validateGraph } from './graph.js';
-import { evaluateGraph } from './evaluate.js';
 import { emptyGraph } from './graph.js';
 
 export interface Pass { name: string; run(g: IrGraph): IrGraph }
@@ -109,11 +108,3 @@ export function cloneGraph(g: IrGraph): IrGraph {
   return c;
 }
 
-/** Evaluates the graph before and after the passes: used by tests to prove passes keep semantics. */
-export function passesPreserveOutputs(g: IrGraph, feeds: Parameters<typeof evaluateGraph>[1], atol = 1e-5): number {
-  const a = evaluateGraph(g, feeds), b = evaluateGraph(runPasses(g), feeds);
-  let max = 0;
-  for (const k of Object.keys(a)) a[k]!.data.forEach((v, i) => { max = Math.max(max, Math.abs(v - b[k]!.data[i]!)); });
-  if (max > atol) throw new Error(`passes changed outputs by ${max}`);
-  return max;
-}
