@@ -14,7 +14,7 @@ import type { EventThresholds } from '../infer/events.js';
 import { scoreNotes } from './mir-eval.js';
 import { addToBreakdown, emptyBreakdown, type Breakdown } from './breakdown.js';
 import { SeedMetricsAccumulator, type SeedMetrics } from './frame-metrics.js';
-import { tuneThresholds, ONSET_GRID, FRAME_GRID, type TuningPiece } from '../infer/tune.js';
+import { tuneThresholds, ONSET_GRID, FRAME_GRID, type TuningPiece } from './tune.js';
 import type { Note } from '../types.js';
 
 export interface PieceResult {

@@ -11,10 +11,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { A2mError } from '../errors.js';
 import { writeDirAtomic } from '../util/atomic.js';
-import { float32Bytes } from '../verify/tensor-file.js';
 import { type IrGraph, validateGraph } from './graph.js';
 import { OPS } from './ops.js';
-import { type HostTensor, sizeOf } from './tensor.js';
+import { type HostTensor, float32Bytes, sizeOf } from './tensor.js';
 
 export const IR_JSON_FORMAT = 'a2m-ir-json';
 export const IR_JSON_VERSION = 1;

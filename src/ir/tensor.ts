@@ -30,3 +30,13 @@ export function shapeEq(a: readonly number[], b: readonly number[]): boolean {
 export function fmtShape(s: readonly number[]): string {
   return `[${s.join(',')}]`;
 }
+
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The bytes of a float32 array in little-endian order (a view on little-endian hosts): how every format stores floats. */
+export function float32Bytes(data: Float32Array): Uint8Array {
+  if (LITTLE_ENDIAN_HOST) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Uint8Array(data.length * 4), view = new DataView(out.buffer);
+  data.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  return out;
+}

@@ -3,17 +3,12 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { A2mError } from '../errors.js';
-import { sizeOf, type HostTensor } from '../ir/tensor.js';
+import { float32Bytes, sizeOf, type HostTensor } from '../ir/tensor.js';
+
+export { float32Bytes };
 
 const LITTLE_ENDIAN_HOST = os.endianness() === 'LE';
 
-/** The bytes of a float32 array in little-endian order (a view on little-endian hosts). */
-export function float32Bytes(data: Float32Array): Uint8Array {
-  if (LITTLE_ENDIAN_HOST) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const out = new Uint8Array(data.length * 4), view = new DataView(out.buffer);
-  data.forEach((v, i) => view.setFloat32(i * 4, v, true));
-  return out;
-}
 
 export function sha256(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');

@@ -3,7 +3,7 @@
 // recover the notes, scored by the mir_eval port.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { scoreThresholds, tuneThresholds, type TuningPiece } from '../../src/infer/tune.js';
+import { scoreThresholds, tuneThresholds, type TuningPiece } from '../../src/eval/tune.js';
 import { DEFAULT_THRESHOLDS } from '../../src/infer/events.js';
 import { windowTargets } from '../../src/data/targets.js';
 import { NUM_KEYS as K, type Note } from '../../src/types.js';

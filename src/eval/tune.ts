@@ -6,8 +6,8 @@
  * running the model, which happens once (the caller passes probabilities).
  */
 import type { Note } from '../types.js';
-import { precisionRecallF1Overlap, precisionRecallF1OverlapVelocity, notesToMir } from '../eval/mir-eval.js';
-import { DEFAULT_THRESHOLDS, extractNotes, type EventInputs, type EventThresholds } from './events.js';
+import { precisionRecallF1Overlap, precisionRecallF1OverlapVelocity, notesToMir } from './mir-eval.js';
+import { DEFAULT_THRESHOLDS, extractNotes, type EventInputs, type EventThresholds } from '../infer/events.js';
 
 export interface TuningPiece {
   inputs: EventInputs;
