@@ -4,7 +4,8 @@
 // the compiled code. Run by `npm run build`, by `prepare` (install in a clone, pack)
 // and by `npm test`, so bin/a2m.js never runs code older than the sources.
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -24,4 +25,8 @@ for (const top of ['src', 'converters']) {
     copied++;
   }
 }
-console.log(`build: dist/ compiled, ${copied} run-time assets copied`);
+// The web bundle's demo script, bundled from the TypeScript sources by the same function a clone
+// uses at run time (src/bundle/web.ts), so the package ships the bytes the sources give.
+const { buildDemoScript, PREBUILT_DEMO_SCRIPT } = await import(pathToFileURL(path.join(dist, 'src/bundle/web.js')).href);
+writeFileSync(path.join(dist, 'src/bundle/web', PREBUILT_DEMO_SCRIPT), await buildDemoScript(path.join(root, 'src/bundle/web')));
+console.log(`build: dist/ compiled, ${copied} run-time assets copied, demo script bundled`);

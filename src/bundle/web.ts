@@ -19,7 +19,7 @@ const require = createRequire(import.meta.url);
 export async function demoPageFiles(): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
   for (const f of ['index.html', 'style.css']) files.set(f, await readFile(path.join(WEB_SRC, f)));
-  files.set('app.js', await buildDemoScript());
+  files.set('app.js', await demoScript());
   for (const [pkg, names] of Object.entries(TFJS_BROWSER_FILES)) {
     for (const f of names) files.set(f, await readFile(path.join(packageDist(pkg), f)));
   }
@@ -59,11 +59,24 @@ const nodeBuiltinsStub: Plugin = {
   },
 };
 
-/** app.ts and what it imports -> one browser script. Deterministic: the same sources give the same bytes. */
-export async function buildDemoScript(): Promise<Uint8Array> {
+/**
+ * The page's script, prebuilt into the compiled package by scripts/build.mjs
+ * (from the same sources with the same settings, so the same bytes).
+ */
+export const PREBUILT_DEMO_SCRIPT = 'app.bundle.js';
+
+/** The demo script: bundled from app.ts where the sources are (a clone), else the package's prebuilt copy. */
+export async function demoScript(): Promise<Uint8Array> {
+  if (existsSync(path.join(WEB_SRC, 'app.ts'))) return buildDemoScript();
+  const prebuilt = path.join(WEB_SRC, PREBUILT_DEMO_SCRIPT);
+  if (!existsSync(prebuilt)) throw new A2mError(`${prebuilt}: missing (the package's build step writes it: npm run build)`);
+  return readFile(prebuilt);
+}
+
+/** `srcDir`/app.ts and what it imports -> one browser script. Deterministic: the same sources give the same bytes. */
+export async function buildDemoScript(srcDir = WEB_SRC): Promise<Uint8Array> {
   const r = await build({
-    // app.ts in a clone, app.js (compiled) in the installed package.
-    entryPoints: [path.join(WEB_SRC, existsSync(path.join(WEB_SRC, 'app.ts')) ? 'app.ts' : 'app.js')],
+    entryPoints: [path.join(srcDir, 'app.ts')],
     bundle: true,
     write: false,
     format: 'iife',
@@ -74,7 +87,7 @@ export async function buildDemoScript(): Promise<Uint8Array> {
     logLevel: 'silent',
     plugins: [nodeBuiltinsStub],
     // Absolute paths would differ between checkouts; keep the output independent of where the sources lie.
-    absWorkingDir: path.resolve(WEB_SRC, '..', '..', '..'),
+    absWorkingDir: path.resolve(srcDir, '..', '..', '..'),
   });
   if (r.errors.length) throw new A2mError(`demo page build failed: ${r.errors[0]!.text}`);
   return r.outputFiles[0]!.contents;
