@@ -22,7 +22,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
 const venv = path.join(root, '.venv');
 const py = path.join(venv, 'bin', 'python');
-const PY_PACKAGES = ['tensorflow-cpu', 'onnx', 'onnxruntime', 'mir_eval', 'numpy'];
+const PY_PACKAGES = ['tensorflow-cpu', 'onnx', 'onnxruntime', 'mir_eval', 'numpy', 'music21'];
 
 function log(msg) { process.stderr.write(`[a2m setup] ${msg}\n`); }
 function run(cmd, args, opts = {}) {
@@ -41,7 +41,7 @@ function bindingLoads() {
 
 function pythonReady() {
   if (!existsSync(py)) return false;
-  const r = spawnSync(py, ['-c', 'import tensorflow, onnx, onnxruntime, mir_eval, numpy'], { encoding: 'utf8' });
+  const r = spawnSync(py, ['-c', 'import tensorflow, onnx, onnxruntime, mir_eval, numpy, music21'], { encoding: 'utf8' });
   return r.status === 0;
 }
 
