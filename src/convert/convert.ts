@@ -156,7 +156,8 @@ export async function convertModel(source: string, req: ConvertRequest): Promise
   const spec = (name: string, shape: number[]): TensorSpec => ({ name, shape: [...shape], dtype: 'float32' });
   const manifest: ConvertManifest = {
     tool: 'audio-to-midi', toolVersion: toolVersion(),
-    source: { path: path.resolve(modelJson), kind: 'tfjs graph model', sha256: await sourceHash(modelJson) },
+    // Folder and file name, not the absolute path: convert.json ships with the outputs.
+    source: { path: path.join(path.basename(path.dirname(path.resolve(modelJson))), path.basename(modelJson)).split(path.sep).join('/'), kind: 'tfjs graph model', sha256: await sourceHash(modelJson) },
     batch, importSeconds,
     inputs: g.inputs.map((i) => spec(i.name, i.shape)),
     outputs: g.outputs.map((o) => spec(o.name, g.shapes.get(o.value)!)),

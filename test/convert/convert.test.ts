@@ -58,6 +58,12 @@ test('convertModel: renamed outputs, convert.json, artifacts that run (ONNX Runt
   const onDisk = JSON.parse(readFileSync(path.join(out, 'convert.json'), 'utf8')) as ConvertManifest;
   assert.deepEqual(onDisk.artifacts.map((a) => a.path), ['model.onnx', 'model.tflite']);
   assert.deepEqual(readdirSync(out).sort(), ['convert.json', 'model.onnx', 'model.tflite'], 'no staging folder left behind');
+  // No machine-local path ships: not the source's absolute folder, not even the temp root, in any written byte.
+  for (const f of readdirSync(out)) {
+    const bytes = readFileSync(path.join(out, f)).toString('latin1');
+    for (const local of [path.resolve(newOps), tmp.dir]) assert.ok(!bytes.includes(local), `${f} holds the local path ${local}`);
+  }
+  assert.equal(m.source.path, `${path.basename(newOps)}/model.json`);
   const source = await tfjsRuntime.load(newOps);
   const ref = await source.run({ x });
   await source.dispose();
