@@ -15,6 +15,8 @@ export interface ExportOptions {
   precision: Precision;
   /** Core ML deployment target (15..18); ignored by other formats. */
   ios?: number;
+  /** ONNX opset (17 or 20); ignored by other formats. */
+  opset?: number;
   /** Tool/model provenance written into each format's metadata. */
   metadata?: Record<string, string>;
 }
@@ -24,6 +26,8 @@ export interface Converter {
   format: string;
   /** What `write` produces at `outPath` (a file name or a directory name), e.g. `model.onnx`. */
   defaultName: string;
+  /** The precisions it writes: a multi-format export checks every format x precision against these before writing anything. */
+  precisions: readonly Precision[];
   /** Writes the artifact atomically (temp + rename); returns the written paths. */
   write(graph: IrGraph, outPath: string, opts: ExportOptions): Promise<string[]>;
 }

@@ -74,6 +74,8 @@ export async function exportCoreML(graph: IrGraph, outPath: string, opts: Export
 const coreml: Converter = {
   format: 'coreml',
   defaultName: 'model.mlpackage',
+  // ML Program weights are fp32 or fp16; int8 would need its constexpr dequantize ops (not written yet).
+  precisions: ['fp32', 'fp16'],
   async write(graph, outPath, opts) { return (await exportCoreML(graph, outPath, opts)).files; },
 };
 

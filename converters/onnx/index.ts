@@ -1,5 +1,6 @@
 /** The ONNX converter (opset 17, IR 8): see README.md beside this file for the format facts it relies on. */
-import type { Converter } from '../types.js';
+import { PRECISIONS, type Converter } from '../types.js';
+import type { Opset } from './facts.js';
 import { writeOnnx } from './write.js';
 
 export { writeOnnx, buildOnnx, toOnnxGraph, type OnnxExportOptions } from './write.js';
@@ -9,7 +10,9 @@ export { onnxEmitters } from './emitters.js';
 const onnxConverter: Converter = {
   format: 'onnx',
   defaultName: 'model.onnx',
-  write: (graph, outPath, opts) => writeOnnx(graph, outPath, opts),
+  precisions: PRECISIONS,
+  // writeOnnx checks the opset against the ones it knows and names them when it is not one.
+  write: (graph, outPath, opts) => writeOnnx(graph, outPath, { ...opts, opset: opts.opset as Opset | undefined }),
 };
 
 export default onnxConverter;

@@ -19,7 +19,7 @@ import { planPrecision } from './precision.js';
 import { serializeOnnx, type SerializedOnnx } from './serialize.js';
 import type { OnnxGraph } from './model.js';
 
-export interface OnnxExportOptions extends ExportOptions {
+export interface OnnxExportOptions extends Omit<ExportOptions, 'opset'> {
   /** Target opset: 17 (default, IR 8) or 20 (IR 9, native Gelu). */
   opset?: Opset;
   /**

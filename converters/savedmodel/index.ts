@@ -1,10 +1,11 @@
 /** The TF SavedModel converter (see README.md for the format facts it relies on). */
-import type { Converter } from '../types.js';
+import { PRECISIONS, type Converter } from '../types.js';
 import { writeSavedModel } from './export.js';
 
 const savedModelConverter: Converter = {
   format: 'savedmodel',
   defaultName: 'savedmodel',
+  precisions: PRECISIONS,
   write: (graph, outPath, opts) => writeSavedModel(graph, outPath, opts),
 };
 

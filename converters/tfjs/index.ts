@@ -1,13 +1,14 @@
 /** The tfjs graph-model converter: IR -> model.json + group1-shardNofM.bin, written atomically as one directory. */
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import type { Converter } from '../types.js';
+import { PRECISIONS, type Converter } from '../types.js';
 import { writeDirAtomic } from '../../src/util/atomic.js';
 import { buildGraphModel } from './writer.js';
 
 const tfjsConverter: Converter = {
   format: 'tfjs',
   defaultName: 'tfjs_model',
+  precisions: PRECISIONS,
   async write(graph, outPath, opts) {
     const { json, shards } = buildGraphModel(graph, { precision: opts.precision, metadata: opts.metadata });
     await writeDirAtomic(outPath, async (dir) => {

@@ -1,5 +1,5 @@
 /** The TFLite converter: IR graph -> one `.tflite` flatbuffer, written atomically. */
-import type { Converter, ExportOptions } from '../types.js';
+import { PRECISIONS, type Converter, type ExportOptions } from '../types.js';
 import type { IrGraph } from '../../src/ir/graph.js';
 import { writeFileAtomic } from '../../src/util/atomic.js';
 import { graphToTflite } from './convert.js';
@@ -10,6 +10,7 @@ export { readTflite, readTfliteFile, type TfliteSummary } from './read.js';
 const tflite: Converter = {
   format: 'tflite',
   defaultName: 'model.tflite',
+  precisions: PRECISIONS,
   async write(graph: IrGraph, outPath: string, opts: ExportOptions): Promise<string[]> {
     const { bytes } = graphToTflite(graph, { precision: opts.precision, metadata: opts.metadata });
     await writeFileAtomic(outPath, bytes);

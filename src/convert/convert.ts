@@ -12,10 +12,9 @@ import { mkdir, readFile, rename, rm, stat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { IrGraph } from '../ir/graph.js';
 import { runPasses } from '../ir/passes.js';
-import { FORMATS, loadConverter } from '../../converters/index.js';
 import { UnsupportedOpsError, type Precision, type UnsupportedOp } from '../../converters/types.js';
 import { importTfjsGraphModel } from '../../converters/tfjs/import.js';
-import { artifactName } from '../export/export.js';
+import { planArtifacts, writeArtifact } from '../export/artifacts.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { toolVersion } from '../util/version.js';
 import { A2mError } from '../errors.js';
@@ -29,6 +28,8 @@ export interface ConvertRequest {
   /** Size of a dynamic (-1) batch dim in the source; default 1. */
   batch?: number;
   ios?: number;
+  /** ONNX opset (17 or 20). */
+  opset?: number;
   /** Output renames, old public name -> new (e.g. Basic Pitch's `Identity_1:0` -> `note`). */
   rename?: Record<string, string>;
   onProgress?: (msg: string) => void;
@@ -113,8 +114,8 @@ async function replace(from: string, to: string): Promise<void> {
 
 /** Imports the source and writes every requested format x precision into `req.out`. */
 export async function convertModel(source: string, req: ConvertRequest): Promise<ConvertManifest> {
-  for (const f of req.formats) if (!(FORMATS as readonly string[]).includes(f)) throw new A2mError(`unknown format "${f}" (expected: ${FORMATS.join(', ')})`);
-  if (req.formats.length === 0) throw new A2mError('no target format given (expected some of: ' + FORMATS.join(', ') + ')');
+  // Every format x precision is checked before the import and before anything is written.
+  const plan = await planArtifacts(req.formats, req.precisions);
   const modelJson = sourceModelJson(source);
   const batch = req.batch ?? 1;
   const t0 = performance.now();
@@ -131,21 +132,17 @@ export async function convertModel(source: string, req: ConvertRequest): Promise
   const artifacts: ConvertEntry[] = [];
   const problems: UnsupportedOp[] = [];
   try {
-    for (const format of req.formats) {
-      const conv = await loadConverter(format);
-      for (const precision of req.precisions) {
-        const rel = artifactName(format, precision, conv.defaultName);
-        req.onProgress?.(`${format} ${precision} -> ${rel}`);
-        const t1 = performance.now();
-        try {
-          await conv.write(g, path.join(staging, rel), { precision, ios: req.ios, metadata: { ...g.metadata } });
-        } catch (e) {
-          // Keep going: the report lists what every target lacks, not just the first target's.
-          if (e instanceof UnsupportedOpsError) { problems.push(...e.problems); continue; }
-          throw e;
-        }
-        artifacts.push({ format, precision, path: rel, seconds: (performance.now() - t1) / 1000, bytes: await sizeOf(path.join(staging, rel)) });
+    for (const a of plan) {
+      req.onProgress?.(`${a.format} ${a.precision} -> ${a.path}`);
+      let seconds: number;
+      try {
+        seconds = await writeArtifact(g, a, staging, { ios: req.ios, opset: req.opset, metadata: g.metadata });
+      } catch (e) {
+        // Keep going: the report lists what every target lacks, not just the first target's.
+        if (e instanceof UnsupportedOpsError) { problems.push(...e.problems); continue; }
+        throw e;
       }
+      artifacts.push({ format: a.format, precision: a.precision, path: a.path, seconds, bytes: await sizeOf(path.join(staging, a.path)) });
     }
     if (problems.length) throw new UnsupportedOpsError(problems);
     for (const a of artifacts) await replace(path.join(staging, a.path), path.join(req.out, a.path));

@@ -9,10 +9,9 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelLike } from '../model/host-model.js';
 import type { IrGraph } from '../ir/graph.js';
-import { loadConverter, FORMATS } from '../../converters/index.js';
+import { artifactName, planArtifacts, writeArtifact } from './artifacts.js';
 import type { Precision } from '../../converters/types.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { A2mError } from '../errors.js';
 import { toolVersion } from '../util/version.js';
 import { runPasses } from '../ir/passes.js';
 
@@ -45,23 +44,24 @@ export async function modelHash(model: ModelLike): Promise<string> {
   return h.digest('hex');
 }
 
-export function artifactName(format: string, precision: Precision, defaultName: string): string {
-  if (precision === 'fp32') return defaultName;
-  const ext = path.extname(defaultName);
-  return ext ? `${defaultName.slice(0, -ext.length)}.${precision}${ext}` : `${defaultName}_${precision}`;
-}
+export { artifactName };
+
 
 export interface ExportRequest {
   formats: string[];
   precisions: Precision[];
   out: string;
   batch?: number;
+  /** Core ML deployment target (15..18). */
   ios?: number;
+  /** ONNX opset (17 or 20). */
+  opset?: number;
   onProgress?: (msg: string) => void;
 }
 
 export async function exportModel(model: ModelLike, req: ExportRequest, graph?: IrGraph): Promise<ExportManifest> {
-  for (const f of req.formats) if (!(FORMATS as readonly string[]).includes(f)) throw new A2mError(`unknown format "${f}" (expected: ${FORMATS.join(', ')})`);
+  // Every format x precision is checked before the graph is built or anything is written.
+  const plan = await planArtifacts(req.formats, req.precisions);
   const batch = req.batch ?? 1;
   const g = runPasses(graph ?? (await model.graph(batch)));
   const sha = await modelHash(model);
@@ -69,15 +69,10 @@ export async function exportModel(model: ModelLike, req: ExportRequest, graph?: 
   g.metadata = { ...g.metadata, preset: model.config.preset, modelSha256: sha, toolVersion: version };
   await mkdir(req.out, { recursive: true });
   const artifacts: ExportEntry[] = [];
-  for (const format of req.formats) {
-    const conv = await loadConverter(format);
-    for (const precision of req.precisions) {
-      const rel = artifactName(format, precision, conv.defaultName);
-      const t0 = performance.now();
-      req.onProgress?.(`${format} ${precision} -> ${rel}`);
-      await conv.write(g, path.join(req.out, rel), { precision, ios: req.ios, metadata: { ...g.metadata } });
-      artifacts.push({ format, precision, path: rel, seconds: (performance.now() - t0) / 1000 });
-    }
+  for (const a of plan) {
+    req.onProgress?.(`${a.format} ${a.precision} -> ${a.path}`);
+    const seconds = await writeArtifact(g, a, req.out, { ios: req.ios, opset: req.opset, metadata: g.metadata });
+    artifacts.push({ format: a.format, precision: a.precision, path: a.path, seconds });
   }
   const manifest: ExportManifest = {
     tool: 'audio-to-midi', toolVersion: version, preset: model.config.preset, modelSha256: sha, batch,

@@ -7,7 +7,7 @@ import { PRECISIONS, UnsupportedOpsError, type Precision } from '../../../conver
 import { A2mError } from '../../errors.js';
 import { intInRange, positiveInt } from '../options.js';
 
-interface Args { source: string; to: string; out: string; precision: string; batch: number; ios?: number; rename: string[] }
+interface Args { source: string; to: string; out: string; precision: string; batch: number; ios?: number; opset?: number; rename: string[] }
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
@@ -33,6 +33,7 @@ const command: CommandModule<object, Args> = {
     .option('precision', { type: 'string', default: 'fp32', describe: 'comma-separated: fp32, fp16, int8' })
     .option('batch', { ...positiveInt('batch'), default: 1, describe: 'static size for a dynamic (-1) batch dim of the source' })
     .option('ios', { ...intInRange('ios', 15, 18), describe: 'Core ML deployment target 15..18 (default 16)' })
+    .option('opset', { type: 'number', choices: [17, 20], describe: 'ONNX opset: 17 (IR 8, the widest runtime support) or 20 (IR 9, native Gelu) [default: 17]' })
     .option('rename', { type: 'string', array: true, default: [], describe: 'rename outputs: old=new (repeatable, or comma-separated)' })
     .example('a2m convert node_modules/@spotify/basic-pitch/model -o out/bp', 'Basic Pitch to every format')
     .example('a2m convert model/model.json --to onnx,tflite -o out/ --rename Identity_1:0=note,Identity_2:0=onset', 'two formats, readable output names')
@@ -43,7 +44,7 @@ const command: CommandModule<object, Args> = {
     let m;
     try {
       m = await convertModel(a.source, {
-        formats: list(a.to), precisions, out: a.out, batch: a.batch, ios: a.ios, rename: parseRenames(a.rename),
+        formats: list(a.to), precisions, out: a.out, batch: a.batch, ios: a.ios, opset: a.opset, rename: parseRenames(a.rename),
         onProgress: (msg) => process.stderr.write(`converting: ${msg}\n`),
       });
     } catch (e) {

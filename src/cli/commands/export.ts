@@ -8,7 +8,7 @@ import { PRECISIONS, type Precision } from '../../../converters/types.js';
 import { A2mError } from '../../errors.js';
 import { intInRange, positiveInt } from '../options.js';
 
-interface Args { model: string; format: string; precision: string; out: string; batch: number; ios?: number }
+interface Args { model: string; format: string; precision: string; out: string; batch: number; ios?: number; opset?: number }
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
@@ -21,6 +21,7 @@ const command: CommandModule<object, Args> = {
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder (export.json lists what was written)' })
     .option('batch', { ...positiveInt('batch'), default: 1, describe: 'static batch size of the exported graphs' })
     .option('ios', { ...intInRange('ios', 15, 18), describe: 'Core ML deployment target 15..18 (default 16)' })
+    .option('opset', { type: 'number', choices: [17, 20], describe: 'ONNX opset: 17 (IR 8, the widest runtime support) or 20 (IR 9, native Gelu) [default: 17]' })
     .example('a2m export -o out/ --format onnx,tflite', 'the default model as ONNX and TFLite')
     .example('a2m export runs/small/best -o out/ --precision fp32,fp16', 'a checkpoint, every format, two precisions'),
   handler: async (a) => {
@@ -28,7 +29,7 @@ const command: CommandModule<object, Args> = {
     for (const p of precisions) if (!PRECISIONS.includes(p)) throw new A2mError(`unknown precision "${p}" (expected: ${PRECISIONS.join(', ')})`);
     const { model, source } = await loadHostModel(a.model);
     const m = await exportModel(model, {
-      formats: list(a.format), precisions, out: a.out, batch: a.batch, ios: a.ios,
+      formats: list(a.format), precisions, out: a.out, batch: a.batch, ios: a.ios, opset: a.opset,
       onProgress: (msg) => process.stderr.write(`exporting ${msg}\n`),
     });
     for (const e of m.artifacts) process.stdout.write(`${e.format.padEnd(10)} ${e.precision.padEnd(5)} ${path.join(a.out, e.path)}  (${e.seconds.toFixed(2)} s)\n`);
