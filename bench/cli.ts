@@ -44,7 +44,7 @@ interface Runs {
 }
 
 function summarise(rs: ChildResult[]): Runs {
-  const cpu = rs.map((r) => r.cpuSeconds);
+  const cpu = rs.map((r) => (r.cpuSeconds === null ? null : Math.round(r.cpuSeconds * 100) / 100));
   const rss = rs.map((r) => (r.maxRssKiB === null ? null : Math.round((r.maxRssKiB / 1024) * 10) / 10));
   const known = <T>(xs: (T | null)[]) => xs.filter((x): x is T => x !== null);
   return {
