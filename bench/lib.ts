@@ -18,7 +18,7 @@ export const RESULTS_DIR = path.join(projectRoot, 'bench', 'results');
 export const QUICK_RESULTS_DIR = path.join(RESULTS_DIR, 'quick');
 
 /** Every bench bench/run.ts runs, in order (cheap and independent first): bench/<name>.ts, `npm run bench:<name>`. */
-export const BENCHES = ['loader', 'training', 'export', 'roofline', 'transcribe', 'cli', 'memory', 'accuracy', 'accuracy-heldout', 'quantization', 'basic-pitch'] as const;
+export const BENCHES = ['loader', 'training', 'export', 'roofline', 'transcribe', 'cli', 'memory', 'accuracy', 'accuracy-heldout', 'accuracy-repertoire', 'quantization', 'basic-pitch'] as const;
 
 /** The table bench/run.ts renders into SUMMARY.md. */
 export interface BenchSummary {

@@ -1,6 +1,7 @@
 /**
- * Renders a training dataset: procedural pieces (and optionally MIDI files)
- * -> FluidSynth with a random piano timbre and effects -> `<out>/<name>.flac`
+ * Renders a training dataset: procedural pieces (and optionally MIDI files
+ * and music21 corpus pieces, see music21.ts) -> FluidSynth with a random
+ * piano timbre and effects -> `<out>/<name>.flac`
  * + `<out>/<name>.csv`, with CSV times corrected for the renderer's measured
  * onset latency. Every random choice comes from (seed, piece index), so a seed
  * gives the same files whatever the job count; finished pieces are skipped on
@@ -17,6 +18,7 @@ import type { Note } from '../types.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { writeCsv } from './csv.js';
 import { readMidiFile } from './midi.js';
+import { checkMusic21Folders, describeMusic21, exportMusic21, type Music21Options, type Music21Piece } from './music21.js';
 import { generatePiece } from './procedural.js';
 import { SALAMANDER, SALAMANDER_LAYERS, salamanderAvailable } from './sampler.js';
 import { createRng, deriveSeed, type Rng } from './random.js';
@@ -70,6 +72,13 @@ export interface RenderDatasetOptions {
   pieceSeconds?: [number, number];
   /** An evaluation set in held-out timbres only (default HELD_OUT_SOUNDFONTS); its CSVs carry HELD_OUT_MARK. */
   heldOut?: boolean;
+  /**
+   * Pieces of the music21 corpus to render as well (exported into
+   * `<out>/music21-s<seed>/` first). The reserved folders need heldOut.
+   */
+  music21?: Music21Options;
+  /** Progress lines (the music21 export's). */
+  log?: (line: string) => void;
 }
 
 export interface RenderDatasetResult {
@@ -103,7 +112,7 @@ export interface PiecePlan {
   name: string;
   seed: number;
   /** Procedural length (s), or the MIDI file to read. */
-  source: { kind: 'procedural'; seconds: number } | { kind: 'midi'; file: string };
+  source: { kind: 'procedural'; seconds: number } | { kind: 'midi'; file: string } | { kind: 'music21'; piece: Music21Piece };
 }
 
 /** Procedural piece lengths (s): long enough for phrases, short enough to shuffle well. */
@@ -134,8 +143,8 @@ export function drawRenderSettings(rng: Rng, soundfonts: readonly string[]): Ren
   };
 }
 
-/** The pieces a render produces, in order: MIDI files first, then procedural pieces until `hours` is reached. */
-export async function planDataset(opts: Pick<RenderDatasetOptions, 'hours' | 'seed' | 'fromMidi' | 'pieceSeconds'>): Promise<PiecePlan[]> {
+/** The pieces a render produces, in order: MIDI files first, then exported music21 pieces, then procedural pieces until `hours` is reached. */
+export async function planDataset(opts: Pick<RenderDatasetOptions, 'hours' | 'seed' | 'fromMidi' | 'pieceSeconds'> & { music21Pieces?: readonly Music21Piece[] }): Promise<PiecePlan[]> {
   const [minLen, maxLen] = opts.pieceSeconds ?? DEFAULT_PIECE_SECONDS;
   const plans: PiecePlan[] = [];
   const midiFiles = (await Promise.all((opts.fromMidi ?? []).map(findMidiFiles))).flat();
@@ -145,6 +154,9 @@ export async function planDataset(opts: Pick<RenderDatasetOptions, 'hours' | 'se
     while (used.has(name)) name += '_';
     used.add(name);
     plans.push({ name, seed: deriveSeed(opts.seed, 1, i), source: { kind: 'midi', file } });
+  });
+  (opts.music21Pieces ?? []).forEach((piece, i) => {
+    plans.push({ name: piece.name, seed: deriveSeed(opts.seed, 3, i), source: { kind: 'music21', piece } });
   });
   let total = 0;
   for (let i = 0; total < opts.hours * 3600; i++) {
@@ -194,11 +206,19 @@ export function checkSoundfonts(soundfonts: readonly string[], heldOut = false):
 export async function renderDataset(opts: RenderDatasetOptions): Promise<RenderDatasetResult> {
   const soundfonts = opts.soundfonts && opts.soundfonts.length > 0 ? opts.soundfonts : opts.heldOut ? HELD_OUT_SOUNDFONTS : DEFAULT_TIMBRES;
   checkSoundfonts(soundfonts, opts.heldOut);
+  // Data rules first: a reserved corpus folder outside a held-out render is refused before anything is written.
+  const music21 = opts.music21 ? { ...opts.music21, folders: checkMusic21Folders(opts.music21.folders, opts.heldOut ?? false) } : undefined;
   const format = opts.format ?? 'flac';
   const jobs = Math.max(1, opts.jobs ?? Math.min(2, os.cpus().length));
-  const plans = await planDataset(opts);
   const out = path.resolve(opts.out);
   await mkdir(out, { recursive: true });
+  const music21Pieces = music21
+    ? await exportMusic21({ ...music21, dir: path.join(out, `music21-s${opts.seed}`), seed: opts.seed, heldOut: opts.heldOut ?? false, log: opts.log })
+    : undefined;
+  if (music21Pieces?.some((p) => p.reserved) && !soundfonts.every(isHeldOutTimbre)) {
+    throw new A2mError('reserved music21 folders render only in held-out timbres'); // unreachable past the checks above; kept as the last guard
+  }
+  const plans = await planDataset({ ...opts, music21Pieces });
   const todo = plans.filter((p) => !(existsSync(path.join(out, `${p.name}.${format}`)) && existsSync(path.join(out, `${p.name}.csv`))));
   const latencyCache = new Map<string, Promise<LatencyMeasurement>>();
   const latencyOf = (sf: string, program: number): Promise<LatencyMeasurement> => {
@@ -236,7 +256,7 @@ export async function renderDataset(opts: RenderDatasetOptions): Promise<RenderD
   const latencies: Record<string, LatencyMeasurement> = {};
   for (const [k, v] of latencyCache) latencies[k] = await v;
   if (todo.length > 0) {
-    await writeFileAtomic(path.join(out, `render-s${opts.seed}.json`), JSON.stringify({ seed: opts.seed, hours: opts.hours, soundfonts, pieces: plans.length, latencies }, (_k, v) => (typeof v === 'number' ? Math.round(v * 1e6) / 1e6 : v), 1) + '\n');
+    await writeFileAtomic(path.join(out, `render-s${opts.seed}.json`), JSON.stringify({ seed: opts.seed, hours: opts.hours, ...(music21 ? { music21 } : {}), soundfonts, pieces: plans.length, latencies }, (_k, v) => (typeof v === 'number' ? Math.round(v * 1e6) / 1e6 : v), 1) + '\n');
   }
   return { out, rendered: todo.length, skipped: plans.length - todo.length, seconds, latencies };
 }
@@ -254,8 +274,10 @@ async function renderPiece(
 ): Promise<number> {
   const rng = createRng(plan.seed);
   const settings = drawRenderSettings(rng, soundfonts);
-  const notes = plan.source.kind === 'procedural' ? generatePiece(deriveSeed(plan.seed, 1), { seconds: plan.source.seconds }) : (await readMidiFile(plan.source.file)).notes;
-  if (notes.length === 0) throw new A2mError(`${plan.source.kind === 'midi' ? plan.source.file : plan.name}: no piano notes to render`);
+  const src = plan.source;
+  // MIDI files (music21 exports too) are read with the sustain pedal applied: a note sounds until key and pedal are up.
+  const notes = src.kind === 'procedural' ? generatePiece(deriveSeed(plan.seed, 1), { seconds: src.seconds }) : (await readMidiFile(src.kind === 'midi' ? src.file : src.piece.file)).notes;
+  if (notes.length === 0) throw new A2mError(`${src.kind === 'midi' ? src.file : src.kind === 'music21' ? src.piece.file : plan.name}: no piano notes to render`);
   const latency = await latencyOf(settings.soundfont, settings.program);
   const r = await renderNotes(notes, settings, latency, deriveSeed(plan.seed, 2));
   await writeAudioFile(path.join(out, `${plan.name}.${format}`), r.audio);
@@ -289,13 +311,14 @@ export async function renderNotes(notes: readonly Note[], settings: RenderSettin
 
 /** CSV header comments: how the piece was made, so a dataset explains itself. */
 function describe(plan: PiecePlan, s: RenderSettings, lat: LatencyMeasurement): string[] {
-  const src = plan.source.kind === 'midi' ? `midi=${path.basename(plan.source.file)}` : `procedural seed=${plan.seed}`;
+  const src = plan.source.kind === 'midi' ? `midi=${path.basename(plan.source.file)}` : plan.source.kind === 'music21' ? describeMusic21(plan.source.piece) : `procedural seed=${plan.seed}`;
+  const reserved = plan.source.kind === 'music21' && plan.source.piece.reserved;
   return [
     `a2m dataset render: ${plan.name} (${src})`,
     `timbre: ${s.soundfont === SALAMANDER ? 'Salamander Grand Piano V3 (sampler)' : `${path.basename(s.soundfont)} program ${s.program}`}; reverb ${s.reverb ? `room ${s.reverb.roomSize} damp ${s.reverb.damp} width ${s.reverb.width} level ${s.reverb.level} send ${s.reverb.send}` : 'off'}`,
     `effects: peak ${s.peakDb} dBFS; eq tilt ${s.eq.tiltDb} dB${s.eq.peak ? `, peak ${s.eq.peak.gainDb} dB at ${s.eq.peak.freq} Hz` : ''}; noise ${s.noise ? `${s.noise.color} snr ${s.noise.snrDb} dB` : 'off'}; codec ${s.codec ? `${s.codec.codec} ${s.codec.kbps}k` : 'none'}; velocity curve ${s.velocityCurve ?? 1}`,
     `onset latency corrected: median ${(lat.median * 1000).toFixed(2)} ms (per key, spread ${(lat.spread * 1000).toFixed(2)} ms)`,
-    ...(isHeldOutTimbre(s.soundfont) ? [HELD_OUT_MARK] : []),
+    ...(isHeldOutTimbre(s.soundfont) || reserved ? [HELD_OUT_MARK] : []),
     'time,duration,key,velocity',
   ];
 }
