@@ -42,7 +42,7 @@ test('run.ts: ok, failed, no-summary and missing benches; exit 1; SUMMARY.md and
     const status = Object.fromEntries(combined.benches.map((b: { name: string; status: string }) => [b.name, b.status]));
     assert.deepEqual(status, {
       loader: 'ok', training: 'failed', export: 'failed', roofline: 'missing',
-      transcribe: 'not run', cli: 'not run', memory: 'not run', accuracy: 'not run', 'accuracy-heldout': 'not run', quantization: 'not run', 'basic-pitch': 'not run',
+      transcribe: 'not run', cli: 'not run', memory: 'not run', accuracy: 'not run', 'accuracy-heldout': 'not run', 'accuracy-repertoire': 'not run', quantization: 'not run', 'basic-pitch': 'not run',
     });
     const byName = (n: string) => combined.benches.find((b: { name: string }) => b.name === n);
     assert.match(byName('training').error, /exit 3[\s\S]*the reason it broke/);
