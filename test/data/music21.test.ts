@@ -1,11 +1,11 @@
 // Real music from the music21 corpus (scripts/music21-export.py + src/data/music21.ts): the data rules,
 // determinism, the sustain-pedal labels and one tiny render. These need music21 in .venv and fail
 // (not skip) without it: `.venv/bin/pip install music21`, or `npm install`.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { formatCsv, readCsv } from '../../src/data/csv.js';
@@ -16,7 +16,13 @@ import { DEFAULT_SOUNDFONTS, HELD_OUT_MARK, HELD_OUT_SOUNDFONTS, findHeldOutPiec
 import { A2mError } from '../../src/errors.js';
 import type { Note } from '../../src/types.js';
 
-const tmp = (tag: string): Promise<string> => mkdtemp(path.join(os.tmpdir(), `a2m-music21-${tag}-`));
+const made: string[] = [];
+const tmp = async (tag: string): Promise<string> => {
+  const d = await mkdtemp(path.join(os.tmpdir(), `a2m-music21-${tag}-`));
+  made.push(d);
+  return d;
+};
+after(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
 const TIMGM = DEFAULT_SOUNDFONTS[1]!;
 
 test('music21 is installed where the exporter runs (else: .venv/bin/pip install music21)', () => {
