@@ -13,7 +13,8 @@
  */
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { lstat, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { ConfinedRoot } from '../util/confine.js';
 import path from 'node:path';
 import { A2mError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -44,14 +45,11 @@ const MAX_MANIFEST_BYTES = 64 * 1024 ** 2;
 const MAX_SIGNATURE_BYTES = 64 * 1024;
 
 /**
- * Reads a file of the bundle only when it is a regular file (not a link out
- * of the folder, not a FIFO that would hang us) of at most `max` bytes.
+ * Reads `name` inside the bundle folder through the one confinement rule
+ * (src/util/confine.ts): a regular file inside the folder, at most `max` bytes.
  */
-async function readBundleFile(file: string, max: number): Promise<Buffer> {
-  const s = await lstat(file);
-  if (!s.isFile()) throw new A2mError(`${file}: expected a regular file (links and special files are not read)`);
-  if (s.size > max) throw new A2mError(`${file}: ${s.size} bytes, expected at most ${max}`);
-  return readFile(file);
+async function readBundleFile(dir: string, name: string, max: number): Promise<Buffer> {
+  return (await ConfinedRoot.open(dir, 'bundle folder')).read(name, path.join(dir, name), max);
 }
 
 const GENERATE_HINT = 'make one with `openssl genpkey -algorithm ed25519 -out key.pem`';
@@ -98,7 +96,7 @@ export function keyFingerprint(key: KeyObject): string {
 
 /** Signs `dir`/manifest.json as it is on disk and writes `dir`/manifest.sig. */
 export async function signBundle(dir: string, privateKey: KeyObject): Promise<SignatureFile> {
-  const manifest = await readBundleFile(path.join(dir, MANIFEST_FILE), MAX_MANIFEST_BYTES);
+  const manifest = await readBundleFile(dir, MANIFEST_FILE, MAX_MANIFEST_BYTES);
   const sig: SignatureFile = {
     format: SIGNATURE_FORMAT, version: SIGNATURE_VERSION, algorithm: 'ed25519', signed: MANIFEST_FILE,
     publicKey: keyFingerprint(privateKey),
@@ -113,7 +111,7 @@ export async function readSignature(dir: string): Promise<SignatureFile | null> 
   const file = path.join(dir, SIGNATURE_FILE);
   if (!existsSync(file)) return null;
   let s: Partial<SignatureFile>;
-  const text = (await readBundleFile(file, MAX_SIGNATURE_BYTES)).toString('utf8');
+  const text = (await readBundleFile(dir, SIGNATURE_FILE, MAX_SIGNATURE_BYTES)).toString('utf8');
   try { s = JSON.parse(text) as Partial<SignatureFile>; } catch (e) {
     throw new A2mError(`${file}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
@@ -138,7 +136,7 @@ export async function checkBundleSignature(dir: string, publicKey: KeyObject): P
   const manifestFile = path.join(dir, MANIFEST_FILE);
   if (!existsSync(manifestFile)) return fail(`${manifestFile}: missing (not an a2m bundle folder?)`);
   let manifest: Buffer;
-  try { manifest = await readBundleFile(manifestFile, MAX_MANIFEST_BYTES); } catch (e) { return fail((e as Error).message); }
+  try { manifest = await readBundleFile(dir, MANIFEST_FILE, MAX_MANIFEST_BYTES); } catch (e) { return fail((e as Error).message); }
   // Ed25519 signatures are 64 bytes; anything else is damage, and verify would throw on some lengths.
   const bytes = Buffer.from(sig.signature, 'base64');
   if (bytes.length !== 64 || !verify(null, manifest, publicKey, bytes)) {
