@@ -2,6 +2,8 @@
  * A small seeded PRNG (mulberry32) and helpers. Dataset rendering must be
  * reproducible from one seed, so nothing in src/data uses Math.random.
  */
+import { mulberry32 } from '../util/prng.js';
+
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number;
@@ -19,14 +21,7 @@ export interface Rng {
 }
 
 export function createRng(seed: number): Rng {
-  let a = (hashSeed(seed) >>> 0) || 0x9e3779b9;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32((hashSeed(seed) >>> 0) || 0x9e3779b9);
   const rng: Rng = {
     next,
     uniform: (lo, hi) => lo + (hi - lo) * next(),

@@ -16,7 +16,7 @@ import { A2mError } from '../../src/errors.js';
 import tfjsRuntime from '../../src/runtimes/tfjs-graph.js';
 import onnxRuntime from '../../src/runtimes/onnxruntime.js';
 import { convertModel, type ConvertManifest } from '../../src/convert/convert.js';
-import { mulberry32 } from '../../src/model/init.js';
+import { mulberry32 } from '../../src/util/prng.js';
 import { NEW_OPS_INPUT, NEW_OPS_OUTPUTS, UNSUPPORTED_NODES, writeGroupedConvGraph, writeNewOpsGraph, writeUnsupportedGraph } from './tf-graphs.js';
 import { assertClose, diffOutputs, fmtDiffs, tempDir } from './helpers.js';
 

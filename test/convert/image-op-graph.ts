@@ -9,7 +9,7 @@
 import { addConstant, addInput, addNode, emptyGraph, type IrGraph } from '../../src/ir/graph.js';
 import type { OpName } from '../../src/ir/ops.js';
 import type { HostTensor } from '../../src/ir/tensor.js';
-import { mulberry32 } from '../../src/model/init.js';
+import { mulberry32 } from '../../src/util/prng.js';
 
 export const IMAGE_OPS: readonly OpName[] = ['Conv2D', 'Relu', 'Pad', 'ReduceMin', 'ReduceMax', 'DivNoNan'];
 export const IMAGE_GRAPH_OUTPUTS = ['norm', 'quotient', 'max', 'min'] as const;

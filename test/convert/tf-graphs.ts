@@ -9,7 +9,7 @@ import path from 'node:path';
 import { GraphDefBuilder, T_FLOAT } from '../../converters/tfjs/graphdef-builder.js';
 import { attr, shapeJson, type GraphModelJson, type TensorInfoJson } from '../../converters/tfjs/format.js';
 import { encodeWeights, shardBytes } from '../../converters/tfjs/weights.js';
-import { mulberry32 } from '../../src/model/init.js';
+import { mulberry32 } from '../../src/util/prng.js';
 
 type Build = (b: GraphDefBuilder, rand: (shape: number[], scale?: number) => { shape: number[]; data: Float32Array }) => { inputs: Record<string, string>; outputs: Record<string, string> };
 

@@ -6,24 +6,14 @@ import assert from 'node:assert/strict';
 import { SeedMetricsAccumulator, eventizedDiff, frameHits, seedMetrics, windowBce } from '../../src/eval/frame-metrics.js';
 import { windowTargets } from '../../src/data/targets.js';
 import { NUM_KEYS as K, type Note } from '../../src/types.js';
+import { mulberry32 } from '../../src/util/prng.js';
 
 const T = 250;
 const target = (notes: Note[]) => windowTargets(notes, 0, { frames: T, keys: K }).frames;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Non-overlapping notes, one per key, on distinct keys (so each stands alone). */
 function notesOnKeys(seed: number, n: number): Note[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   return Array.from({ length: n }, (_, i) => {
     const on = Math.floor(r() * 200) / 50;
     return { onset: on, offset: on + 0.1 + Math.floor(r() * 40) / 50, pitch: 21 + i * 2, velocity: 0.5 };
@@ -32,7 +22,7 @@ function notesOnKeys(seed: number, n: number): Note[] {
 
 test('windowBce: summed over the window = Keras BCE (tfjs) × elements', async () => {
   const tf = await import('@tensorflow/tfjs-node');
-  const r = rng(3);
+  const r = mulberry32(3);
   const tgt = target(notesOnKeys(1, 30));
   // Away from 0 and 1 except two cells: tfjs clamps at float32 1 - 1e-7 (= 1 - 1.19e-7), we in float64.
   const probs = tgt.map((z) => Math.min(0.99, Math.max(0.01, z + (r() - 0.5) * 0.8)));

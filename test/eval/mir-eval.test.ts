@@ -20,6 +20,7 @@ import {
 import { hasReference, referenceDir, venvPython } from '../../src/util/paths.js';
 import { A2mError } from '../../src/errors.js';
 import type { Note } from '../../src/types.js';
+import { mulberry32 } from '../../src/util/prng.js';
 
 const TOL = 1e-12;
 const mirDir = path.join(referenceDir, 'mir_eval');
@@ -85,18 +86,6 @@ test('mir_eval.transcription_velocity vectors (../shared/reference)', (t) => {
 
 // ------------------------------------------------------------ Python cross-check
 
-/** mulberry32: small seeded PRNG so the cases are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Case {
   ref: MirNotes;
   est: MirNotes;
@@ -158,7 +147,7 @@ json.dump(out, sys.stdout)
 
 test('agrees with Python mir_eval on seeded random note lists', (t) => {
   if (!existsSync(venvPython)) return t.skip(`skipped: ${venvPython} not present`);
-  const r = rng(20240607);
+  const r = mulberry32(20240607);
   const cases = Array.from({ length: 60 }, (_, k) => randomCase(r, k));
   const py = spawnSync(venvPython, ['-c', PY], { input: JSON.stringify(cases), encoding: 'utf8', maxBuffer: 64 << 20 });
   if (py.status !== 0 && /No module named/.test(py.stderr)) return t.skip(`skipped: mir_eval missing in the venv`);

@@ -7,19 +7,9 @@ import { DEFAULT_THRESHOLDS, extractNotes, notesToFrames, parseThresholds, type 
 import { windowTargets } from '../../src/data/targets.js';
 import { scoreNotes } from '../../src/eval/mir-eval.js';
 import { FRAMES_PER_SECOND as FPS, MIDI_OFFSET, NUM_KEYS as K, type Note } from '../../src/types.js';
+import { mulberry32 } from '../../src/util/prng.js';
 
 const T = 250;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Random notes on the frame grid: per key a sequence of notes where half of
@@ -27,7 +17,7 @@ function rng(seed: number): () => number {
  * head's single 0 frame must carry), the rest after a gap.
  */
 function randomNotes(seed: number, keys: number): Note[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const notes: Note[] = [];
   for (let i = 0; i < keys; i++) {
     const pitch = MIDI_OFFSET + 8 * i + Math.floor(r() * 8);

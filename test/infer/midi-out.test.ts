@@ -10,23 +10,13 @@ import ToneMidi from '@tonejs/midi';
 import { MIDI_BPM, MIDI_PPQ, notesToCsv, notesToJson, notesToMidi, writeEvents, writeMidi } from '../../src/infer/midi-out.js';
 import { parseCsv } from '../../src/data/csv.js';
 import type { Note } from '../../src/types.js';
+import { mulberry32 } from '../../src/util/prng.js';
 
 const { Midi } = ToneMidi;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Notes as the extractor makes them: 50 fps frame times, velocities 0..1; no same-key overlaps. */
 function frameNotes(seed: number, n: number): Note[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const free = new Map<number, number>();
   const out: Note[] = [];
   for (let i = 0; i < n; i++) {

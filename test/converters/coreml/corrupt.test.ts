@@ -13,7 +13,8 @@ import { writePackage } from '../../../converters/coreml/package.js';
 import { decodeModel, encodeModel, type CoreMLModel } from '../../../converters/coreml/schema.js';
 import coremlRef from '../../../src/runtimes/coreml-ref/index.js';
 import { A2mError } from '../../../src/errors.js';
-import { prng, randomTensor, withTempDir } from './helpers.js';
+import { randomTensor, withTempDir } from './helpers.js';
+import { mulberry32 } from '../../../src/util/prng.js';
 
 const FUZZ_ROUNDS = 150;
 const MODEL = 'Data/com.apple.CoreML/model.mlmodel';
@@ -22,7 +23,7 @@ const MANIFEST = 'Manifest.json';
 
 /** A small graph touching conv, linear, layer_norm, softmax: loads and runs in milliseconds. */
 function smallGraph(): IrGraph {
-  const g = emptyGraph(), rnd = prng(5);
+  const g = emptyGraph(), rnd = mulberry32(5);
   const c = (n: string, s: number[]) => addConstant(g, n, randomTensor(s, rnd, 0.5)).name;
   const x = addInput(g, 'x', [1, 12, 3]).name;
   const conv = addNode(g, 'conv', 'Conv1D', [x, c('w', [3, 3, 4]), c('b', [4])], { stride: 1, padBegin: 1, padEnd: 1, groups: 1 });
@@ -49,7 +50,7 @@ async function writeFiles(pkg: string, f: Partial<Files>): Promise<void> {
   if (f.weights) await writeFile(path.join(pkg, WEIGHTS), f.weights);
 }
 
-const input = { x: randomTensor([1, 12, 3], prng(9)) };
+const input = { x: randomTensor([1, 12, 3], mulberry32(9)) };
 
 async function loadAndRun(pkg: string): Promise<void> {
   const s = await coremlRef.load(pkg);
@@ -83,7 +84,7 @@ test('targeted corruptions of a package give one-line errors naming the file', a
 
     const w = Uint8Array.from(ok.weights);
     const firstBlob = blobConsts(decodeModel(ok.model))[0]!.attributes!.val!.blobFileValue!.offset!;
-    w[firstBlob] ^= 0xff;
+    w[firstBlob]! ^= 0xff;
     await writeFiles(pkg, { ...ok, weights: w });
     await expectError(pkg, /sentinel/, 'weight.bin');
 
@@ -121,7 +122,7 @@ test(`fuzz: ${FUZZ_ROUNDS} seeded mutations of model.mlmodel, weight.bin and Man
   await withTempDir(async (dir) => {
     const ok = await pristine(dir);
     const pkg = path.join(dir, 'fuzz.mlpackage');
-    const rnd = prng(77);
+    const rnd = mulberry32(77);
     let detected = 0;
     for (let round = 0; round < FUZZ_ROUNDS; round++) {
       const which = (['model', 'model', 'weights', 'manifest'] as const)[round % 4]!;

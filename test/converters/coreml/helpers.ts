@@ -28,18 +28,6 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
   try { return await fn(dir); } finally { await rm(dir, { recursive: true, force: true }); }
 }
 
-/** A seeded PRNG (mulberry32) for fuzz loops and random test data. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function randomTensor(shape: number[], rnd: () => number, scale = 1): HostTensor {
   const n = shape.reduce((a, b) => a * b, 1);
   return { shape, data: Float32Array.from({ length: n }, () => (rnd() * 2 - 1) * scale) };

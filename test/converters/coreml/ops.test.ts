@@ -13,7 +13,8 @@ import { buildCoreML } from '../../../converters/coreml/index.js';
 import { writePackage } from '../../../converters/coreml/package.js';
 import { pickEmitter } from '../../../converters/coreml/emitters.js';
 import coremlRef, { loadMlPackage } from '../../../src/runtimes/coreml-ref/index.js';
-import { parity, prng, randomTensor, withTempDir } from './helpers.js';
+import { parity, randomTensor, withTempDir } from './helpers.js';
+import { mulberry32 } from '../../../src/util/prng.js';
 
 /** fp32 export vs the IR evaluator (float64 accumulation): float32 rounding only. */
 const OP_FP32_ATOL = 1e-5;
@@ -110,7 +111,7 @@ const CASES: Case[] = [
 
 function caseGraph(k: Case, seed: number): IrGraph {
   const g = emptyGraph();
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const x = addInput(g, 'x', k.input).name;
   const c = (n: string, s: number[], scale = 0.5) => addConstant(g, n, randomTensor(s, rnd, scale)).name;
   const y = k.build(g, x, c);
@@ -130,7 +131,7 @@ for (const precision of ['fp32', 'fp16'] as const) {
     await withTempDir(async (dir) => {
       for (const [i, k] of CASES.entries()) {
         const g = caseGraph(k, 10 + i);
-        const x = randomTensor(k.input, prng(100 + i), 2);
+        const x = randomTensor(k.input, mulberry32(100 + i), 2);
         const want = evaluateGraph(g, { x }).y!;
         const build = buildCoreML(g, { precision });
         for (const op of k.expectMil) assert.ok(build.opCounts[op], `${k.name}: expected MIL op ${op}, got ${JSON.stringify(build.opCounts)}`);

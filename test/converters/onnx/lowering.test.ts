@@ -9,7 +9,7 @@ import { validateForOnnx } from '../../../converters/onnx/lower.js';
 import { cancelTransposes, runPasses } from '../../../converters/onnx/passes.js';
 import { attr, type OnnxGraph } from '../../../converters/onnx/model.js';
 import { toHalfBits, fromHalfBits, toHalfArray } from '../../../converters/onnx/half.js';
-import { mulberry32 } from '../../../src/model/init.js';
+import { mulberry32 } from '../../../src/util/prng.js';
 import { quantizeInt8 } from '../../../converters/onnx/precision.js';
 import { concatChunks } from '../../../converters/onnx/serialize.js';
 import { UnsupportedOpsError } from '../../../converters/types.js';

@@ -6,7 +6,7 @@ import { addConstant, addInput, addNode, emptyGraph, type IrGraph } from '../../
 import type { OpName } from '../../../src/ir/ops.js';
 import type { HostTensor } from '../../../src/ir/tensor.js';
 import { sizeOf } from '../../../src/ir/tensor.js';
-import { mulberry32 } from '../../../src/model/init.js';
+import { mulberry32 } from '../../../src/util/prng.js';
 
 export interface OpCase { graph: IrGraph; feeds: Record<string, HostTensor> }
 

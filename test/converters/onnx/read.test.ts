@@ -9,7 +9,7 @@ import { buildOnnx } from '../../../converters/onnx/write.js';
 import { concatChunks } from '../../../converters/onnx/serialize.js';
 import { A2mError } from '../../../src/errors.js';
 import { hasReference, referenceDir } from '../../../src/util/paths.js';
-import { mulberry32 } from '../../../src/model/init.js';
+import { mulberry32 } from '../../../src/util/prng.js';
 import onnxRuntime from '../../../src/runtimes/onnxruntime.js';
 import { chainGraph } from './op-graphs.js';
 

@@ -14,7 +14,8 @@ import { EMITTERS } from '../../../converters/savedmodel/emitters.js';
 import runtime from '../../../src/runtimes/tf-savedmodel.js';
 import { OP_NAMES } from '../../../src/ir/ops.js';
 import { IMAGE_OPS } from '../../convert/image-op-graph.js';
-import { compare, prng, withTempDir } from './helpers.js';
+import { compare, withTempDir } from './helpers.js';
+import { mulberry32 } from '../../../src/util/prng.js';
 
 // IR evaluator (float64 accumulation) vs TF float32 kernels on O(1) values.
 const OPS_ATOL = 1e-5;
@@ -27,7 +28,7 @@ function randomTensor(shape: number[], rnd: () => number, offset = 0) {
 }
 
 test('every IR op, incl. variants the presets do not use, runs in TensorFlow as the IR evaluator says', async () => {
-  const rnd = prng(3);
+  const rnd = mulberry32(3);
   const g = emptyGraph();
   addInput(g, 'x', [2, 9, 4]);
   const c = (name: string, shape: number[], offset = 0) => addConstant(g, name, randomTensor(shape, rnd, offset)).name;

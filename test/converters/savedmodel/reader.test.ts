@@ -12,7 +12,7 @@ import { readSavedModelSummary, summarizeSavedModel } from '../../../converters/
 import { TF_OPS } from '../../../converters/savedmodel/tf-ops.js';
 import { UnsupportedOpsError } from '../../../converters/types.js';
 import { randomizedModel } from '../../helpers/models.js';
-import { prng } from './helpers.js';
+import { mulberry32 } from '../../../src/util/prng.js';
 
 const NO_REFERENCE = 'skipped: ../shared/reference not present';
 const NMP = path.join(referenceDir, 'basic-pitch', 'nmp');
@@ -103,7 +103,7 @@ test('fuzz: corrupted saved_model.pb (truncated, bit-flipped, foreign bytes) end
   const ours = (await tinyFiles()).savedModel;
   const inputs: [Uint8Array, number][] = [[ours, FUZZ_ROUNDS]];
   if (hasReference) inputs.push([new Uint8Array(await readFile(path.join(NMP, 'saved_model.pb'))), REF_PB_ROUNDS]);
-  const rnd = prng(20240601);
+  const rnd = mulberry32(20240601);
   let errors = 0;
   for (const [src, rounds] of inputs) {
     for (let r = 0; r < rounds; r++) {
@@ -121,7 +121,7 @@ test('fuzz: corrupted saved_model.pb (truncated, bit-flipped, foreign bytes) end
 
 test('fuzz: corrupted bundles (truncated, bit-flipped, wrong magic) always end in a clear error', async () => {
   const { index, data } = await tinyFiles();
-  const rnd = prng(7);
+  const rnd = mulberry32(7);
   for (let r = 0; r < FUZZ_ROUNDS; r++) {
     // Every byte before the footer is covered by a block CRC; every data byte by an entry CRC.
     const fi = flipBits(index, rnd, 0, index.length - FOOTER_SIZE);
@@ -136,7 +136,7 @@ test('fuzz: corrupted bundles (truncated, bit-flipped, wrong magic) always end i
     assert.equal(survives(`data cut at ${td.length}`, () => decodeBundle(index, td, 'v')), 'error');
   }
   const badMagic = index.slice();
-  badMagic[badMagic.length - 1] ^= 0xff;
+  badMagic[badMagic.length - 1]! ^= 0xff;
   assert.throws(() => decodeBundle(badMagic, data, 'model/variables/variables'), /^A2mError: model\/variables\/variables\.index: not a LevelDB table \(bad magic number/);
   const flipped = data.slice();
   flipped[100]! ^= 4;
@@ -148,7 +148,7 @@ test('fuzz: the reference bundle corrupted is caught too', async (t) => {
   if (!hasReference) return t.skip(NO_REFERENCE);
   const prefix = path.join(NMP, 'variables', 'variables');
   const index = new Uint8Array(await readFile(bundleIndexPath(prefix))), data = new Uint8Array(await readFile(bundleDataPath(prefix)));
-  const rnd = prng(11);
+  const rnd = mulberry32(11);
   for (let r = 0; r < 50; r++) {
     const fi = flipBits(index, rnd, 0, index.length - FOOTER_SIZE);
     assert.equal(survives(`index bits ${fi.at}`, () => decodeBundle(fi.bytes, data, 'nmp')), 'error');

@@ -11,7 +11,8 @@ import { randomizedModel, testInput } from '../../helpers/models.js';
 import { A2mError } from '../../../src/errors.js';
 import tfjsRuntime from '../../../src/runtimes/tfjs-graph.js';
 import { importTfjsGraphModel } from '../../../converters/tfjs/import.js';
-import { exportTfjs, rng, tempDir } from './helpers.js';
+import { exportTfjs, tempDir } from './helpers.js';
+import { mulberry32 } from '../../../src/util/prng.js';
 
 /** Any single case must settle well within this (a hang fails the test). */
 const CASE_TIMEOUT_MS = 10_000;
@@ -80,7 +81,7 @@ async function settle<T>(p: Promise<T>, label: string): Promise<{ ok: true } | {
 
 async function fuzz(cases: number, seed: number, attempt: (dir: string) => Promise<unknown>): Promise<Record<string, number>> {
   const src = await pristine;
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const tally: Record<string, number> = {};
   for (let k = 0; k < cases; k++) {
     const mutation = MUTATIONS[k % MUTATIONS.length]!;
@@ -122,7 +123,7 @@ test('each mutation kind names the file or node in its message', async () => {
     ['truncate the shard', /weightsManifest\[0\] \(group1-shard1of1\.bin\): the manifest describes \d+ bytes of weights, the shards hold \d+/],
     ['missing shard', /group1-shard1of1\.bin: weight shard listed in model\.json is missing/],
   ];
-  const r = rng(3);
+  const r = mulberry32(3);
   for (const [name, re] of expectations) {
     const dir = path.join(tmp.dir, `named-${name.replace(/\W+/g, '-')}`);
     cpSync(src, dir, { recursive: true });

@@ -11,8 +11,9 @@ import { evaluateGraph } from '../../../src/ir/evaluate.js';
 import { projectRoot } from '../../../src/util/paths.js';
 import tfjsRuntime from '../../../src/runtimes/tfjs-graph.js';
 import { importTfjsGraphModel } from '../../../converters/tfjs/import.js';
-import { assertParity, exportTfjs, rng, tempDir } from './helpers.js';
+import { assertParity, exportTfjs, tempDir } from './helpers.js';
 import { OP_GRAPH_OUTPUTS, writeOpGraph } from './op-graph.js';
+import { mulberry32 } from '../../../src/util/prng.js';
 
 // The IR evaluator (float64 accumulation, LayerNorm/GELU rebuilt from Mean/Rsqrt/Tanh
 // decompositions) vs tfjs float32 kernels: measured 4.5e-6 (tiny-logspec logits).
@@ -49,7 +50,7 @@ test('TF ops beyond our writer import to IR that equals tfjs-node on the same fi
   const dir = path.join(tmp.dir, 'op-graph');
   writeOpGraph(dir);
   const batch = 2;
-  const r = rng(5);
+  const r = mulberry32(5);
   const input = { shape: [batch, 1, 12, 4], data: Float32Array.from({ length: batch * 48 }, () => r() * 2 - 1) };
   const session = await tfjsRuntime.load(dir);
   const ref = await session.run({ x: input });

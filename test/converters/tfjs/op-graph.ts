@@ -9,13 +9,13 @@ import path from 'node:path';
 import { GraphDefBuilder, T_FLOAT } from '../../../converters/tfjs/graphdef-builder.js';
 import { attr, shapeJson, type GraphModelJson, type TensorInfoJson } from '../../../converters/tfjs/format.js';
 import { encodeWeights, shardBytes } from '../../../converters/tfjs/weights.js';
-import { rng } from './helpers.js';
+import { mulberry32 } from '../../../src/util/prng.js';
 
 export const OP_GRAPH_OUTPUTS = ['out_a', 'out_b', 'out_c', 'out_d', 'out_e', 'out_f'] as const;
 
 export function writeOpGraph(dir: string, seed = 11): void {
   const b = new GraphDefBuilder();
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const rand = (shape: number[], scale = 0.5) => ({ shape, data: Float32Array.from({ length: shape.reduce((a, c) => a * c, 1) }, () => (r() * 2 - 1) * scale) });
   const I32 = { T: attr.type('DT_INT32') };
   const idx = { Tidx: attr.type('DT_INT32') };

@@ -12,25 +12,16 @@ import { A2mError } from '../../../src/errors.js';
 import { hasReference, referenceDir } from '../../../src/util/paths.js';
 import { graphToTflite } from '../../../converters/tflite/convert.js';
 import { readTflite } from '../../../converters/tflite/read.js';
+import { mulberry32 } from '../../../src/util/prng.js';
 
 const CASES_PER_FILE = 300;
 /** Generous per-parse bound: a valid parse of these files takes a few ms. */
 const MAX_PARSE_MS = 2000;
 
-/** mulberry32: small seeded PRNG. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Mutation = { kind: string; bytes: Uint8Array };
 
 function* mutations(original: Uint8Array, seed: number): Generator<Mutation> {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const int = (n: number) => Math.floor(r() * n);
   // The flatbuffer's structure (tables, vtables, offsets) sits outside the big data buffers; aim most edits there.
   const structureEnd = Math.min(original.length, 64 * 1024);
