@@ -10,8 +10,8 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dist = path.join(root, 'dist');
-/** Compiled or documentation-only: everything else under these folders is a run-time asset. */
-const NOT_ASSETS = /\.(ts|md)$/;
+/** Compiled or documentation-only: everything else under these folders (hand-written .d.ts included) is a run-time asset. */
+const NOT_ASSETS = /(?<!\.d)\.ts$|\.md$/;
 
 rmSync(dist, { recursive: true, force: true });
 const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
@@ -25,8 +25,9 @@ for (const top of ['src', 'converters']) {
     copied++;
   }
 }
-// The web bundle's demo script, bundled from the TypeScript sources by the same function a clone
-// uses at run time (src/bundle/web.ts), so the package ships the bytes the sources give.
-const { buildDemoScript, PREBUILT_DEMO_SCRIPT } = await import(pathToFileURL(path.join(dist, 'src/bundle/web.js')).href);
-writeFileSync(path.join(dist, 'src/bundle/web', PREBUILT_DEMO_SCRIPT), await buildDemoScript(path.join(root, 'src/bundle/web')));
-console.log(`build: dist/ compiled, ${copied} run-time assets copied, demo script bundled`);
+// The web bundle's ES module and demo script, bundled from the TypeScript sources by the same function a
+// clone uses at run time (src/bundle/web.ts), so the package ships the bytes the sources give.
+const { buildWebScripts, PREBUILT_SCRIPTS } = await import(pathToFileURL(path.join(dist, 'src/bundle/web.js')).href);
+const scripts = await buildWebScripts(path.join(root, 'src/bundle/web'));
+for (const kind of ['module', 'app']) writeFileSync(path.join(dist, 'src/bundle/web', PREBUILT_SCRIPTS[kind]), scripts[kind]);
+console.log(`build: dist/ compiled, ${copied} run-time assets copied, web module and demo script bundled`);

@@ -10,7 +10,7 @@
  *     README.md
  *     ios/      <Class>.mlpackage, Audio2Midi.json, README.md (Swift)
  *     android/  <name>.tflite (+ TFLite Metadata), Audio2Midi.json, README.md (Kotlin)
- *     web/      model/ (tfjs), model.onnx, index.html, app.js, style.css, tf.min.js, Audio2Midi.json, README.md
+ *     web/      audio-to-midi-web.js (+ .d.ts, package.json), model/ (tfjs), model.onnx, index.html, app.js, style.css, tf.min.js, Audio2Midi.json, README.md
  *     server/   <name>/1/ (SavedModel), Audio2Midi.json, README.md
  *
  * The folder is built in a temp dir and renamed into place, only after every
@@ -33,7 +33,7 @@ import { A2mError } from '../errors.js';
 import { buildContract, CONTRACT_FILE, type AppContract } from './contract.js';
 import { artifactsFor, bundleNames, type Artifact, type Target } from './targets.js';
 import { tfliteMetadataSpec, writeAndroidTflite } from './android.js';
-import { demoPageFiles } from './web.js';
+import { webBundleFiles } from './web.js';
 import { rootReadme, targetReadme } from './readme.js';
 import { signBundle } from './signature.js';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, MANIFEST_FILE, fileEntries, toolVersions, type BundleManifest } from './manifest.js';
@@ -125,8 +125,9 @@ export async function buildBundle(model: Model, state: Record<string, unknown>, 
       await writeText(dir, `${t}/README.md`, targetReadme(t, { contract, names, artifacts }));
     }
     if (req.targets.includes('web')) {
-      say('web: demo page');
-      for (const [f, bytes] of await demoPageFiles()) await writeBytes(dir, `web/${f}`, bytes);
+      say('web: ES module and demo page');
+      const pkg = { name: names.name, version: version, description: `${names.name}: piano transcription (audio -> notes, MIDI) in the browser with TensorFlow.js` };
+      for (const [f, bytes] of await webBundleFiles(pkg)) await writeBytes(dir, `web/${f}`, bytes);
     }
 
     await writeText(dir, EXPORT_FILE, JSON.stringify(bundleExportManifest({

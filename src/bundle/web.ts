@@ -1,8 +1,11 @@
 /**
- * The web bundle's static demo page: index.html + style.css (copied from
- * src/bundle/web/), app.js (src/bundle/web/app.ts bundled by esbuild with the
- * pipeline's own modules: normalize, window, events, midi-out), tf.min.js and
- * the WebAssembly backend (copied from node_modules: no CDN, the page works offline).
+ * The web bundle's web/ folder:
+ * - audio-to-midi-web.js: an ES module with `createTranscriber()` (src/bundle/web/transcriber.ts
+ *   bundled by esbuild with the pipeline's own modules: normalize, window, events, midi-out),
+ *   its types and a package.json;
+ * - a static demo page that imports it: index.html + style.css (copied from src/bundle/web/),
+ *   app.js (app.ts), tf.min.js and the WebAssembly backend (copied from node_modules: no CDN,
+ *   the page works offline).
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -15,15 +18,39 @@ import { A2mError } from '../errors.js';
 const WEB_SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), 'web');
 const require = createRequire(import.meta.url);
 
-/** Files of the demo page, by name in the bundle's web/ folder. */
-export async function demoPageFiles(): Promise<Map<string, Uint8Array>> {
+/** The ES module an app imports, and its types (audio-to-midi-web.d.ts, written by hand, checked against transcriber.ts). */
+export const WEB_MODULE = 'audio-to-midi-web.js';
+export const WEB_MODULE_TYPES = 'audio-to-midi-web.d.ts';
+
+/**
+ * Files of the web/ folder, by name: the ES module (+ types and a package.json so
+ * `npm install ./web` or a bundler takes it as a package), and the demo page that
+ * imports it.
+ */
+export async function webBundleFiles(pkg: { name: string; version: string; description: string }): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
+  const scripts = await webScripts();
+  files.set(WEB_MODULE, scripts.module);
+  files.set(WEB_MODULE_TYPES, await readFile(path.join(WEB_SRC, WEB_MODULE_TYPES)));
+  files.set('package.json', new TextEncoder().encode(JSON.stringify(webPackageJson(pkg), null, 2) + '\n'));
   for (const f of ['index.html', 'style.css']) files.set(f, await readFile(path.join(WEB_SRC, f)));
-  files.set('app.js', await demoScript());
-  for (const [pkg, names] of Object.entries(TFJS_BROWSER_FILES)) {
-    for (const f of names) files.set(f, await readFile(path.join(packageDist(pkg), f)));
+  files.set('app.js', scripts.app);
+  for (const [pkgName, names] of Object.entries(TFJS_BROWSER_FILES)) {
+    for (const f of names) files.set(f, await readFile(path.join(packageDist(pkgName), f)));
   }
   return files;
+}
+
+/** tfjs is a peer: the app brings its own (one tfjs per page); its major version is the one the model was tested with. */
+function webPackageJson(pkg: { name: string; version: string; description: string }): Record<string, unknown> {
+  const tfjsMajor = String(require('@tensorflow/tfjs/package.json').version).split('.')[0];
+  return {
+    name: `${pkg.name}-web`, version: pkg.version, description: pkg.description, type: 'module',
+    main: `./${WEB_MODULE}`, types: `./${WEB_MODULE_TYPES}`,
+    exports: { '.': { types: `./${WEB_MODULE_TYPES}`, import: `./${WEB_MODULE}` }, './model/*': './model/*', './Audio2Midi.json': './Audio2Midi.json' },
+    peerDependencies: { '@tensorflow/tfjs': `^${tfjsMajor}` },
+    sideEffects: false,
+  };
 }
 
 /**
@@ -60,35 +87,55 @@ const nodeBuiltinsStub: Plugin = {
 };
 
 /**
- * The page's script, prebuilt into the compiled package by scripts/build.mjs
+ * The module and the page's script, prebuilt into the compiled package by scripts/build.mjs
  * (from the same sources with the same settings, so the same bytes).
  */
-export const PREBUILT_DEMO_SCRIPT = 'app.bundle.js';
+export const PREBUILT_SCRIPTS = { module: 'audio-to-midi-web.bundle.js', app: 'app.bundle.js' } as const;
 
-/** The demo script: bundled from app.ts where the sources are (a clone), else the package's prebuilt copy. */
-export async function demoScript(): Promise<Uint8Array> {
-  if (existsSync(path.join(WEB_SRC, 'app.ts'))) return buildDemoScript();
-  const prebuilt = path.join(WEB_SRC, PREBUILT_DEMO_SCRIPT);
-  if (!existsSync(prebuilt)) throw new A2mError(`${prebuilt}: missing (the package's build step writes it: npm run build)`);
-  return readFile(prebuilt);
+export interface WebScripts { module: Uint8Array; app: Uint8Array }
+
+/** Both scripts: bundled from the sources where they are (a clone), else the package's prebuilt copies. */
+export async function webScripts(): Promise<WebScripts> {
+  if (existsSync(path.join(WEB_SRC, 'app.ts'))) return buildWebScripts();
+  const read = async (name: string) => {
+    const prebuilt = path.join(WEB_SRC, name);
+    if (!existsSync(prebuilt)) throw new A2mError(`${prebuilt}: missing (the package's build step writes it: npm run build)`);
+    return readFile(prebuilt);
+  };
+  return { module: await read(PREBUILT_SCRIPTS.module), app: await read(PREBUILT_SCRIPTS.app) };
 }
 
-/** `srcDir`/app.ts and what it imports -> one browser script. Deterministic: the same sources give the same bytes. */
-export async function buildDemoScript(srcDir = WEB_SRC): Promise<Uint8Array> {
-  const r = await build({
-    entryPoints: [path.join(srcDir, 'app.ts')],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2020',
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'silent',
-    plugins: [nodeBuiltinsStub],
-    // Absolute paths would differ between checkouts; keep the output independent of where the sources lie.
-    absWorkingDir: path.resolve(srcDir, '..', '..', '..'),
-  });
-  if (r.errors.length) throw new A2mError(`demo page build failed: ${r.errors[0]!.text}`);
-  return r.outputFiles[0]!.contents;
+/**
+ * The page imports the transcriber as the separate module file (so it runs exactly what
+ * an app imports), not a second copy inlined into app.js.
+ */
+const transcriberAsModuleFile: Plugin = {
+  name: 'transcriber-as-module-file',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/transcriber\.js$/ }, () => ({ path: `./${WEB_MODULE}`, external: true }));
+  },
+};
+
+/** `srcDir`/transcriber.ts and app.ts -> two ES modules. Deterministic: the same sources give the same bytes. */
+export async function buildWebScripts(srcDir = WEB_SRC): Promise<WebScripts> {
+  const bundleOne = async (entry: string, plugins: Plugin[], minify: boolean) => {
+    const r = await build({
+      entryPoints: [path.join(srcDir, entry)],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2020',
+      minify,
+      legalComments: 'none',
+      logLevel: 'silent',
+      plugins: [nodeBuiltinsStub, ...plugins],
+      // Absolute paths would differ between checkouts; keep the output independent of where the sources lie.
+      absWorkingDir: path.resolve(srcDir, '..', '..', '..'),
+    });
+    if (r.errors.length) throw new A2mError(`web bundle build failed (${entry}): ${r.errors[0]!.text}`);
+    return r.outputFiles[0]!.contents;
+  };
+  // The module is not minified: app developers read and step through it; their bundler minifies.
+  return { module: await bundleOne('transcriber.ts', [], false), app: await bundleOne('app.ts', [transcriberAsModuleFile], true) };
 }

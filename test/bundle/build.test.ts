@@ -36,7 +36,7 @@ const json = <T>(dir: string, rel: string) => JSON.parse(read(dir, rel).toString
 const EXPECTED_FILES = [
   'ios/Audio2Midi.mlpackage/Manifest.json', 'ios/Audio2Midi.mlpackage/Data/com.apple.CoreML/model.mlmodel',
   'android/audio2midi.tflite',
-  'web/model/model.json', 'web/model.onnx', 'web/index.html', 'web/app.js', 'web/style.css', 'web/tf.min.js', 'web/tf-backend-wasm.min.js',
+  'web/model/model.json', 'web/model.onnx', 'web/audio-to-midi-web.js', 'web/audio-to-midi-web.d.ts', 'web/package.json', 'web/index.html', 'web/app.js', 'web/style.css', 'web/tf.min.js', 'web/tf-backend-wasm.min.js',
   'web/tfjs-backend-wasm-simd.wasm',
   'server/audio2midi/1/saved_model.pb', 'server/audio2midi/1/variables/variables.index',
   'manifest.json', 'export.json', 'parity.json', 'parity.md', 'golden/manifest.json', 'golden/inputs/chords.f32', 'golden/outputs/chords/probs.f32',
@@ -67,7 +67,8 @@ test('bundle: build, contents, checksums, parity, determinism, tampering', async
     assert.match(read(a, 'server/README.md').toString(), /audio2midi\/1\/[\s\S]*tensorflow\/serving/);
     const tfMin = path.join(path.dirname(require.resolve('@tensorflow/tfjs/package.json')), 'dist', 'tf.min.js');
     assert.deepEqual(read(a, 'web/tf.min.js'), readFileSync(tfMin), 'tf.min.js copied, no CDN');
-    assert.ok(!read(a, 'web/app.js').toString().includes(projectRoot), 'app.js holds no absolute paths');
+    for (const f of ['web/app.js', 'web/audio-to-midi-web.js']) assert.ok(!read(a, f).toString().includes(projectRoot), `${f} holds no absolute paths`);
+    assert.match(read(a, 'web/README.md').toString(), /```js[\s\S]*createTranscriber\(\{ tf \}\)[\s\S]*const \{ notes, midi \} = await transcriber\.transcribe/, 'the web README snippet ends in notes');
     const meta = readTfliteModelMetadata(new Uint8Array(read(a, 'android/audio2midi.tflite')));
     assert.deepEqual([meta.name, meta.license, meta.subgraph.inputs[0]!.content], ['audio2midi', 'Apache-2.0', { kind: 'audio', sampleRate: 16000, channels: 2 }]);
   });

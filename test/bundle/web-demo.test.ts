@@ -4,10 +4,13 @@
  * decodes the fixture FLAC with Web Audio, and produces the same pipeline
  * result as `a2m transcribe` in Node for the same model — level, rolls, notes,
  * MIDI bytes — then shows the piano roll and offers the MIDI download.
+ * The page is built on the bundle's ES module (audio-to-midi-web.js); the same
+ * browser then imports that module directly, as an app would, and transcribes
+ * the fixture's bytes and ffmpeg's PCM of it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -15,6 +18,8 @@ import path from 'node:path';
 import { loadModel } from '../../src/model/load.js';
 import { buildBundle } from '../../src/bundle/build.js';
 import { transcribeFile } from '../../src/infer/transcribe.js';
+import { decodeFile } from '../../src/audio/decode.js';
+import { windowCount } from '../../src/audio/window.js';
 import { tfjsRunner } from '../../src/infer/backends.js';
 import { extractNotes, type EventThresholds } from '../../src/infer/events.js';
 import { notesToMidi } from '../../src/infer/midi-out.js';
@@ -47,7 +52,9 @@ const HEAD_SHIFT = -1;
  * kernel difference moves a probability across a decision: a few of ~700.
  */
 const MIN_NOTE_F1 = 0.99;
-const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm' };
+const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm', '.flac': 'audio/flac' };
+
+interface ModuleResult { bytes: { notes: Note[]; midi: number[]; progress: number[][]; seconds: number }; pcm: { notes: Note[] }; aborted: string; badPcm: string; pkg: Record<string, unknown> }
 
 function serve(root: string): Promise<http.Server> {
   const server = http.createServer((req, res) => {
@@ -145,4 +152,45 @@ test('web demo page: headless chromium transcribes the fixture like the Node pip
   assert.match(r.href, /^blob:/);
   assert.ok(r.canvas[0] > 0 && r.canvas[1] > 0, 'piano roll drawn');
   assert.ok(statSync(shot).size > 10_000, 'screenshot written');
+
+  // The ES module on its own, as an app imports it: the fixture's bytes, ffmpeg's PCM of it, abort, bad input.
+  const web = path.join(out, 'web');
+  copyFileSync(FIXTURE, path.join(web, 'fixture.flac'));
+  const decoded = await decodeFile(FIXTURE);
+  const pcm = new Float32Array(decoded.channels[0].length * 2);
+  pcm.set(decoded.channels[0], 0);
+  pcm.set(decoded.channels[1], decoded.channels[0].length);
+  writeFileSync(path.join(web, 'fixture.f32'), pcm);
+  // A string, not a function: tsx's keepNames would wrap the callbacks in a __name() the page does not have.
+  const m = await page.evaluate(`(async () => {
+    const api = await import(location.origin + '/audio-to-midi-web.js');
+    const transcriber = await api.createTranscriber({ tf: window.tf });
+    const progress = [];
+    const bytes = await (await fetch('fixture.flac')).arrayBuffer();
+    const r = await transcriber.transcribe(bytes, { name: 'proc-s7-00000.flac', onProgress: (d, t) => progress.push([d, t]) });
+    const raw = new Float32Array(await (await fetch('fixture.f32')).arrayBuffer());
+    const half = raw.length / 2;
+    const p = await transcriber.transcribe({ channels: [raw.subarray(0, half), raw.subarray(half)], sampleRate: 16000 });
+    const controller = new AbortController();
+    controller.abort(new Error('stopped by the test'));
+    const aborted = await transcriber.transcribe(bytes, { signal: controller.signal }).then(() => 'resolved', (e) => e.message);
+    const badPcm = await transcriber.transcribe({ channels: [], sampleRate: 16000 }).then(() => 'resolved', (e) => e.message);
+    const pkg = await (await fetch('package.json')).json();
+    transcriber.dispose();
+    return { bytes: { notes: r.notes, midi: Array.from(r.midi), progress, seconds: r.seconds }, pcm: { notes: p.notes }, aborted, badPcm, pkg };
+  })()`) as ModuleResult;
+  assert.deepEqual(m.bytes.notes, r.notes, 'module on the file bytes = the page (the page is built on the module)');
+  assert.deepEqual(Uint8Array.from(m.bytes.midi), notesToMidi(m.bytes.notes, { name: path.basename(FIXTURE) }));
+  const windows = windowCount(decoded.channels[0].length);
+  assert.deepEqual(m.bytes.progress, Array.from({ length: windows }, (_, i) => [i + 1, windows]), 'progress after each window');
+  // ffmpeg's PCM: the browser sees the very samples Node does, so only kernel differences remain.
+  const pcmF1 = scoreNotes(node.notes, m.pcm.notes).onset.f1;
+  t.diagnostic(`module: ${m.bytes.notes.length} notes from bytes, ${m.pcm.notes.length} from Node's PCM (onset F1 vs Node ${pcmF1.toFixed(4)}, identical ${notesEqual(node.notes, m.pcm.notes)})`);
+  if (!notesEqual(node.notes, m.pcm.notes)) assert.ok(pcmF1 >= MIN_NOTE_F1, `PCM input: onset F1 ${pcmF1} vs Node`);
+  assert.equal(m.aborted, 'stopped by the test');
+  assert.match(m.badPcm, /PCM input: 0 channels \(expected 1 or 2\)/);
+  assert.equal(m.pkg.type, 'module');
+  assert.equal(m.pkg.main, './audio-to-midi-web.js');
+  assert.equal(m.pkg.types, './audio-to-midi-web.d.ts');
+  assert.ok(existsSync(path.join(web, 'audio-to-midi-web.d.ts')), 'types shipped');
 });
