@@ -123,7 +123,7 @@ export function pairwiseSum(a: ArrayLike<number>, start = 0, n = a.length): numb
     const r = new Float64Array(8);
     for (let j = 0; j < 8; j++) r[j] = a[start + j]!;
     let i = 8;
-    for (; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) r[j] += a[start + i + j]!;
+    for (; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) r[j]! += a[start + i + j]!;
     let res = ((r[0]! + r[1]!) + (r[2]! + r[3]!)) + ((r[4]! + r[5]!) + (r[6]! + r[7]!));
     for (; i < n; i++) res += a[start + i]!;
     return res;

@@ -202,7 +202,7 @@ export const OPS = {
                 const xv = xd[xo + g * cinG + ci]!;
                 if (xv === 0) continue;
                 const wo = (k * cinG + ci) * cout + g * coutG;
-                for (let co = 0; co < coutG; co++) out[o + g * coutG + co] += xv * wd[wo + co]!;
+                for (let co = 0; co < coutG; co++) out[o + g * coutG + co]! += xv * wd[wo + co]!;
               }
             }
           }
@@ -233,7 +233,7 @@ export const OPS = {
           const xv = xd[r * K + k]!;
           if (xv === 0) continue;
           const wo = k * N;
-          for (let n = 0; n < N; n++) out[o + n] += xv * wd[wo + n]!;
+          for (let n = 0; n < N; n++) out[o + n]! += xv * wd[wo + n]!;
         }
       }
       return { shape: [...x!.shape.slice(0, -1), N], data: out };
@@ -456,7 +456,7 @@ export const OPS = {
               const xv = xd[xo + g * cinG + ci]!;
               if (xv === 0) continue;
               const wo = ((kh * KW + kw) * cinG + ci) * cout + g * coutG;
-              for (let co = 0; co < coutG; co++) out[o + g * coutG + co] += xv * wd[wo + co]!;
+              for (let co = 0; co < coutG; co++) out[o + g * coutG + co]! += xv * wd[wo + co]!;
             }
           }
         }

@@ -54,7 +54,7 @@ test('export cache: damaged entries are rebuilt, with a warning, to the same out
   assert.deepEqual(again.warnings, [], 'a whole entry is reused silently');
 
   const damages: [string, () => void, RegExp][] = [
-    ['a flipped byte', () => { const b = Buffer.from(written); b[b.length >> 1] ^= 0xff; writeFileSync(file, b); }, /model\.onnx changed since it was written \(sha256 /],
+    ['a flipped byte', () => { const b = Buffer.from(written); b[b.length >> 1]! ^= 0xff; writeFileSync(file, b); }, /model\.onnx changed since it was written \(sha256 /],
     ['a truncated file', () => writeFileSync(file, written.subarray(0, written.length >> 1)), /model\.onnx has \d+ bytes, \d+ were written/],
     ['an unparsable export.json', () => writeFileSync(path.join(dir, 'export.json'), '{'), /export\.json is missing or damaged/],
     ['no checksums (killed before they were written)', () => rmSync(path.join(dir, SUMS_DIR), { recursive: true }), /no checksums recorded/],
@@ -77,7 +77,7 @@ test('export cache: damaged entries are rebuilt, with a warning, to the same out
   }
 
   await t.test('auto uses the repaired onnx entry instead of moving on', async () => {
-    const b = Buffer.from(written); b[b.length >> 1] ^= 0xff; writeFileSync(file, b);
+    const b = Buffer.from(written); b[b.length >> 1]! ^= 0xff; writeFileSync(file, b);
     const s = sink();
     const r = await makeRunner(model, 'auto', 'fp32', s);
     await r.dispose();

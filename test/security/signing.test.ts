@@ -105,7 +105,7 @@ test('signature: sign and check a bundle folder', async (t) => {
   await t.test('a damaged signature, a missing one, an unreadable one fail', async () => {
     const s = JSON.parse(readFileSync(path.join(b, SIGNATURE_FILE), 'utf8'));
     const bytes = Buffer.from(s.signature, 'base64');
-    bytes[0] ^= 1;
+    bytes[0]! ^= 1;
     writeFileSync(path.join(b, SIGNATURE_FILE), JSON.stringify({ ...s, signature: bytes.toString('base64') }));
     assert.match((await checkBundleSignature(b, pub)).problem!, /does not match its signature/);
     writeFileSync(path.join(b, SIGNATURE_FILE), JSON.stringify({ ...s, signature: 'AAAA' }));

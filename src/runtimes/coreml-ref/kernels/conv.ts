@@ -93,7 +93,7 @@ export function convNd(
   }
   if (bias) for (let b = 0; b < B; b++) for (let co = 0; co < Cout; co++) {
     const o = (b * Cout + co) * P, bv = bias[co]!;
-    for (let p = 0; p < P; p++) out[o + p] += bv;
+    for (let p = 0; p < P; p++) out[o + p]! += bv;
   }
   return { shape: [B, Cout, ...O], data: out };
 }

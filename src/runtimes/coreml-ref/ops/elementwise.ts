@@ -141,8 +141,7 @@ export const ELEMENTWISE_OPS = {
     optional: ['mode'],
     run(c) {
       const mode = c.str('mode', 'EXACT');
-      const f = GELU_MODES[mode];
-      if (!f) c.fail(`gelu mode "${mode}" (expected one of ${Object.keys(GELU_MODES).join(', ')})`);
+      const f = GELU_MODES[mode] ?? c.fail(`gelu mode "${mode}" (expected one of ${Object.keys(GELU_MODES).join(', ')})`);
       return mapFloat(floatInput(c), f);
     },
   },

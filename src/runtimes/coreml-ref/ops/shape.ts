@@ -223,8 +223,7 @@ const cast: MilOpDef = {
   required: ['x', 'dtype'],
   run(c) {
     const x = c.tensor('x'), name = c.str('dtype');
-    const to = CAST_DTYPE_NAMES[name];
-    if (to === undefined) c.fail(`dtype "${name}" (expected one of ${Object.keys(CAST_DTYPE_NAMES).join(', ')})`);
+    const to = CAST_DTYPE_NAMES[name] ?? c.fail(`dtype "${name}" (expected one of ${Object.keys(CAST_DTYPE_NAMES).join(', ')})`);
     return { dtype: to, shape: [...x.shape], data: convertData(x.data, to) };
   },
 };
