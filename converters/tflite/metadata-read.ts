@@ -6,8 +6,8 @@
  */
 import { A2mError } from '../../src/errors.js';
 import { FbError, FbFile, type FbTable } from './fb-reader.js';
-import { CONTENT_PROPERTIES, META_SLOTS as S, METADATA_FILE_IDENTIFIER, TFLITE_METADATA_NAME } from './metadata-schema.js';
-import type { ModelMetadataSpec, TensorContent, TensorMetadataSpec } from './metadata.js';
+import { ASSOCIATED_FILE_TYPES, CONTENT_PROPERTIES, META_SLOTS as S, METADATA_FILE_IDENTIFIER, TFLITE_METADATA_NAME } from './metadata-schema.js';
+import type { AssociatedFileSpec, ModelMetadataSpec, TensorContent, TensorMetadataSpec } from './metadata.js';
 import { readTflite } from './read.js';
 
 export interface DecodedModelMetadata extends ModelMetadataSpec {
@@ -68,7 +68,15 @@ function tensor(t: FbTable): TensorMetadataSpec {
   if (c) out.content = content(c);
   const st = t.table(S.TensorMetadata.stats, 'stats');
   if (st) out.stats = { min: st.numbers(S.Stats.min, 'f32', 'min') ?? [], max: st.numbers(S.Stats.max, 'f32', 'max') ?? [] };
+  if (t.has(S.TensorMetadata.associated_files)) out.associatedFiles = t.tables(S.TensorMetadata.associated_files, 'associated_files').map(associatedFile);
   return out;
+}
+
+function associatedFile(f: FbTable): AssociatedFileSpec {
+  const code = f.scalar(S.AssociatedFile.type, 'u8', 0, 'type');
+  const type = ASSOCIATED_FILE_TYPES[code];
+  if (!type) throw new FbError(`AssociatedFile.type ${code} is not an AssociatedFileType (0..${ASSOCIATED_FILE_TYPES.length - 1})`);
+  return { name: f.string(S.AssociatedFile.name, 'name') ?? '', description: f.string(S.AssociatedFile.description, 'description') ?? '', type };
 }
 
 function content(c: FbTable): TensorContent {

@@ -10,7 +10,9 @@
  *
  * How the metadata rides in a .tflite (metadata_populator): the ModelMetadata
  * flatbuffer (file identifier "M001") is one Model.buffers entry, referenced
- * by a Model.metadata entry named "TFLITE_METADATA".
+ * by a Model.metadata entry named "TFLITE_METADATA". Associated files (label
+ * lists) are named in the metadata (AssociatedFile.name) and their bytes are a
+ * zip archive appended after the flatbuffer (associated-files.ts).
  */
 
 export const METADATA_FILE_IDENTIFIER = 'M001';
@@ -30,7 +32,12 @@ export const META_SLOTS = {
   ValueRange: { min: 0, max: 1 },
   Stats: { max: 0, min: 1 },
   AudioProperties: { sample_rate: 0, channels: 1 },
+  AssociatedFile: { name: 0, description: 1, type: 2, locale: 3, version: 4 },
 } as const;
+
+/** enum AssociatedFileType : byte; index = value. */
+export const ASSOCIATED_FILE_TYPES = ['UNKNOWN', 'DESCRIPTIONS', 'TENSOR_AXIS_LABELS', 'TENSOR_VALUE_LABELS', 'TENSOR_AXIS_SCORE_CALIBRATION', 'VOCABULARY', 'SCANN_INDEX_FILE'] as const;
+export type AssociatedFileType = (typeof ASSOCIATED_FILE_TYPES)[number];
 
 /** union ContentProperties: index = type byte. */
 export const CONTENT_PROPERTIES = ['NONE', 'FeatureProperties', 'ImageProperties', 'BoundingBoxProperties', 'AudioProperties'] as const;

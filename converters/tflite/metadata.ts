@@ -7,8 +7,8 @@
  */
 import { Builder } from 'flatbuffers';
 import {
-  BASE_PARSER_VERSION, FIELD_MIN_PARSER_VERSION, META_SLOTS as S, METADATA_FILE_IDENTIFIER, TFLITE_METADATA_NAME,
-  contentPropertiesCode,
+  ASSOCIATED_FILE_TYPES, BASE_PARSER_VERSION, FIELD_MIN_PARSER_VERSION, META_SLOTS as S, METADATA_FILE_IDENTIFIER, TFLITE_METADATA_NAME,
+  contentPropertiesCode, type AssociatedFileType,
 } from './metadata-schema.js';
 
 /** What a tensor holds: generic features, or audio at a sample rate (schema 1.3). */
@@ -21,7 +21,12 @@ export interface TensorMetadataSpec {
   content?: TensorContent;
   /** Per-channel (or one global) value range, for users and for checking pre/post-processing. */
   stats?: { min: number[]; max: number[] };
+  /** Files that annotate this tensor (e.g. TENSOR_AXIS_LABELS: one label per index of the last axis); their bytes ride in the appended zip. */
+  associatedFiles?: AssociatedFileSpec[];
 }
+
+/** An AssociatedFile entry: `name` is the file's name inside the archive appended to the model (associated-files.ts). */
+export interface AssociatedFileSpec { name: string; description: string; type: AssociatedFileType }
 
 export interface ModelMetadataSpec {
   name: string;
@@ -71,7 +76,17 @@ export function encodeModelMetadata(spec: ModelMetadataSpec): Uint8Array {
     return b.endObject();
   };
 
+  const associatedFile = (f: AssociatedFileSpec): number => {
+    const name = str(f.name), description = str(f.description);
+    b.startObject(3);
+    b.addFieldOffset(S.AssociatedFile.name, name, 0);
+    b.addFieldOffset(S.AssociatedFile.description, description, 0);
+    b.addFieldInt8(S.AssociatedFile.type, ASSOCIATED_FILE_TYPES.indexOf(f.type), 0);
+    return b.endObject();
+  };
+
   const tensor = (t: TensorMetadataSpec): number => {
+    const files = t.associatedFiles?.length ? tables(t.associatedFiles.map(associatedFile)) : 0;
     const name = str(t.name);
     const description = str(t.description);
     const dims = t.dimensionNames ? tables(t.dimensionNames.map(str)) : 0;
@@ -90,6 +105,7 @@ export function encodeModelMetadata(spec: ModelMetadataSpec): Uint8Array {
     if (dims) b.addFieldOffset(S.TensorMetadata.dimension_names, dims, 0);
     if (cont) b.addFieldOffset(S.TensorMetadata.content, cont, 0);
     if (stats) b.addFieldOffset(S.TensorMetadata.stats, stats, 0);
+    if (files) b.addFieldOffset(S.TensorMetadata.associated_files, files, 0);
     return b.endObject();
   };
 
@@ -117,6 +133,11 @@ export function encodeModelMetadata(spec: ModelMetadataSpec): Uint8Array {
   b.addFieldOffset(S.ModelMetadata.min_parser_version, parser, 0);
   b.finish(b.endObject(), METADATA_FILE_IDENTIFIER);
   return b.asUint8Array().slice();
+}
+
+/** Every associated file the spec names (to check that each has bytes). */
+export function associatedFileNames(spec: ModelMetadataSpec): string[] {
+  return [...spec.subgraph.inputs, ...spec.subgraph.outputs].flatMap((t) => t.associatedFiles?.map((f) => f.name) ?? []);
 }
 
 /** The Model.metadata entry for `TfliteExportOptions.extraMetadata`. */

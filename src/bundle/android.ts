@@ -2,13 +2,11 @@
  * The Android artifact: the TFLite model with TFLite Metadata (ModelMetadata
  * "M001" in a TFLITE_METADATA entry, converters/tflite/metadata.ts) describing
  * the model and each tensor from the app contract, written through the TFLite
- * converter's `extraMetadata` hook.
+ * converter's `tflite.extraMetadata` option block (src/bundle/build.ts).
  */
-import type { IrGraph } from '../ir/graph.js';
-import type { Precision } from '../../converters/types.js';
-import { graphToTflite } from '../../converters/tflite/index.js';
-import { tfliteMetadataEntry, type ModelMetadataSpec, type TensorMetadataSpec } from '../../converters/tflite/metadata.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import type { ModelMetadataSpec, TensorMetadataSpec } from '../../converters/tflite/metadata.js';
+import type { AssociatedFileBytes } from '../../converters/tflite/associated-files.js';
+import { noteName } from '../util/note-name.js';
 import type { AppContract } from './contract.js';
 
 export interface AndroidMetadataOptions { version: string; author: string; license: string }
@@ -20,11 +18,24 @@ const OUTPUT_STATS: Record<string, { min: number[]; max: number[] } | undefined>
   velocity: { min: [0], max: [1] },
 };
 
+/** The label file of the key axis: Android's ML Model Binding shows these instead of bare indices. */
+export const KEY_LABELS_FILE = 'keys.txt';
+
+/** One line per index of the key axis: "A0", "A#0", ... (MIDI k + midiOffset), as TENSOR_AXIS_LABELS wants. */
+export function keyLabels(c: AppContract): string {
+  return Array.from({ length: c.keys.count }, (_, k) => noteName(k + c.keys.midiOffset)).join('\n') + '\n';
+}
+
+/** The files the metadata names, with their bytes (appended to the .tflite as a zip). */
+export function tfliteAssociatedFiles(c: AppContract): AssociatedFileBytes[] {
+  return [{ name: KEY_LABELS_FILE, data: new TextEncoder().encode(keyLabels(c)) }];
+}
+
 export function tfliteMetadataSpec(c: AppContract, o: AndroidMetadataOptions): ModelMetadataSpec {
   const input: TensorMetadataSpec = {
     name: c.input.name,
     description: `${c.input.meaning}: [${c.input.shape}] ${c.input.layout}, ${c.input.sampleRate} Hz, `
-      + `${c.windowing.windowSeconds} s windows overlapping ${c.windowing.overlapSeconds} s. Normalise first: ${c.normalization.rule}.`,
+      + `${c.windowing.windowSeconds} s windows overlapping ${c.windowing.overlapSeconds} s. Float samples in -1..1, then normalised (not mean/std per value): ${c.normalization.rule}.`,
     dimensionNames: ['batch', 'channel', 'sample'],
     content: { kind: 'audio', sampleRate: c.input.sampleRate, channels: c.input.channels },
   };
@@ -34,6 +45,7 @@ export function tfliteMetadataSpec(c: AppContract, o: AndroidMetadataOptions): M
       description: `${out.meaning}; [${out.shape}] at ${c.frames.rate} frames/s; ${c.keys.rule}`,
       dimensionNames: ['batch', 'frame', 'key'],
       content: { kind: 'feature' },
+      associatedFiles: [{ name: KEY_LABELS_FILE, description: `key names of the last axis, one per line: index k is MIDI note k + ${c.keys.midiOffset}`, type: 'TENSOR_AXIS_LABELS' }],
     };
     const stats = OUTPUT_STATS[out.name];
     if (stats) spec.stats = stats;
@@ -53,10 +65,4 @@ export function tfliteMetadataSpec(c: AppContract, o: AndroidMetadataOptions): M
       outputs,
     },
   };
-}
-
-/** Writes the .tflite with its TFLite Metadata, atomically. */
-export async function writeAndroidTflite(graph: IrGraph, out: string, precision: Precision, spec: ModelMetadataSpec, metadata: Record<string, string>): Promise<void> {
-  const { bytes } = graphToTflite(graph, { precision, metadata, extraMetadata: [tfliteMetadataEntry(spec)] });
-  await writeFileAtomic(out, bytes);
 }

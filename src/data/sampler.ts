@@ -13,11 +13,11 @@ import path from 'node:path';
 import { A2mError } from '../errors.js';
 import { AudioCache } from '../audio/cache.js';
 import { PIANO_HIGH, PIANO_LOW, type Note } from '../types.js';
+import { noteName } from '../util/note-name.js';
 
 /** The timbre name used in render settings (in place of a .sf2 path). */
 export const SALAMANDER = 'salamander';
 export const SALAMANDER_LAYERS = [4, 8, 12, 16] as const;
-const NAMES = ['C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B'];
 /** Samples longer than this are cut (with a fade): no note in our material rings longer, and memory stays bounded. */
 const MAX_SAMPLE_SECONDS = 10;
 const require = createRequire(import.meta.url);
@@ -49,7 +49,7 @@ function sampledKey(pitch: number): number {
 function sampleFile(key: number, layer: number): string {
   const dir = layerDir(layer);
   if (!dir) throw new A2mError(`@audio-samples/piano-velocity${layer}: not installed (npm install @audio-samples/piano-velocity${layer}) — needed for the Salamander timbre`);
-  const file = path.join(dir, `${NAMES[key % 12]}${Math.floor(key / 12) - 1}v${layer}.ogg`);
+  const file = path.join(dir, `${noteName(key)}v${layer}.ogg`);
   if (!existsSync(file)) throw new A2mError(`${file}: Salamander sample missing`);
   return file;
 }

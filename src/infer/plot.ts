@@ -14,6 +14,7 @@ import { createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas';
 import { A2mError } from '../errors.js';
 import { FRAMES_PER_SECOND, MIDI_OFFSET, NUM_KEYS, PIANO_HIGH, PIANO_LOW, type Note } from '../types.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { noteName } from '../util/note-name.js';
 
 export interface PianoRollPlot {
   /** Frame probabilities [T, keys] row-major. */
@@ -49,7 +50,6 @@ export interface PlotLayout extends PlotSize {
 const FONT_FAMILY = 'A2mSans';
 /** Plotly's 10-stop Inferno: perceptually even, dark at 0 so silence recedes. */
 const INFERNO = ['#000004', '#1b0c41', '#4a0c6b', '#781c6d', '#a52c60', '#cf4446', '#ed6925', '#fb9b06', '#f7d13d', '#fcffa4'].map(hexRgb);
-const NOTE_NAMES = ['C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B'];
 /** Candidate time-axis steps, seconds: the first that leaves >= MIN_TICK_PX between ticks wins. */
 const TIME_STEPS = [0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600];
 const MIN_TICK_PX = 70;
@@ -84,10 +84,8 @@ function ensureFont(): string {
   return `${FONT_FAMILY}, DejaVu Sans, sans-serif`;
 }
 
-/** MIDI 60 -> "C4". */
-export function noteName(midi: number): string {
-  return `${NOTE_NAMES[midi % 12]}${Math.floor(midi / 12) - 1}`;
-}
+/** MIDI 60 -> "C4" (the project's one definition; re-exported for the plot's users). */
+export { noteName };
 
 /** Renders the plot to PNG bytes. */
 export function renderPianoRoll(p: Omit<PianoRollPlot, 'out'>): { png: Buffer } & PlotLayout {

@@ -17,7 +17,8 @@ import { graphToTflite, readTflite } from '../../converters/tflite/index.js';
 import { encodeModelMetadata, minParserVersion, tfliteMetadataEntry, type ModelMetadataSpec } from '../../converters/tflite/metadata.js';
 import { decodeModelMetadata, findTfliteMetadata, readTfliteModelMetadata } from '../../converters/tflite/metadata-read.js';
 import { METADATA_FILE_IDENTIFIER, TFLITE_METADATA_NAME } from '../../converters/tflite/metadata-schema.js';
-import { tfliteMetadataSpec } from '../../src/bundle/android.js';
+import { keyLabels, tfliteAssociatedFiles, tfliteMetadataSpec, KEY_LABELS_FILE } from '../../src/bundle/android.js';
+import { appendAssociatedFiles, readAssociatedFiles } from '../../converters/tflite/associated-files.js';
 import { compareTensors } from '../../src/verify/metrics.js';
 import { loadRuntime } from '../../src/runtimes/index.js';
 import { A2mError } from '../../src/errors.js';
@@ -49,6 +50,30 @@ test('ModelMetadata round trip; min_parser_version follows metadata_version.cc; 
   assert.deepEqual(decodeModelMetadata(encodeModelMetadata(audio)).subgraph.inputs[0]!.content, { kind: 'audio', sampleRate: 16000, channels: 2 });
 });
 
+test('associated files archive: names checked, damage is one A2mError naming the file, a plain appended zip also reads', () => {
+  const model = new Uint8Array(100).fill(7);
+  const files = [{ name: 'a.txt', data: new TextEncoder().encode('A0\nA#0\n') }, { name: 'b.txt', data: new Uint8Array([1, 2, 3]) }];
+  const packed = appendAssociatedFiles(model, files);
+  assert.deepEqual([...readAssociatedFiles(packed).entries()].map(([n, d]) => [n, Array.from(d)]), files.map((f) => [f.name, Array.from(f.data)]));
+  assert.equal(readAssociatedFiles(model).size, 0, 'no archive: no files');
+  assert.throws(() => appendAssociatedFiles(model, [{ name: '../x', data: new Uint8Array() }]), /associated file "\.\.\/x": expected a plain file name/);
+  assert.throws(() => appendAssociatedFiles(model, [files[0]!, files[0]!]), /"a\.txt" is listed twice/);
+  // A flipped data byte fails the CRC, by name.
+  const damaged = packed.slice();
+  damaged[100 + 30 + 5]! ^= 0xff;
+  assert.throws(() => readAssociatedFiles(damaged, 'x.tflite'), (e) => e instanceof A2mError && /x\.tflite: associated files archive: a\.txt: CRC-32 does not match/.test(e.message));
+  // Offsets counted from the archive's start (a zip made on its own, then appended) read the same.
+  const standalone = appendAssociatedFiles(new Uint8Array(0), files);
+  const concatenated = new Uint8Array(model.length + standalone.length);
+  concatenated.set(model);
+  concatenated.set(standalone, model.length);
+  assert.deepEqual([...readAssociatedFiles(concatenated).keys()], ['a.txt', 'b.txt']);
+  // Every truncation of the tail: no archive found, or one A2mError.
+  for (let n = packed.length - 1; n > 100; n -= 7) {
+    try { readAssociatedFiles(packed.subarray(0, n)); } catch (e) { assert.ok(e instanceof A2mError, `truncated to ${n}: ${(e as Error).message}`); }
+  }
+});
+
 test('corrupt ModelMetadata: one A2mError naming what is wrong, never a crash', () => {
   const bytes = encodeModelMetadata(SPEC);
   const wrongId = bytes.slice();
@@ -71,7 +96,9 @@ test('tiny .tflite with TFLITE_METADATA: our reader, Python flatbuffers + TF sch
   const graph = runPasses(await model.graph(1));
   const contract = await contractFor(model, graph);
   const spec = tfliteMetadataSpec(contract, { version: 'v1', author: 'tests', license: 'Apache-2.0' });
-  const { bytes } = graphToTflite(graph, { precision: 'fp32', extraMetadata: [tfliteMetadataEntry(spec)] });
+  const files = tfliteAssociatedFiles(contract);
+  const { bytes } = graphToTflite(graph, { precision: 'fp32', extraMetadata: [tfliteMetadataEntry(spec)], associatedFiles: files });
+  const bare = graphToTflite(graph, { precision: 'fp32', extraMetadata: [tfliteMetadataEntry(spec)] }).bytes;
   const dir = tempDir(t);
   const file = path.join(dir, 'model.tflite');
   writeFileSync(file, bytes);
@@ -84,6 +111,13 @@ test('tiny .tflite with TFLITE_METADATA: our reader, Python flatbuffers + TF sch
   assert.deepEqual(meta.subgraph.inputs.map((i) => i.name), summary.subgraphs[0]!.inputs.map((i) => summary.subgraphs[0]!.tensors[i]!.name), 'input metadata follows SubGraph.inputs');
   assert.deepEqual(meta.subgraph.outputs.map((o) => o.name), summary.subgraphs[0]!.outputs.map((i) => summary.subgraphs[0]!.tensors[i]!.name), 'output metadata follows SubGraph.outputs');
   assert.equal(findTfliteMetadata(graphToTflite(graph, { precision: 'fp32' }).bytes), null, 'no entry without the hook');
+  // The key labels: named on every output, packed after the flatbuffer.
+  assert.deepEqual(bytes.subarray(0, bare.length), bare, 'the flatbuffer is unchanged; the archive follows it');
+  for (const o of meta.subgraph.outputs) assert.deepEqual(o.associatedFiles, [{ name: KEY_LABELS_FILE, description: `key names of the last axis, one per line: index k is MIDI note k + 21`, type: 'TENSOR_AXIS_LABELS' }], o.name);
+  const labels = new TextDecoder().decode(readAssociatedFiles(bytes).get(KEY_LABELS_FILE));
+  assert.equal(labels, keyLabels(contract));
+  const lines = labels.trimEnd().split('\n');
+  assert.deepEqual([lines.length, lines[0], lines[39], lines[87]], [contract.keys.count, 'A0', 'C4', 'C8'], 'one name per key index: 0 = A0 (MIDI 21), 39 = middle C, 87 = C8');
 
   // Python: TF's generated TFLite schema finds the buffer, flatbuffers' Table reads the ModelMetadata.
   if (!existsSync(venvPython)) t.diagnostic(`Python oracle skipped: no ${venvPython}`);
@@ -98,6 +132,10 @@ test('tiny .tflite with TFLITE_METADATA: our reader, Python flatbuffers + TF sch
     const probs = o.subgraph.outputs.find((x: { name: string }) => x.name === 'probs');
     assert.deepEqual([probs.content, probs.stats], [{ type: 'FeatureProperties' }, { min: [0], max: [1] }]);
     assert.equal(o.subgraph.outputs.find((x: { name: string }) => x.name === 'logits').stats, undefined, 'logits carry no range');
+    assert.deepEqual(probs.associated_files, [{ name: KEY_LABELS_FILE, description: `key names of the last axis, one per line: index k is MIDI note k + 21`, type: 'TENSOR_AXIS_LABELS' }], 'Python: the labels file is named on the output');
+    assert.deepEqual(Object.keys(o.packed_files), [KEY_LABELS_FILE], 'Python zipfile: the archive after the model holds the labels');
+    assert.equal(o.packed_files[KEY_LABELS_FILE].text, keyLabels(contract));
+    assert.equal(o.packed_files[KEY_LABELS_FILE].header_offset, bare.length, 'offsets count from the start of the .tflite, as the populator writes them');
   }
 
   // LiteRT still runs the file, and it still matches the canonical model.

@@ -12,6 +12,7 @@ import importlib.util
 import json
 import site
 import sys
+import zipfile
 from pathlib import Path
 
 import flatbuffers
@@ -94,7 +95,27 @@ def tensor_metadata(t):
     s = table(t, 5)
     if s is not None:
         out["stats"] = {"max": floats(s, 0), "min": floats(s, 1)}  # Stats: max 0, min 1
+    files = tables(t, 6)  # associated_files 6
+    if files:
+        # AssociatedFile: name 0, description 1, type 2 (byte AssociatedFileType), locale 3
+        out["associated_files"] = [
+            {"name": string(f, 0), "description": string(f, 1), "type": ASSOCIATED_FILE_TYPES[f.Get(N.Int8Flags, field(f, 2))] if field(f, 2) else "UNKNOWN"}
+            for f in files
+        ]
     return out
+
+
+ASSOCIATED_FILE_TYPES = {0: "UNKNOWN", 1: "DESCRIPTIONS", 2: "TENSOR_AXIS_LABELS", 3: "TENSOR_VALUE_LABELS", 4: "TENSOR_AXIS_SCORE_CALIBRATION", 5: "VOCABULARY"}
+
+
+def packed_files(path):
+    """The zip appended after the model (what tflite-support's MetadataPopulator writes), read by
+    Python's zipfile as the populator's own readers do; {} when the file is no zip."""
+    if not zipfile.is_zipfile(path):
+        return {}
+    with zipfile.ZipFile(path) as zf:
+        assert zf.testzip() is None, "every CRC matches"
+        return {i.filename: {"text": zf.read(i.filename).decode("utf-8"), "header_offset": i.header_offset} for i in zf.infolist()}
 
 
 def main(path):
@@ -120,6 +141,8 @@ def main(path):
         },
         "model_inputs": [model.Subgraphs(0).Tensors(model.Subgraphs(0).Inputs(i)).Name().decode("utf-8") for i in range(model.Subgraphs(0).InputsLength())],
         "model_outputs": [model.Subgraphs(0).Tensors(model.Subgraphs(0).Outputs(i)).Name().decode("utf-8") for i in range(model.Subgraphs(0).OutputsLength())],
+        "packed_files": packed_files(path),
+        "flatbuffer_size": len(buf),
     }))
 
 

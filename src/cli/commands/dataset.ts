@@ -13,6 +13,7 @@ import { readMidiFile, writeMidiFile } from '../../data/midi.js';
 import { checkMusic21Folders, RESERVED_MUSIC21_FOLDERS } from '../../data/music21.js';
 import { DEFAULT_TIMBRES, HELD_OUT_SOUNDFONTS, renderDataset } from '../../data/render.js';
 import { intInRange, nonNegativeInt, numberInRange, positiveInt } from '../options.js';
+import { noteName } from '../../util/note-name.js';
 
 type Args<T> = CommandModule<object, T>;
 
@@ -176,9 +177,6 @@ function formatStats(dir: string, s: DatasetStats): string {
   return lines.join('\n');
 }
 
-function noteName(p: number): string {
-  return ['C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B'][p % 12]! + (Math.floor(p / 12) - 1);
-}
 
 const dataset: CommandModule = {
   ...COMMANDS.dataset,
