@@ -2,6 +2,7 @@
 import type { Converter } from './types.js';
 import { A2mError } from '../src/errors.js';
 
+/** Every export format: the one list the CLI, the export drivers and the tests read. */
 export const FORMATS = ['savedmodel', 'tflite', 'coreml', 'onnx', 'tfjs'] as const;
 export type Format = (typeof FORMATS)[number];
 

@@ -11,12 +11,27 @@ import { A2mError } from '../src/errors.js';
 export const PRECISIONS = ['fp32', 'fp16', 'int8'] as const;
 export type Precision = (typeof PRECISIONS)[number];
 
-export interface ExportOptions {
+/**
+ * Options one format alone reads, one block per format: a driver writing
+ * several formats passes every block, and each converter reads its own.
+ */
+export interface FormatOptions {
+  coreml?: {
+    /** Deployment target (15..18; default converters/coreml/format.ts DEFAULT_IOS). */
+    ios?: number;
+  };
+  onnx?: {
+    /** Opset (17 or 20; default 17). */
+    opset?: number;
+  };
+  tflite?: {
+    /** Extra Model.metadata entries (a bundle's TFLITE_METADATA). */
+    extraMetadata?: { name: string; data: Uint8Array }[];
+  };
+}
+
+export interface ExportOptions extends FormatOptions {
   precision: Precision;
-  /** Core ML deployment target (15..18); ignored by other formats. */
-  ios?: number;
-  /** ONNX opset (17 or 20); ignored by other formats. */
-  opset?: number;
   /** Tool/model provenance written into each format's metadata. */
   metadata?: Record<string, string>;
 }

@@ -6,7 +6,7 @@
  */
 import type { IrGraph } from '../../src/ir/graph.js';
 import { A2mError } from '../../src/errors.js';
-import { type Converter, type ExportOptions, validateAgainst } from '../types.js';
+import { type Converter, type ExportOptions, type FormatOptions, validateAgainst } from '../types.js';
 import { DEFAULT_IOS, IOS_TARGETS, type IosTarget } from './format.js';
 import { unsupportedReason } from './emitters.js';
 import { computeDtypes } from './precision.js';
@@ -35,6 +35,12 @@ export interface CoreMLBuild {
   valueNames: Map<string, string>;
 }
 
+/** What the Core ML writer reads: the precision, provenance and the deployment target. */
+export interface CoreMLExportOptions extends Omit<ExportOptions, keyof FormatOptions> {
+  /** Deployment target (15..18; default DEFAULT_IOS). */
+  ios?: number;
+}
+
 export function resolveIos(ios: number | undefined): IosTarget {
   const t = ios ?? DEFAULT_IOS;
   if (!(t in IOS_TARGETS)) throw new A2mError(`Core ML: iOS target ${ios} is not supported (expected one of ${Object.keys(IOS_TARGETS).join(', ')})`);
@@ -42,7 +48,7 @@ export function resolveIos(ios: number | undefined): IosTarget {
 }
 
 /** Builds the package contents in memory (no files). */
-export function buildCoreML(graph: IrGraph, opts: ExportOptions): CoreMLBuild {
+export function buildCoreML(graph: IrGraph, opts: CoreMLExportOptions): CoreMLBuild {
   const ios = resolveIos(opts.ios);
   if (opts.precision !== 'fp32' && opts.precision !== 'fp16') throw new A2mError(`Core ML: precision ${opts.precision} is not supported (expected fp32 or fp16)`);
   validateAgainst(graph, `coreml (iOS ${ios})`, (op) => unsupportedReason(op, ios));
@@ -65,7 +71,7 @@ export function buildCoreML(graph: IrGraph, opts: ExportOptions): CoreMLBuild {
 }
 
 /** Writes `<outPath>` (an .mlpackage directory) atomically; returns the written files. */
-export async function exportCoreML(graph: IrGraph, outPath: string, opts: ExportOptions): Promise<{ files: string[]; build: CoreMLBuild }> {
+export async function exportCoreML(graph: IrGraph, outPath: string, opts: CoreMLExportOptions): Promise<{ files: string[]; build: CoreMLBuild }> {
   const build = buildCoreML(graph, opts);
   const files = await writePackage(outPath, build.model, build.weights);
   return { files, build };
@@ -76,7 +82,9 @@ const coreml: Converter = {
   defaultName: 'model.mlpackage',
   // ML Program weights are fp32 or fp16; int8 would need its constexpr dequantize ops (not written yet).
   precisions: ['fp32', 'fp16'],
-  async write(graph, outPath, opts) { return (await exportCoreML(graph, outPath, opts)).files; },
+  async write(graph, outPath, opts) {
+    return (await exportCoreML(graph, outPath, { precision: opts.precision, metadata: opts.metadata, ios: opts.coreml?.ios })).files;
+  },
 };
 
 export default coreml;

@@ -12,7 +12,7 @@ const onnxConverter: Converter = {
   defaultName: 'model.onnx',
   precisions: PRECISIONS,
   // writeOnnx checks the opset against the ones it knows and names them when it is not one.
-  write: (graph, outPath, opts) => writeOnnx(graph, outPath, { ...opts, opset: opts.opset as Opset | undefined }),
+  write: (graph, outPath, opts) => writeOnnx(graph, outPath, { precision: opts.precision, metadata: opts.metadata, opset: opts.onnx?.opset as Opset | undefined }),
 };
 
 export default onnxConverter;

@@ -8,7 +8,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IrGraph } from '../../src/ir/graph.js';
-import { PRECISIONS, type ExportOptions } from '../types.js';
+import { PRECISIONS, type ExportOptions, type FormatOptions } from '../types.js';
 import { A2mError } from '../../src/errors.js';
 import { projectRoot } from '../../src/util/paths.js';
 import { tempPathFor } from '../../src/util/atomic.js';
@@ -19,7 +19,7 @@ import { planPrecision } from './precision.js';
 import { serializeOnnx, type SerializedOnnx } from './serialize.js';
 import type { OnnxGraph } from './model.js';
 
-export interface OnnxExportOptions extends Omit<ExportOptions, 'opset'> {
+export interface OnnxExportOptions extends Omit<ExportOptions, keyof FormatOptions> {
   /** Target opset: 17 (default, IR 8) or 20 (IR 9, native Gelu). */
   opset?: Opset;
   /**

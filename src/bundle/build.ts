@@ -25,14 +25,15 @@ import path from 'node:path';
 import type { Model } from '../model/model.js';
 import { modelHash } from '../export/export.js';
 import { runPasses } from '../ir/passes.js';
-import { loadConverter } from '../../converters/index.js';
-import type { Precision } from '../../converters/types.js';
+import { planArtifactList, writeArtifacts } from '../export/artifacts.js';
+import type { FormatOptions, Precision } from '../../converters/types.js';
+import { tfliteMetadataEntry } from '../../converters/tflite/metadata.js';
 import { writeDirAtomic } from '../util/atomic.js';
 import { toolVersion } from '../util/version.js';
 import { A2mError } from '../errors.js';
 import { buildContract, CONTRACT_FILE, type AppContract } from './contract.js';
-import { artifactsFor, bundleNames, type Artifact, type Target } from './targets.js';
-import { tfliteMetadataSpec, writeAndroidTflite } from './android.js';
+import { artifactsFor, bundleNames, type Target } from './targets.js';
+import { tfliteMetadataSpec } from './android.js';
 import { webBundleFiles } from './web.js';
 import { rootReadme, targetReadme } from './readme.js';
 import { signBundle } from './signature.js';
@@ -54,8 +55,8 @@ export interface BundleRequest {
   name?: string;
   /** Core ML precision (default fp16). */
   iosPrecision?: Precision;
-  /** Core ML deployment target (converter default when absent). */
-  ios?: number;
+  /** Core ML options (`ios`: deployment target; converter default when absent). */
+  coreml?: FormatOptions['coreml'];
   /** TFLite Metadata fields. */
   author?: string;
   license?: string;
@@ -95,9 +96,9 @@ async function checkOutputFolder(out: string, force: boolean): Promise<void> {
 export async function buildBundle(model: Model, state: Record<string, unknown>, req: BundleRequest): Promise<BundleResult> {
   await checkOutputFolder(req.out, req.force ?? false);
   const names = bundleNames(req.name ?? 'audio2midi');
-  const iosPrecision = req.iosPrecision ?? 'fp16';
-  if (iosPrecision !== 'fp16' && iosPrecision !== 'fp32') throw new A2mError(`--ios-precision ${iosPrecision}: expected fp16 or fp32`);
-  const artifacts = artifactsFor(req.targets, names, { iosPrecision });
+  const artifacts = artifactsFor(req.targets, names, { iosPrecision: req.iosPrecision ?? 'fp16' });
+  // Every artifact is checked against its converter before the graph, the golden set or any file is made.
+  const plan = await planArtifactList(artifacts);
   const say = req.onProgress ?? (() => {});
 
   const graph = runPasses(await model.graph(1));
@@ -116,10 +117,16 @@ export async function buildBundle(model: Model, state: Record<string, unknown>, 
   let manifest!: BundleManifest;
   let parity!: VerifyReport;
   await writeDirAtomic(req.out, async (dir) => {
-    for (const a of artifacts) {
-      say(`${a.target}: ${a.format} ${a.precision} -> ${a.path}`);
-      await writeArtifact(a, graph, path.join(dir, a.path), { ...graph.metadata }, req, contract);
-    }
+    await writeArtifacts(graph, plan, dir, {
+      metadata: graph.metadata, coreml: req.coreml,
+      // Only the Android .tflite is written, so the TFLite Metadata block reaches just that artifact.
+      tflite: { extraMetadata: [tfliteMetadataEntry(tfliteMetadataSpec(contract, {
+        version: req.modelVersion ?? `${contract.model.preset}-${contract.model.sha256.slice(0, 12)}`,
+        author: req.author ?? 'audio-to-midi',
+        license: req.license ?? 'Apache-2.0',
+      }))] },
+      onProgress: say,
+    });
     for (const t of req.targets) {
       await writeText(dir, `${t}/${CONTRACT_FILE}`, JSON.stringify(contract, null, 2) + '\n');
       await writeText(dir, `${t}/README.md`, targetReadme(t, { contract, names, artifacts }));
@@ -154,20 +161,6 @@ export async function buildBundle(model: Model, state: Record<string, unknown>, 
     if (req.signingKey) await signBundle(dir, req.signingKey);
   });
   return { dir: req.out, manifest, parity };
-}
-
-async function writeArtifact(a: Artifact, graph: Awaited<ReturnType<Model['graph']>>, out: string, metadata: Record<string, string>, req: BundleRequest, contract: AppContract): Promise<void> {
-  await mkdir(path.dirname(out), { recursive: true });
-  if (a.format === 'tflite') {
-    const spec = tfliteMetadataSpec(contract, {
-      version: req.modelVersion ?? `${contract.model.preset}-${contract.model.sha256.slice(0, 12)}`,
-      author: req.author ?? 'audio-to-midi',
-      license: req.license ?? 'Apache-2.0',
-    });
-    await writeAndroidTflite(graph, out, a.precision, spec, metadata);
-    return;
-  }
-  await (await loadConverter(a.format)).write(graph, out, { precision: a.precision, ios: req.ios, metadata });
 }
 
 /** Largest model card shipped (ours is 12 kB). */

@@ -2,34 +2,32 @@
  * Converting a model we did not train: import (tfjs graph model -> IR), the
  * shared IR passes, then every requested converter. Problems are reported all
  * at once: the importer lists every TF node the IR cannot express; then every
- * converter is tried into a staging folder and every unsupported IR node of
- * every target is listed together. Nothing lands in the output folder unless
+ * converter is tried (writeArtifacts, src/export/artifacts.ts) and every
+ * unsupported IR node of every target is listed together. Nothing lands in the output folder unless
  * every artifact was written; `convert.json` records what was.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, readdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { IrGraph } from '../ir/graph.js';
 import { runPasses } from '../ir/passes.js';
-import { UnsupportedOpsError, type Precision, type UnsupportedOp } from '../../converters/types.js';
+import type { FormatOptions, Precision } from '../../converters/types.js';
 import { importTfjsGraphModel } from '../../converters/tfjs/import.js';
-import { planArtifacts, writeArtifact } from '../export/artifacts.js';
+import { formatOptionsOf, planArtifacts, writeArtifacts } from '../export/artifacts.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { toolVersion } from '../util/version.js';
 import { A2mError } from '../errors.js';
 
 export const MANIFEST = 'convert.json';
 
-export interface ConvertRequest {
+/** What to convert to; each format's own options are in its block (`coreml: { ios }`, `onnx: { opset }`). */
+export interface ConvertRequest extends FormatOptions {
   formats: string[];
   precisions: Precision[];
   out: string;
   /** Size of a dynamic (-1) batch dim in the source; default 1. */
   batch?: number;
-  ios?: number;
-  /** ONNX opset (17 or 20). */
-  opset?: number;
   /** Output renames, old public name -> new (e.g. Basic Pitch's `Identity_1:0` -> `note`). */
   rename?: Record<string, string>;
   onProgress?: (msg: string) => void;
@@ -95,23 +93,6 @@ export function renameOutputs(g: IrGraph, rename: Record<string, string>, where:
   if (g.inputs.some((i) => after.includes(i.name))) throw new A2mError(`${where}: an output would share its name with an input (${g.inputs.map((i) => i.name).join(', ')})`);
 }
 
-async function sizeOf(p: string): Promise<number> {
-  const s = await stat(p);
-  if (!s.isDirectory()) return s.size;
-  let n = 0;
-  for (const e of await readdir(p)) n += await sizeOf(path.join(p, e));
-  return n;
-}
-
-/** Moves `from` onto `to`, replacing what was there only once the move can happen. */
-async function replace(from: string, to: string): Promise<void> {
-  const old = `${to}.old-${process.pid}-${randomBytes(4).toString('hex')}`;
-  let moved = false;
-  if (existsSync(to)) { await rename(to, old); moved = true; }
-  await rename(from, to);
-  if (moved) await rm(old, { recursive: true, force: true });
-}
-
 /** Imports the source and writes every requested format x precision into `req.out`. */
 export async function convertModel(source: string, req: ConvertRequest): Promise<ConvertManifest> {
   // Every format x precision is checked before the import and before anything is written.
@@ -126,29 +107,8 @@ export async function convertModel(source: string, req: ConvertRequest): Promise
   const importSeconds = (performance.now() - t0) / 1000;
   g.metadata = { ...g.metadata, toolVersion: toolVersion() };
 
-  await mkdir(req.out, { recursive: true });
-  const staging = path.join(req.out, `.convert-staging-${process.pid}-${randomBytes(4).toString('hex')}`);
-  await mkdir(staging);
-  const artifacts: ConvertEntry[] = [];
-  const problems: UnsupportedOp[] = [];
-  try {
-    for (const a of plan) {
-      req.onProgress?.(`${a.format} ${a.precision} -> ${a.path}`);
-      let seconds: number;
-      try {
-        seconds = await writeArtifact(g, a, staging, { ios: req.ios, opset: req.opset, metadata: g.metadata });
-      } catch (e) {
-        // Keep going: the report lists what every target lacks, not just the first target's.
-        if (e instanceof UnsupportedOpsError) { problems.push(...e.problems); continue; }
-        throw e;
-      }
-      artifacts.push({ format: a.format, precision: a.precision, path: a.path, seconds, bytes: await sizeOf(path.join(staging, a.path)) });
-    }
-    if (problems.length) throw new UnsupportedOpsError(problems);
-    for (const a of artifacts) await replace(path.join(staging, a.path), path.join(req.out, a.path));
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
+  // Every target's unsupported ops are reported together; nothing lands unless every artifact was written.
+  const artifacts: ConvertEntry[] = await writeArtifacts(g, plan, req.out, { ...formatOptionsOf(req), metadata: g.metadata, onProgress: req.onProgress });
 
   const spec = (name: string, shape: number[]): TensorSpec => ({ name, shape: [...shape], dtype: 'float32' });
   const manifest: ConvertManifest = {

@@ -5,12 +5,11 @@
  * each artifact.
  */
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelLike } from '../model/host-model.js';
 import type { IrGraph } from '../ir/graph.js';
-import { artifactName, planArtifacts, writeArtifact } from './artifacts.js';
-import type { Precision } from '../../converters/types.js';
+import { artifactName, formatOptionsOf, planArtifacts, writeArtifacts } from './artifacts.js';
+import type { FormatOptions, Precision } from '../../converters/types.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { toolVersion } from '../util/version.js';
 import { runPasses } from '../ir/passes.js';
@@ -47,15 +46,12 @@ export async function modelHash(model: ModelLike): Promise<string> {
 export { artifactName };
 
 
-export interface ExportRequest {
+/** What to export; each format's own options are in its block (`coreml: { ios }`, `onnx: { opset }`). */
+export interface ExportRequest extends FormatOptions {
   formats: string[];
   precisions: Precision[];
   out: string;
   batch?: number;
-  /** Core ML deployment target (15..18). */
-  ios?: number;
-  /** ONNX opset (17 or 20). */
-  opset?: number;
   onProgress?: (msg: string) => void;
 }
 
@@ -67,13 +63,8 @@ export async function exportModel(model: ModelLike, req: ExportRequest, graph?: 
   const sha = await modelHash(model);
   const version = toolVersion();
   g.metadata = { ...g.metadata, preset: model.config.preset, modelSha256: sha, toolVersion: version };
-  await mkdir(req.out, { recursive: true });
-  const artifacts: ExportEntry[] = [];
-  for (const a of plan) {
-    req.onProgress?.(`${a.format} ${a.precision} -> ${a.path}`);
-    const seconds = await writeArtifact(g, a, req.out, { ios: req.ios, opset: req.opset, metadata: g.metadata });
-    artifacts.push({ format: a.format, precision: a.precision, path: a.path, seconds });
-  }
+  const written = await writeArtifacts(g, plan, req.out, { ...formatOptionsOf(req), metadata: g.metadata, onProgress: req.onProgress });
+  const artifacts: ExportEntry[] = written.map((a) => ({ format: a.format, precision: a.precision, path: a.path, seconds: a.seconds }));
   const manifest: ExportManifest = {
     tool: 'audio-to-midi', toolVersion: version, preset: model.config.preset, modelSha256: sha, batch,
     input: { name: 'samples', shape: g.inputs[0]!.shape, dtype: 'float32' },

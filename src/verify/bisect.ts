@@ -23,8 +23,8 @@ import type { IrGraph } from '../ir/graph.js';
 import { evaluateGraph } from '../ir/evaluate.js';
 import { cloneGraph } from '../ir/passes.js';
 import type { HostTensor } from '../ir/tensor.js';
-import { loadConverter } from '../../converters/index.js';
-import type { Precision } from '../../converters/types.js';
+import { planArtifacts, writeArtifacts } from '../export/artifacts.js';
+import type { FormatOptions, Precision } from '../../converters/types.js';
 import { loadRuntime } from '../runtimes/index.js';
 import { perturbationFromEnv, perturbGraph, type Perturbation } from './perturb.js';
 import { finiteOrNull, type BisectNode, type BisectReport } from './report.js';
@@ -34,6 +34,8 @@ export interface BisectOptions {
   graph: IrGraph;
   format: string;
   precision: Precision;
+  /** The export's per-format options (`coreml: { ios }`, `onnx: { opset }`), so the probes are written as it was. */
+  formatOptions?: FormatOptions;
   /** Input fed to both sides, at the export's batch. */
   input: HostTensor;
   caseName: string;
@@ -62,7 +64,7 @@ export async function bisectExport(o: BisectOptions): Promise<BisectReport> {
   const indexOf = new Map(nodes.map((n, i) => [n.output, i]));
   const known = new Map<number, ProbeResult>();
   const work = await mkdtemp(path.join(os.tmpdir(), 'a2m-bisect-'));
-  const conv = await loadConverter(o.format);
+  const plan = await planArtifacts([o.format], [o.precision]);
   const runtime = await loadRuntime(o.format);
   let exports = 0;
   const report = (status: BisectReport['status'], message: string, node: BisectNode | null = null, err: ProbeResult | null = null): BisectReport => ({
@@ -83,15 +85,16 @@ export async function bisectExport(o: BisectOptions): Promise<BisectReport> {
       probed.outputs.push({ name: `a2m_probe_${j}`, value });
       return `a2m_probe_${j}`;
     });
-    const file = path.join(work, `probe${exports++}-${conv.defaultName}`);
-    await conv.write(perturbation ? perturbGraph(probed, perturbation) : probed, file, { precision: o.precision, metadata: { ...g.metadata } });
+    const dir = path.join(work, `probe${exports++}`);
+    const [written] = await writeArtifacts(perturbation ? perturbGraph(probed, perturbation) : probed, plan, dir, { ...o.formatOptions, metadata: g.metadata });
+    const file = path.join(dir, written!.path);
     o.onProgress?.(`bisect ${o.format} ${o.precision}: export ${exports} with ${todo.length} probe(s)`);
     const session = await runtime.load(file);
     let got: Record<string, HostTensor>;
     try { got = await session.run({ [g.inputs[0]!.name]: o.input }); } finally { await session.dispose(); }
     const ref = evaluateGraph(g, { [g.inputs[0]!.name]: o.input }, { keep: todo.map((i) => nodes[i]!.output) });
     todo.forEach((i, j) => known.set(i, compare(ref[nodes[i]!.output]!, got[names[j]!], o.threshold)));
-    await rm(file, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
   };
   const diverges = (i: number) => known.get(i)?.diverges === true;
   const nodeInputs = (i: number) => nodes[i]!.inputs.map((v) => indexOf.get(v)).filter((x): x is number => x !== undefined);

@@ -50,7 +50,7 @@ const build: CommandModule<object, BuildArgs> = {
     const { model, source, state } = await loadModel(a.model);
     try {
       const r = await buildBundle(model, state, {
-        targets, out: a.out, name: a.name, iosPrecision: a['ios-precision'] as Precision, ios: a.ios,
+        targets, out: a.out, name: a.name, iosPrecision: a['ios-precision'] as Precision, coreml: { ios: a.ios },
         author: a.author, license: a.license, modelVersion: a['model-version'],
         source, goldenCases: list(a['golden-cases']), oracles: a.oracles, tolerances: parseTolerances(a.tolerance), force: a.force, onProgress: say, signingKey,
       });

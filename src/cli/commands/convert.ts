@@ -44,7 +44,7 @@ const command: CommandModule<object, Args> = {
     let m;
     try {
       m = await convertModel(a.source, {
-        formats: list(a.to), precisions, out: a.out, batch: a.batch, ios: a.ios, opset: a.opset, rename: parseRenames(a.rename),
+        formats: list(a.to), precisions, out: a.out, batch: a.batch, coreml: { ios: a.ios }, onnx: { opset: a.opset }, rename: parseRenames(a.rename),
         onProgress: (msg) => process.stderr.write(`converting: ${msg}\n`),
       });
     } catch (e) {

@@ -29,7 +29,7 @@ const command: CommandModule<object, Args> = {
     for (const p of precisions) if (!PRECISIONS.includes(p)) throw new A2mError(`unknown precision "${p}" (expected: ${PRECISIONS.join(', ')})`);
     const { model, source } = await loadHostModel(a.model);
     const m = await exportModel(model, {
-      formats: list(a.format), precisions, out: a.out, batch: a.batch, ios: a.ios, opset: a.opset,
+      formats: list(a.format), precisions, out: a.out, batch: a.batch, coreml: { ios: a.ios }, onnx: { opset: a.opset },
       onProgress: (msg) => process.stderr.write(`exporting ${msg}\n`),
     });
     for (const e of m.artifacts) process.stdout.write(`${e.format.padEnd(10)} ${e.precision.padEnd(5)} ${path.join(a.out, e.path)}  (${e.seconds.toFixed(2)} s)\n`);
