@@ -11,6 +11,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { A2mError } from '../errors.js';
+import { errorReason } from '../util/error-reason.js';
 import type { Note } from '../types.js';
 import { decodeFile } from '../audio/decode.js';
 import type { AudioCache } from '../audio/cache.js';
@@ -40,7 +41,7 @@ export async function listPairs(dir: string): Promise<{ audio: string; csv: stri
       if (e.isDirectory()) await walk(p); else files.push(p);
     }
   };
-  try { await walk(dir); } catch { throw new A2mError(`${dir}: dataset folder not found or unreadable`); }
+  try { await walk(dir); } catch (e) { throw new A2mError(`${dir}: dataset folder not found or unreadable (${errorReason(e)})`, { cause: e }); }
   const stem = (f: string) => f.slice(0, f.length - path.extname(f).length);
   const csvs = new Set(files.filter((f) => f.endsWith('.csv')).map(stem));
   const audio = files.filter((f) => AUDIO_EXTENSIONS.includes(path.extname(f).toLowerCase()));

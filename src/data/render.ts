@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { A2mError } from '../errors.js';
+import { errorReason } from '../util/error-reason.js';
 import { writeAudioFile, type PlanarAudio } from '../audio/pcm.js';
 import type { Note } from '../types.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -172,8 +173,9 @@ async function findMidiFiles(p: string): Promise<string[]> {
   let st;
   try {
     st = await stat(p);
-  } catch {
-    throw new A2mError(`${p}: no such MIDI file or folder`);
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new A2mError(`${p}: ${missing ? 'no such MIDI file or folder' : 'cannot read the MIDI file or folder'} (${errorReason(e)})`, { cause: e });
   }
   if (!st.isDirectory()) return [p];
   const entries = await readdir(p, { withFileTypes: true, recursive: true });

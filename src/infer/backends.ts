@@ -18,6 +18,7 @@ import { loadConverter } from '../../converters/index.js';
 import { PRECISIONS, type Precision } from '../../converters/types.js';
 import type { HostTensor } from '../ir/tensor.js';
 import { A2mError } from '../errors.js';
+import { errorReason } from '../util/error-reason.js';
 import { fileURLToPath } from 'node:url';
 import { sourceFingerprint } from '../util/source-fingerprint.js';
 import { checkSums, recordSums, removeArtifact } from './cache-sums.js';
@@ -156,21 +157,24 @@ export async function exportedRunner(model: ModelLike, format: ExportBackend, pr
  * in fp32 (fp16/int8 exist only as exports), so `auto` with a reduced
  * precision tries the exported backends alone, in BACKEND_PREFERENCE order.
  * `auto` says why it passed over a backend through `opts.log` (--verbose):
- * otherwise a broken runtime only shows as a slower run.
+ * otherwise a broken runtime only shows as a slower run. When none runs, its
+ * error names every backend with its cause ("auto: ... (onnx failed: ...; ...)").
  */
 export async function makeRunner(model: ModelLike, backend: Backend | 'auto', precision: Precision = 'fp32', opts: RunnerOptions = {}): Promise<WindowRunner> {
   if (!PRECISIONS.includes(precision)) throw new A2mError(`unknown precision "${precision}" (expected: ${PRECISIONS.join(', ')})`);
   if (backend === 'auto') {
-    const skipped: string[] = [];
+    // Every failure is kept: when no backend runs, the error says why each one did not.
+    const failed: { backend: Backend; error: unknown }[] = [];
     for (const b of BACKEND_PREFERENCE) {
       if (b === 'tfjs' && precision !== 'fp32') continue;
       try { return b === 'tfjs' ? await tfjsRunner(model) : await exportedRunner(model, b, precision, opts); } catch (e) {
-        skipped.push(`${b}: ${firstLine(e)}`);
-        opts.log?.(`backend auto: skipped ${b} (${firstLine(e)})`);
+        failed.push({ backend: b, error: e });
+        opts.log?.(`backend auto: skipped ${b} (${errorReason(e)})`);
       }
     }
-    if (precision !== 'fp32') throw new A2mError(`no exported backend could run the ${precision} model (${skipped.join('; ')})`);
-    return tfjsRunner(model);
+    const reasons = failed.map((f) => `${f.backend} failed: ${errorReason(f.error)}`).join('; ');
+    const what = precision === 'fp32' ? 'no backend could run the model' : `no exported backend could run the ${precision} model`;
+    throw new A2mError(`auto: ${what} (${reasons})`, { cause: failed.at(-1)?.error });
   }
   if (!(BACKENDS as readonly string[]).includes(backend)) throw new A2mError(`unknown backend "${backend}" (expected: ${BACKENDS.join(', ')})`);
   if (backend === 'tfjs') {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { checkDataset } from '../../src/data/dataset.js';
@@ -105,4 +105,15 @@ test('rendering MIDI files: a CSV per file from the MIDI notes', { skip }, async
   const csv = await readCsv(path.join(root, 'out', 'midi-s2-tune.csv'));
   assert.deepEqual(csv.map((n) => n.pitch), [60, 67]);
   assert.ok(Math.abs(csv[0]!.onset - 0.2) < 0.015);
+});
+
+test('a MIDI path that cannot be read says why: a missing one ENOENT, a file used as a folder ENOTDIR', async () => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'a2m-render-bad-midi-'));
+  const file = path.join(root, 'tune.mid');
+  await writeFile(file, '');
+  await assert.rejects(planDataset({ hours: 0, seed: 1, fromMidi: [path.join(root, 'absent.mid')] }),
+    (e: Error) => e instanceof A2mError && /absent\.mid: no such MIDI file or folder \(ENOENT: no such file or directory/.test(e.message));
+  await assert.rejects(planDataset({ hours: 0, seed: 1, fromMidi: [path.join(file, 'inner.mid')] }),
+    (e: Error) => e instanceof A2mError && /inner\.mid: cannot read the MIDI file or folder \(ENOTDIR: not a directory/.test(e.message));
+  await rm(root, { recursive: true, force: true });
 });

@@ -112,5 +112,5 @@ test('auto: the log says why each backend was skipped', async (t) => {
   assert.equal(s.lines.length, 3, s.lines.join('\n'));
   for (const [i, b] of ['onnx', 'savedmodel', 'tflite'].entries()) assert.match(s.lines[i]!, new RegExp(`^backend auto: skipped ${b} \\(ENOTDIR: not a directory`));
   const fp16 = sink();
-  await assert.rejects(makeRunner(model, 'auto', 'fp16', fp16), /no exported backend could run the fp16 model \(onnx: .*; savedmodel: .*; tflite: /);
+  await assert.rejects(makeRunner(model, 'auto', 'fp16', fp16), /auto: no exported backend could run the fp16 model \(onnx failed: .*; savedmodel failed: .*; tflite failed: /);
 });
