@@ -9,12 +9,48 @@
  */
 import { type HostTensor, sizeOf, stridesOf, fmtShape, shapeEq } from './tensor.js';
 
+/**
+ * What an op input is. Converters and passes read this instead of keeping their own lists:
+ * - `activation`: data computed by the graph (or a fixed table standing in for it);
+ * - `weight`: a learned matmul / conv kernel, output channels on its last axis: nearly all of
+ *   a model's bytes, and what reduced-precision exports store smaller (src/ir/precision.ts);
+ * - `param`: a small learned vector (bias, LayerNorm gamma / beta): always kept in float32.
+ */
+export type InputRole = 'activation' | 'weight' | 'param';
+
+export interface OpInput {
+  name: string;
+  role: InputRole;
+  /** An optional input may be left off the end of a node's inputs (Conv / Dense bias). */
+  optional?: boolean;
+}
+
+/**
+ * Kind of computation, for passes that treat whole families alike:
+ * `elementwise` ops map each output element from the same-index input elements (with
+ * broadcasting) and nothing else; `layout` ops only move or copy elements (no arithmetic).
+ */
+export type OpKind = 'elementwise' | 'linear' | 'normalization' | 'reduction' | 'layout';
+
 export interface OpDef<A = any> {
-  /** Input names, in order; a trailing `?` marks an optional input. */
-  inputs: readonly string[];
+  /** Inputs, in order, each with its role. */
+  inputs: readonly OpInput[];
+  kind: OpKind;
   inferShape(inputs: number[][], attrs: A): number[];
   evaluate(inputs: HostTensor[], attrs: A): HostTensor;
+  /** FLOPs of one node (a multiply-add counts 2) from its static shapes: the roofline's numerator. */
+  flops(inputs: number[][], output: number[], attrs: A): number;
 }
+
+const activation = (name: string): OpInput => ({ name, role: 'activation' });
+const weight = (name: string): OpInput => ({ name, role: 'weight' });
+const param = (name: string, optional = false): OpInput => (optional ? { name, role: 'param', optional } : { name, role: 'param' });
+
+// FLOP rules shared by several ops.
+const noFlops = (): number => 0;
+const perElement = (cost: number) => (_: number[][], out: number[]): number => cost * sizeOf(out);
+/** Reductions touch every input element once. */
+const perInputElement = ([x]: number[][]): number => sizeOf(x!);
 
 export interface Conv1DAttrs { stride: number; padBegin: number; padEnd: number; groups: number }
 export interface LayerNormAttrs { epsilon: number }
@@ -69,7 +105,9 @@ function broadcastIndex(inShape: number[], outShape: number[]): Int32Array | nul
 
 function binary(f: (a: number, b: number) => number): OpDef<NoAttrs> {
   return {
-    inputs: ['a', 'b'],
+    inputs: [activation('a'), activation('b')],
+    kind: 'elementwise',
+    flops: perElement(1),
     inferShape: ([a, b]) => broadcastShape(a!, b!),
     evaluate([a, b]) {
       const shape = broadcastShape(a!.shape, b!.shape);
@@ -82,9 +120,12 @@ function binary(f: (a: number, b: number) => number): OpDef<NoAttrs> {
   };
 }
 
-function unary(f: (x: number) => number): OpDef<NoAttrs> {
+/** `cost`: FLOPs per element (GELU's polynomial and tanh count as several). */
+function unary(f: (x: number) => number, cost = 1): OpDef<NoAttrs> {
   return {
-    inputs: ['x'],
+    inputs: [activation('x')],
+    kind: 'elementwise',
+    flops: perElement(cost),
     inferShape: ([x]) => [...x!],
     evaluate([x]) { return { shape: [...x!.shape], data: x!.data.map(f) }; },
   };
@@ -135,7 +176,9 @@ function reduceShape([x]: number[][], a: ReduceAttrs): number[] {
 
 function reduce(init: number, f: (acc: number, v: number) => number): OpDef<ReduceAttrs> {
   return {
-    inputs: ['x'],
+    inputs: [activation('x')],
+    kind: 'reduction',
+    flops: perInputElement,
     inferShape: reduceShape,
     evaluate([x], a) {
       const shape = reduceShape([x!.shape], a);
@@ -164,13 +207,16 @@ export const OPS = {
   Mul: binary((a, b) => a * b),
   Div: binary((a, b) => a / b),
   Sigmoid: unary((x) => 1 / (1 + Math.exp(-x))),
-  Gelu: unary(geluTanh),
+  Gelu: unary(geluTanh, 8),
   Sqrt: unary(Math.sqrt),
   Log: unary(Math.log),
 
   /** x [B, L, Cin], w [K, Cin/groups, Cout], bias? [Cout] -> [B, Lout, Cout]; zero padding. */
   Conv1D: {
-    inputs: ['x', 'w', 'bias?'],
+    inputs: [activation('x'), weight('w'), param('bias', true)],
+    kind: 'linear',
+    /** One multiply-add per output element, kernel tap and input channel of its group. */
+    flops: ([, w], out) => { const [K, cinG] = w!; return 2 * sizeOf(out) * K! * cinG!; },
     inferShape([x, w, b], a: Conv1DAttrs) {
       if (x!.length !== 3) fail(`Conv1D input must be [B,L,C], got ${fmtShape(x!)}`);
       const [K, cinG, cout] = w!;
@@ -214,7 +260,9 @@ export const OPS = {
 
   /** x [..., K] @ w [K, N] (+ bias [N]) -> [..., N]: a weight matmul (FULLY_CONNECTED / linear). */
   Dense: {
-    inputs: ['x', 'w', 'bias?'],
+    inputs: [activation('x'), weight('w'), param('bias', true)],
+    kind: 'linear',
+    flops: ([, w], out) => 2 * sizeOf(out) * w![0]!,
     inferShape([x, w, b]) {
       if (w!.length !== 2) fail(`Dense weight must be rank 2, got ${fmtShape(w!)}`);
       if (x![x!.length - 1] !== w![0]) fail(`Dense input ${fmtShape(x!)} does not match weight ${fmtShape(w!)}`);
@@ -242,7 +290,10 @@ export const OPS = {
 
   /** a [..., M, K] @ b [..., K, N] (or b^T when transposeB), same leading dims. */
   BatchMatMul: {
-    inputs: ['a', 'b'],
+    /** Both operands are activations (attention scores x values): nothing here is a stored weight. */
+    inputs: [activation('a'), activation('b')],
+    kind: 'linear',
+    flops: ([a], out) => 2 * sizeOf(out) * a!.at(-1)!,
     inferShape([a, b], at: BatchMatMulAttrs) {
       if (a!.length < 3 || a!.length !== b!.length) fail(`BatchMatMul needs equal ranks >= 3, got ${fmtShape(a!)} and ${fmtShape(b!)}`);
       const lead = a!.slice(0, -2);
@@ -275,7 +326,9 @@ export const OPS = {
 
   /** Normalises over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta. */
   LayerNorm: {
-    inputs: ['x', 'gamma', 'beta'],
+    inputs: [activation('x'), param('gamma'), param('beta')],
+    kind: 'normalization',
+    flops: perElement(8),
     inferShape([x, g, b]) {
       const C = x![x!.length - 1]!;
       if (g!.length !== 1 || g![0] !== C || b!.length !== 1 || b![0] !== C) fail(`LayerNorm gamma/beta must be [${C}]`);
@@ -302,7 +355,9 @@ export const OPS = {
 
   /** Softmax over the last axis. */
   Softmax: {
-    inputs: ['x'],
+    inputs: [activation('x')],
+    kind: 'normalization',
+    flops: perElement(8),
     inferShape: ([x]) => [...x!],
     evaluate([x]) {
       const C = x!.shape[x!.shape.length - 1]!;
@@ -319,7 +374,9 @@ export const OPS = {
   } satisfies OpDef<NoAttrs>,
 
   Reshape: {
-    inputs: ['x'],
+    inputs: [activation('x')],
+    kind: 'layout',
+    flops: noFlops,
     inferShape([x], a: ReshapeAttrs) {
       if (sizeOf(a.shape) !== sizeOf(x!)) fail(`Reshape ${fmtShape(x!)} -> ${fmtShape(a.shape)} changes the element count`);
       return [...a.shape];
@@ -328,7 +385,9 @@ export const OPS = {
   } satisfies OpDef<ReshapeAttrs>,
 
   Transpose: {
-    inputs: ['x'],
+    inputs: [activation('x')],
+    kind: 'layout',
+    flops: noFlops,
     inferShape([x], a: TransposeAttrs) {
       if (a.perm.length !== x!.length || [...a.perm].sort().some((p, i) => p !== i)) fail(`Transpose perm [${a.perm}] invalid for ${fmtShape(x!)}`);
       return a.perm.map((p) => x![p]!);
@@ -351,7 +410,9 @@ export const OPS = {
 
   /** Static slice: begin/size per axis (size -1 = to the end). */
   Slice: {
-    inputs: ['x'],
+    inputs: [activation('x')],
+    kind: 'layout',
+    flops: noFlops,
     inferShape([x], a: SliceAttrs) {
       if (a.begin.length !== x!.length || a.size.length !== x!.length) fail(`Slice begin/size rank differs from ${fmtShape(x!)}`);
       return x!.map((d, i) => {
@@ -377,7 +438,9 @@ export const OPS = {
 
   /** Concatenation of exactly two inputs along an axis (enough for this model). */
   Concat: {
-    inputs: ['a', 'b'],
+    inputs: [activation('a'), activation('b')],
+    kind: 'layout',
+    flops: noFlops,
     inferShape([a, b], at: ConcatAttrs) {
       if (a!.length !== b!.length || a!.some((d, i) => i !== at.axis && d !== b![i])) fail(`Concat shapes ${fmtShape(a!)} and ${fmtShape(b!)} differ off axis ${at.axis}`);
       return a!.map((d, i) => (i === at.axis ? d + b![i]! : d));
@@ -403,7 +466,9 @@ export const OPS = {
 
   /** Per-axis [before, after] padding: a constant, or a reflection that does not repeat the edge. */
   Pad: {
-    inputs: ['x'],
+    inputs: [activation('x')],
+    kind: 'layout',
+    flops: noFlops,
     inferShape: padShape,
     evaluate([x], a: PadAttrs) {
       const shape = padShape([x!.shape], a);
@@ -431,7 +496,9 @@ export const OPS = {
 
   /** x [B,H,W,Cin] (NHWC), w [KH,KW,Cin/groups,Cout] (HWIO), bias? [Cout] -> [B,Ho,Wo,Cout]; explicit zero padding. */
   Conv2D: {
-    inputs: ['x', 'w', 'bias?'],
+    inputs: [activation('x'), weight('w'), param('bias', true)],
+    kind: 'linear',
+    flops: ([, w], out) => { const [KH, KW, cinG] = w!; return 2 * sizeOf(out) * KH! * KW! * cinG!; },
     inferShape: conv2dShape,
     evaluate([x, w, b], a: Conv2DAttrs) {
       const [B, H, W, C] = x!.shape as [number, number, number, number];
