@@ -9,6 +9,7 @@
  */
 import type { OpName, AttrsOf, ReduceAttrs } from '../../src/ir/ops.js';
 import { attr, type OnnxAttr } from './model.js';
+import { decomposeGeluTanh } from '../kit/decompose.js';
 
 export interface EmitContext<O extends OpName = OpName> {
   readonly name: string;
@@ -63,8 +64,6 @@ const reduce = <O extends 'ReduceMin' | 'ReduceMax'>(opType: O): Emitter<O> => {
   };
 };
 
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-
 export const onnxEmitters = {
   Add: binary('Add'),
   Sub: binary('Sub'),
@@ -78,14 +77,12 @@ export const onnxEmitters = {
     // IR:   Gelu(x), tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
     // ONNX: Mul, Add, Tanh decomposition (Gelu is an operator only from opset 20)
     13: (c) => {
-      const x = c.input(0);
-      const x2 = c.emit('Mul', [x, x], {}, 'x2');
-      const x3 = c.emit('Mul', [x2, x], {}, 'x3');
-      const cubic = c.emit('Mul', [x3, c.scalar(0.044715)], {}, 'cubic');
-      const inner = c.emit('Add', [x, cubic], {}, 'inner');
-      const t = c.emit('Tanh', [c.emit('Mul', [inner, c.scalar(SQRT_2_OVER_PI)], {}, 'scaled')], {}, 'tanh');
-      const halfX = c.emit('Mul', [x, c.scalar(0.5)], {}, 'half_x');
-      c.emit('Mul', [halfX, c.emit('Add', [t, c.scalar(1)], {}, 'one_plus_tanh')]);
+      decomposeGeluTanh({
+        mul: (a, b, role) => c.emit('Mul', [a, b], {}, role),
+        add: (a, b, role) => c.emit('Add', [a, b], {}, role),
+        tanh: (x, role) => c.emit('Tanh', [x], {}, role),
+        scalar: (v) => c.scalar(v),
+      }, c.input(0));
     },
     // ONNX: Gelu(X, approximate="tanh")
     20: (c) => { c.emit('Gelu', [c.input(0)], { approximate: attr.string('tanh') }); },

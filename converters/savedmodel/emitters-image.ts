@@ -1,18 +1,13 @@
 /**
- * IR -> TF ops for the ops imported models bring (Basic Pitch): Conv2D, Relu,
- * Pad, ReduceMin/ReduceMax, DivNoNan. The IR's NHWC activations and HWIO conv
- * weights are TF's own CPU layouts, so every op maps one to one.
+ * IR -> TF ops for the image ops imported models bring (Basic Pitch): Conv2D
+ * and Pad. The IR's NHWC activations and HWIO conv weights are TF's own CPU
+ * layouts, so every op maps one to one.
  */
 import { DT } from './facts.js';
-import type { EmitContext, Emitter } from './emitters.js';
+import { samePads } from '../../src/ir/shape-rules.js';
+import type { Emitter } from './emit-context.js';
 
 const F = DT.FLOAT;
-
-/** TF's SAME padding along one axis: total = max((ceil(in/s)-1)*s + k - in, 0), the odd pixel at the end. */
-function samePads(size: number, k: number, stride: number): [number, number] {
-  const total = Math.max((Math.ceil(size / stride) - 1) * stride + k - size, 0);
-  return [Math.floor(total / 2), total - Math.floor(total / 2)];
-}
 
 /**
  * Conv2D(x [B,H,W,Cin], w [KH,KW,Cin/g,Cout] (HWIO), bias?; strides, pads [t,b,l,r], groups) ->
@@ -60,19 +55,7 @@ const pad: Emitter<'Pad'> = (c, n) => {
   return g.add('PadV2', base, [c.input(0), paddings, g.scalar(value)], { T: F });
 };
 
-/** ReduceMin|ReduceMax(x; axes, keepDims) -> Min|Max(input, reduction_indices int32; keep_dims) */
-const reduce = <O extends 'ReduceMin' | 'ReduceMax'>(op: 'Min' | 'Max'): Emitter<O> => (c: EmitContext, n) => {
-  const { axes, keepDims } = n.attrs as { axes: number[]; keepDims: boolean };
-  return c.g.add(op, c.base, [c.input(0), c.g.int32s(axes)], { T: F, keep_dims: keepDims });
-};
-
 export const IMAGE_EMITTERS = {
-  // Relu(x) -> Relu(features)
-  Relu: ((c) => c.g.add('Relu', c.base, [c.input(0)], { T: F })) satisfies Emitter<'Relu'>,
-  // DivNoNan(a, b) -> DivNoNan(x, y) (TF's own op: 0 where y == 0)
-  DivNoNan: ((c) => c.g.add('DivNoNan', c.base, [c.input(0), c.input(1)], { T: F })) satisfies Emitter<'DivNoNan'>,
-  ReduceMin: reduce<'ReduceMin'>('Min'),
-  ReduceMax: reduce<'ReduceMax'>('Max'),
   Pad: pad,
   Conv2D: conv2d,
 };

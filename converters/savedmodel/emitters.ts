@@ -4,31 +4,25 @@
  * ExpandDims -> Conv2D / DepthwiseConv2dNative over [B, 1, L, C] with an HWIO
  * filter, then Squeeze. Each emitter returns the TF tensor of its output.
  */
-import type { IrNode } from '../../src/ir/graph.js';
 import type { OpName } from '../../src/ir/ops.js';
 import { DT } from './facts.js';
-import type { TfGraph } from './graph-builder.js';
+import type { TfOpName } from './tf-ops.js';
+import type { EmitContext, Emitter } from './emit-context.js';
 import { IMAGE_EMITTERS } from './emitters-image.js';
+import { decomposeGeluTanh, decomposeLayerNorm, type GeluBuilder, type LayerNormBuilder } from '../kit/decompose.js';
+
+export type { EmitContext, Emitter } from './emit-context.js';
 
 const F = DT.FLOAT;
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-const GELU_CUBIC = 0.044715;
-
-export interface EmitContext {
-  g: TfGraph;
-  /** TF tensor of input i (constants come back as float32 variable reads). */
-  input(i: number): string;
-  hasInput(i: number): boolean;
-  inShape(i: number): number[];
-  outShape: number[];
-  /** Name of the IR node: the TF node producing its output is named after it, helpers below it. */
-  base: string;
-}
-
-export type Emitter<O extends OpName> = (c: EmitContext, node: IrNode<O>) => string;
 
 const binary = (op: 'AddV2' | 'Sub' | 'Mul' | 'RealDiv') => (c: EmitContext) => c.g.add(op, c.base, [c.input(0), c.input(1)], { T: F });
 const unary = (op: 'Sigmoid' | 'Sqrt' | 'Log' | 'Softmax') => (c: EmitContext) => c.g.add(op, c.base, [c.input(0)], { T: F });
+
+/** ReduceMin|ReduceMax(x; axes, keepDims) -> Min|Max(input, reduction_indices int32; keep_dims) */
+const reduce = <O extends 'ReduceMin' | 'ReduceMax'>(op: 'Min' | 'Max'): Emitter<O> => (c: EmitContext, n) => {
+  const { axes, keepDims } = n.attrs as { axes: number[]; keepDims: boolean };
+  return c.g.add(op, c.base, [c.input(0), c.g.int32s(axes)], { T: F, keep_dims: keepDims });
+};
 
 /**
  * Conv1D(x [B,L,Cin], w [K,Cin/g,Cout], bias?) ->
@@ -83,31 +77,26 @@ const dense: Emitter<'Dense'> = (c) => {
   return hasBias ? g.add('BiasAdd', base, [y, c.input(2)], { T: F }) : y;
 };
 
-/** LayerNorm(x, gamma, beta) over the last axis -> Mean, SquaredDifference, Mean, AddV2(eps), Rsqrt, Sub, Mul, Mul(gamma), AddV2(beta). */
-const layerNorm: Emitter<'LayerNorm'> = (c, n) => {
+/** The float steps the shared decompositions (converters/kit/decompose.ts) are written in, as TF ops below the IR node's name. */
+function tfSteps(c: EmitContext): LayerNormBuilder<string> & GeluBuilder<string> {
   const { g, base } = c;
-  const axis = g.int32s([c.inShape(0).length - 1]);
-  const x = c.input(0);
-  const mean = g.add('Mean', `${base}/mean`, [x, axis], { keep_dims: true, T: F });
-  const sq = g.add('SquaredDifference', `${base}/SquaredDifference`, [x, mean], { T: F });
-  const variance = g.add('Mean', `${base}/variance`, [sq, axis], { keep_dims: true, T: F });
-  const inv = g.add('Rsqrt', `${base}/Rsqrt`, [g.add('AddV2', `${base}/add_eps`, [variance, g.scalar(n.attrs.epsilon)], { T: F })], { T: F });
-  const centered = g.add('Sub', `${base}/centered`, [x, mean], { T: F });
-  const normed = g.add('Mul', `${base}/normalized`, [centered, inv], { T: F });
-  const scaled = g.add('Mul', `${base}/scaled`, [normed, c.input(1)], { T: F });
-  return g.add('AddV2', base, [scaled, c.input(2)], { T: F });
-};
+  const step = (op: TfOpName) => (a: string, b: string, role?: string) => g.add(op, role ? `${base}/${role}` : base, [a, b], { T: F });
+  const unaryStep = (op: TfOpName) => (x: string, role?: string) => g.add(op, role ? `${base}/${role}` : base, [x], { T: F });
+  // Made on first use, so a Gelu adds no unused axis constant.
+  let axis: string | undefined;
+  return {
+    mul: step('Mul'), add: step('AddV2'), sub: step('Sub'), squaredDifference: step('SquaredDifference'),
+    tanh: unaryStep('Tanh'), rsqrt: unaryStep('Rsqrt'),
+    meanLastAxis: (x, role) => g.add('Mean', `${base}/${role}`, [x, axis ??= g.int32s([c.inShape(0).length - 1])], { keep_dims: true, T: F }),
+    scalar: (v) => g.scalar(v),
+  };
+}
+
+/** LayerNorm(x, gamma, beta) over the last axis -> Mean, SquaredDifference, Mean, AddV2(eps), Rsqrt, Sub, Mul, Mul(gamma), AddV2(beta). */
+const layerNorm: Emitter<'LayerNorm'> = (c, n) => decomposeLayerNorm(tfSteps(c), c.input(0), c.input(1), c.input(2), n.attrs.epsilon);
 
 /** Gelu(x), tanh form -> 0.5·x·(1 + Tanh(√(2/π)·(x + 0.044715·x³))) with Mul/AddV2/Tanh. */
-const gelu: Emitter<'Gelu'> = (c) => {
-  const { g, base } = c;
-  const x = c.input(0);
-  const x3 = g.add('Mul', `${base}/cube`, [g.add('Mul', `${base}/square`, [x, x], { T: F }), x], { T: F });
-  const inner = g.add('AddV2', `${base}/inner`, [x, g.add('Mul', `${base}/cubic_term`, [x3, g.scalar(GELU_CUBIC)], { T: F })], { T: F });
-  const t = g.add('Tanh', `${base}/Tanh`, [g.add('Mul', `${base}/scaled`, [inner, g.scalar(SQRT_2_OVER_PI)], { T: F })], { T: F });
-  const halfX = g.add('Mul', `${base}/half_x`, [x, g.scalar(0.5)], { T: F });
-  return g.add('Mul', base, [halfX, g.add('AddV2', `${base}/one_plus_tanh`, [t, g.scalar(1)], { T: F })], { T: F });
-};
+const gelu: Emitter<'Gelu'> = (c) => decomposeGeluTanh(tfSteps(c), c.input(0));
 
 export const EMITTERS = {
   // Add(a, b) -> AddV2(x, y); the IR broadcasts numpy-style, as TF does.
@@ -134,5 +123,11 @@ export const EMITTERS = {
   Slice: (c, n) => c.g.add('Slice', c.base, [c.input(0), c.g.int32s(n.attrs.begin), c.g.int32s(n.attrs.size)], { T: F, Index: DT.INT32 }),
   // Concat(a, b){axis} -> ConcatV2(a, b, axis)
   Concat: (c, n) => c.g.add('ConcatV2', c.base, [c.input(0), c.input(1), c.g.int32(n.attrs.axis)], { N: 2, T: F }),
+  // Relu(x) -> Relu(features)
+  Relu: (c) => c.g.add('Relu', c.base, [c.input(0)], { T: F }),
+  // DivNoNan(a, b) -> DivNoNan(x, y) (TF's own op: 0 where y == 0)
+  DivNoNan: (c) => c.g.add('DivNoNan', c.base, [c.input(0), c.input(1)], { T: F }),
+  ReduceMin: reduce<'ReduceMin'>('Min'),
+  ReduceMax: reduce<'ReduceMax'>('Max'),
   ...IMAGE_EMITTERS,
 } satisfies { [O in OpName]: Emitter<O> };

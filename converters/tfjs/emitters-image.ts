@@ -1,37 +1,16 @@
 /**
- * IR -> TF ops (as tfjs-converter's executor runs them) for the ops imported
- * models bring (Basic Pitch): Conv2D, Relu, Pad, ReduceMin/ReduceMax,
- * DivNoNan. The IR's NHWC activations and HWIO weights are tfjs' own layouts.
+ * IR -> TF ops (as tfjs-converter's executor runs them) for the image ops
+ * imported models bring (Basic Pitch): Conv2D and Pad. The IR's NHWC
+ * activations and HWIO weights are tfjs' own layouts.
  */
-import type { ReduceAttrs } from '../../src/ir/ops.js';
+import { samePads } from '../../src/ir/shape-rules.js';
 import { attr, type AttrValueJson } from './format.js';
 import { T_FLOAT } from './graphdef-builder.js';
-import type { Emitter } from './emitters.js';
+import type { Emitter } from './emit-context.js';
 
 const I32 = attr.type('DT_INT32');
 
-/** TF's SAME padding along one axis: total = max((ceil(in/s)-1)*s + k - in, 0), the odd pixel at the end. */
-function samePads(size: number, k: number, stride: number): [number, number] {
-  const total = Math.max((Math.ceil(size / stride) - 1) * stride + k - size, 0);
-  return [Math.floor(total / 2), total - Math.floor(total / 2)];
-}
-
-/** IR ReduceMin|ReduceMax(x; axes, keepDims) -> Min|Max(x, Const int32 axes; keep_dims) */
-const reduce = <O extends 'ReduceMin' | 'ReduceMax'>(tfOp: 'Min' | 'Max'): Emitter<O> => ({
-  emit(n, c) {
-    const { axes, keepDims } = n.attrs as ReduceAttrs;
-    c.op(tfOp, [c.input(0), c.ints('axes', axes)], { ...T_FLOAT, Tidx: I32, keep_dims: attr.bool(keepDims) });
-  },
-});
-
 export const IMAGE_EMITTERS = {
-  // Relu(x) -> Relu(x)
-  Relu: { emit: (_n, c) => void c.op('Relu', [c.input(0)], T_FLOAT) } satisfies Emitter<'Relu'>,
-  // DivNoNan(a, b) -> DivNoNan(a, b) (tfjs' divNoNan: 0 where b == 0)
-  DivNoNan: { emit: (_n, c) => void c.op('DivNoNan', [c.input(0), c.input(1)], T_FLOAT) } satisfies Emitter<'DivNoNan'>,
-  ReduceMin: reduce<'ReduceMin'>('Min'),
-  ReduceMax: reduce<'ReduceMax'>('Max'),
-
   // Pad(x; constant, value 0) -> Pad(x, Const int32 [rank,2]); value v -> PadV2(x, paddings, Const v);
   // reflect -> MirrorPad(x, paddings; mode REFLECT)
   Pad: {

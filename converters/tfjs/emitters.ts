@@ -6,38 +6,32 @@
  * and conv weights are [K, Cin/groups, Cout], so a conv1d becomes an NHWC
  * conv2d over a height-1 image with an HWIO filter of the same bytes.
  */
-import type { IrNode } from '../../src/ir/graph.js';
-import type { OpName } from '../../src/ir/ops.js';
+import type { OpName, ReduceAttrs } from '../../src/ir/ops.js';
 import { attr, type AttrValueJson } from './format.js';
+import type { EmitContext, Emitter } from './emit-context.js';
 import { T_FLOAT } from './graphdef-builder.js';
+import { decomposeGeluTanh, decomposeLayerNorm, type ArithmeticBuilder } from '../kit/decompose.js';
 import { IMAGE_EMITTERS } from './emitters-image.js';
 
-export interface EmitContext {
-  /** TF tensor name of IR input i. */
-  input(i: number): string;
-  /** Static shape of IR input i. */
-  shape(i: number): number[];
-  /** Static shape of the node's output. */
-  readonly outShape: number[];
-  /** IR input i with the given shape: a Const when the input is an IR constant, else a Reshape. */
-  inputAs(i: number, shape: number[]): string;
-  /** Adds a TF node; without `suffix` it is the node that produces the IR output (and gets the IR name). */
-  op(op: string, inputs: string[], attrs?: Record<string, AttrValueJson>, suffix?: string): string;
-  /** An int32 Const (shape [n] by default; `[]` for a scalar). */
-  ints(suffix: string, values: number[], shape?: number[]): string;
-  scalar(v: number): string;
-}
-
-export interface Emitter<O extends OpName> {
-  /** Why this node cannot be written (null when it can). */
-  check?(node: IrNode<O>, inputShapes: number[][]): string | null;
-  emit(node: IrNode<O>, c: EmitContext): void;
-}
+export type { EmitContext, Emitter } from './emit-context.js';
 
 const unary = (tfOp: string): Emitter<OpName> => ({ emit: (_n, c) => void c.op(tfOp, [c.input(0)], T_FLOAT) });
 const binary = (tfOp: string): Emitter<OpName> => ({ emit: (_n, c) => void c.op(tfOp, [c.input(0), c.input(1)], T_FLOAT) });
 
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+/** IR ReduceMin|ReduceMax(x; axes, keepDims) -> Min|Max(x, Const int32 axes; keep_dims) */
+const reduce = <O extends 'ReduceMin' | 'ReduceMax'>(tfOp: 'Min' | 'Max'): Emitter<O> => ({
+  emit(n, c) {
+    const { axes, keepDims } = n.attrs as ReduceAttrs;
+    c.op(tfOp, [c.input(0), c.ints('axes', axes)], { ...T_FLOAT, Tidx: attr.type('DT_INT32'), keep_dims: attr.bool(keepDims) });
+  },
+});
+
+/** The float steps the shared decompositions are written in, as TF ops. */
+const arithmetic = (c: EmitContext): ArithmeticBuilder<string> => ({
+  mul: (a, b, role) => c.op('Mul', [a, b], T_FLOAT, role),
+  add: (a, b, role) => c.op('AddV2', [a, b], T_FLOAT, role),
+  scalar: (v) => c.scalar(v),
+});
 
 export const EMITTERS = {
   // Add(a, b) -> AddV2(a, b); Sub -> Sub; Mul -> Mul; Div -> RealDiv (numpy broadcasting in both)
@@ -49,16 +43,14 @@ export const EMITTERS = {
   Sqrt: unary('Sqrt'),
   Log: unary('Log'),
 
-  // Gelu(x) -> Mul(Mul(x, .5), AddV2(Tanh(Mul(AddV2(x, Mul(Pow(x, 3), .044715)), sqrt(2/pi))), 1)): the canonical model's formula
+  // Gelu(x) -> Mul(Mul(x, .5), AddV2(Tanh(Mul(AddV2(x, Mul(Pow(x, 3), .044715)), sqrt(2/pi))), 1)) (converters/kit/decompose.ts)
   Gelu: {
     emit(_n, c) {
-      const x = c.input(0);
-      const cube = c.op('Pow', [x, c.scalar(3)], T_FLOAT, 'pow');
-      const cubeTerm = c.op('Mul', [cube, c.scalar(0.044715)], T_FLOAT, 'mul_c');
-      const sum = c.op('AddV2', [x, cubeTerm], T_FLOAT, 'add_x');
-      const inner = c.op('Mul', [sum, c.scalar(SQRT_2_OVER_PI)], T_FLOAT, 'inner');
-      const t = c.op('AddV2', [c.op('Tanh', [inner], T_FLOAT, 'tanh'), c.scalar(1)], T_FLOAT, 'one_plus');
-      c.op('Mul', [c.op('Mul', [x, c.scalar(0.5)], T_FLOAT, 'half_x'), t], T_FLOAT);
+      decomposeGeluTanh({
+        ...arithmetic(c),
+        tanh: (x, role) => c.op('Tanh', [x], T_FLOAT, role),
+        cube: (x, role) => c.op('Pow', [x, c.scalar(3)], T_FLOAT, role),
+      }, c.input(0));
     },
   },
 
@@ -121,17 +113,18 @@ export const EMITTERS = {
   },
 
   // LayerNorm(x, g, b, eps) -> m = Mean(x,-1,keep); v = Mean(SquaredDifference(x,m),-1,keep);
-  //   AddV2(Mul(Mul(Sub(x,m), Rsqrt(AddV2(v,eps))), g), b): tf.moments as the canonical model computes it
+  //   AddV2(Mul(Mul(Sub(x,m), Rsqrt(AddV2(v,eps))), g), b): tf.moments as the canonical model computes it (converters/kit/decompose.ts)
   LayerNorm: {
     emit(n, c) {
-      const x = c.input(0);
       const axis = c.ints('axis', [-1]);
       const meanAttrs = { ...T_FLOAT, Tidx: attr.type('DT_INT32'), keep_dims: attr.bool(true) };
-      const mean = c.op('Mean', [x, axis], meanAttrs, 'mean');
-      const variance = c.op('Mean', [c.op('SquaredDifference', [x, mean], T_FLOAT, 'sq_diff'), axis], meanAttrs, 'variance');
-      const inv = c.op('Rsqrt', [c.op('AddV2', [variance, c.scalar(n.attrs.epsilon)], T_FLOAT, 'var_eps')], T_FLOAT, 'rsqrt');
-      const normed = c.op('Mul', [c.op('Sub', [x, mean], T_FLOAT, 'centered'), inv], T_FLOAT, 'normed');
-      c.op('AddV2', [c.op('Mul', [normed, c.input(1)], T_FLOAT, 'scaled'), c.input(2)], T_FLOAT);
+      decomposeLayerNorm({
+        ...arithmetic(c),
+        sub: (a, b, role) => c.op('Sub', [a, b], T_FLOAT, role),
+        squaredDifference: (a, b, role) => c.op('SquaredDifference', [a, b], T_FLOAT, role),
+        meanLastAxis: (x, role) => c.op('Mean', [x, axis], meanAttrs, role),
+        rsqrt: (x, role) => c.op('Rsqrt', [x], T_FLOAT, role),
+      }, c.input(0), c.input(1), c.input(2), n.attrs.epsilon);
     },
   },
 
@@ -145,5 +138,12 @@ export const EMITTERS = {
   Slice: { emit: (n, c) => void c.op('Slice', [c.input(0), c.ints('begin', n.attrs.begin), c.ints('size', n.attrs.size)], { ...T_FLOAT, Index: attr.type('DT_INT32') }) },
   // Concat(a, b, axis) -> ConcatV2(a, b, Const axis), N = 2
   Concat: { emit: (n, c) => void c.op('ConcatV2', [c.input(0), c.input(1), c.ints('axis', [n.attrs.axis], [])], { ...T_FLOAT, N: attr.int(2), Tidx: attr.type('DT_INT32') }) },
+  // Relu(x) -> Relu(x)
+  Relu: { emit: (_n, c) => void c.op('Relu', [c.input(0)], T_FLOAT) },
+  // DivNoNan(a, b) -> DivNoNan(a, b) (tfjs' divNoNan: 0 where b == 0)
+  DivNoNan: { emit: (_n, c) => void c.op('DivNoNan', [c.input(0), c.input(1)], T_FLOAT) },
+  ReduceMin: reduce<'ReduceMin'>('Min'),
+  ReduceMax: reduce<'ReduceMax'>('Max'),
+
   ...IMAGE_EMITTERS,
 } satisfies { [O in OpName]: Emitter<O> };

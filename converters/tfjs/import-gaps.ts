@@ -6,7 +6,7 @@
  */
 import { type ImportContext, normAxis } from './import-context.js';
 import { denseStridedSlice } from './strided-slice.js';
-import { samePads } from './import-table.js';
+import { broadcastShapes, samePads } from '../../src/ir/shape-rules.js';
 
 export const GAPS: Record<string, string> = {
   Relu6: 'min(max(x, 0), 6); needs an IR Clip',
@@ -19,9 +19,9 @@ export const GAPS: Record<string, string> = {
   FusedBatchNormV3: 'inference batch norm; fold scale/offset into Mul + Add',
 };
 
+/** A stand-in only: shapes that do not broadcast keep the first operand's, and the node is reported unsupported anyway. */
 function broadcast(a: number[], b: number[]): number[] {
-  const n = Math.max(a.length, b.length);
-  return Array.from({ length: n }, (_, i) => Math.max(a[a.length - n + i] ?? 1, b[b.length - n + i] ?? 1));
+  return broadcastShapes(a, b) ?? a;
 }
 
 function convOut(c: ImportContext, depthwise: boolean): number[] {

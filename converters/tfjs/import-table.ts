@@ -6,7 +6,8 @@
  * equivalent at all are in import-gaps.ts.
  */
 import type { HostTensor } from '../../src/ir/tensor.js';
-import type { PadMode } from '../../src/ir/ops.js';
+import type { OpName, PadMode } from '../../src/ir/ops.js';
+import { samePads } from '../../src/ir/shape-rules.js';
 import { type FloatValue, type ImportContext, type IntValue, type Value, Unsupported, normAxis } from './import-context.js';
 import { denseStridedSlice, sliceHost } from './strided-slice.js';
 
@@ -137,12 +138,6 @@ function conv2d(depthwise: boolean, fused: boolean): ImportRule {
     }
     return relu ? c.add('Relu', [y], {}) : y;
   };
-}
-
-/** TF SAME padding along one axis: the extra goes at the end. */
-export function samePads(size: number, k: number, stride: number): [number, number] {
-  const total = Math.max((Math.ceil(size / stride) - 1) * stride + k - size, 0);
-  return [Math.floor(total / 2), total - Math.floor(total / 2)];
 }
 
 export const IMPORT_RULES: Record<string, ImportRule> = {
@@ -364,3 +359,35 @@ function reduceExtreme(op: 'ReduceMin' | 'ReduceMax'): ImportRule {
     return c.add(op, [x], { axes, keepDims: c.attrBool('keep_dims') });
   };
 }
+
+/**
+ * Which TF ops import to each IR op: the importer's answer for every IR op, compile-checked
+ * (a new IR op is an error here until it answers) and checked against IMPORT_RULES by
+ * test/ir/op-coverage.test.ts. [] = tfjs graph models spell the op out in smaller ops
+ * (GELU, LayerNorm), which import to those.
+ */
+export const IR_OP_SOURCES = {
+  Add: ['AddV2', 'Add', 'BiasAdd'],
+  Sub: ['Sub', 'SquaredDifference'],
+  Mul: ['Mul', 'Neg', 'Square'],
+  Div: ['RealDiv', 'Div', 'Rsqrt'],
+  Sigmoid: ['Sigmoid'],
+  Gelu: [],
+  Sqrt: ['Sqrt'],
+  Log: ['Log'],
+  Conv1D: ['Conv2D', '_FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2dNative'],
+  Dense: ['MatMul', '_FusedMatMul', 'BatchMatMulV2', 'BatchMatMul', 'Mean', 'Sum'],
+  BatchMatMul: ['BatchMatMulV2', 'BatchMatMul', 'MatMul'],
+  LayerNorm: [],
+  Softmax: ['Softmax'],
+  Reshape: ['Reshape', 'ExpandDims', 'Squeeze'],
+  Transpose: ['Transpose'],
+  Slice: ['Slice', 'StridedSlice'],
+  Concat: ['ConcatV2', 'Pack'],
+  Relu: ['Relu'],
+  DivNoNan: ['DivNoNan'],
+  ReduceMin: ['Min'],
+  ReduceMax: ['Max'],
+  Pad: ['Pad', 'PadV2', 'MirrorPad'],
+  Conv2D: ['Conv2D', '_FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2dNative'],
+} as const satisfies Record<OpName, readonly string[]>;

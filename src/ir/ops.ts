@@ -8,6 +8,7 @@
  * transposes.
  */
 import { type HostTensor, sizeOf, stridesOf, fmtShape, shapeEq } from './tensor.js';
+import { broadcastShapes } from './shape-rules.js';
 
 /**
  * What an op input is. Converters and passes read this instead of keeping their own lists:
@@ -73,14 +74,7 @@ function fail(msg: string): never { throw new Error(msg); }
 
 // ---- broadcasting elementwise -------------------------------------------------
 function broadcastShape(a: number[], b: number[]): number[] {
-  const n = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const da = a[a.length - n + i] ?? 1, db = b[b.length - n + i] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) fail(`shapes ${fmtShape(a)} and ${fmtShape(b)} do not broadcast`);
-    out.push(Math.max(da, db));
-  }
-  return out;
+  return broadcastShapes(a, b) ?? fail(`shapes ${fmtShape(a)} and ${fmtShape(b)} do not broadcast`);
 }
 
 /** Index map from each output element to an input element under broadcasting. */
@@ -132,9 +126,12 @@ function unary(f: (x: number) => number, cost = 1): OpDef<NoAttrs> {
 }
 
 // GELU, tanh approximation (as jax.nn.gelu(approximate=True) and TFLite GELU approximate).
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+// 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). The two constants are exported so every converter's
+// decomposition (converters/kit/decompose.ts) and every runtime reference uses these very numbers.
+export const GELU_TANH_SCALE = Math.sqrt(2 / Math.PI);
+export const GELU_TANH_CUBIC = 0.044715;
 export function geluTanh(x: number): number {
-  return 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
+  return 0.5 * x * (1 + Math.tanh(GELU_TANH_SCALE * (x + GELU_TANH_CUBIC * x * x * x)));
 }
 
 

@@ -1,7 +1,7 @@
 /** ModelOps on tfjs: the interpreter that trains and infers. */
 import * as tf from '@tensorflow/tfjs-node';
 import type { ModelOps, Init } from './ops.js';
-import type { Conv1DAttrs } from '../ir/ops.js';
+import { GELU_TANH_CUBIC, GELU_TANH_SCALE, type Conv1DAttrs } from '../ir/ops.js';
 import type { HostTensor } from '../ir/tensor.js';
 import { initValues } from './init.js';
 
@@ -51,8 +51,6 @@ export class ParamStore {
   }
 }
 
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-const GELU_CUBIC = 0.044715;
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
 
 /*
@@ -66,13 +64,13 @@ type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
 /** GELU, tanh approximation: 0.5 x (1 + tanh(c (x + a x^3))), with x^3 as x * x^2 (no Pow). */
 export const geluTanh = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
   const x2 = tf.square(x);
-  const t = tf.tanh(tf.mul(x, tf.add(tf.mul(x2, GELU_CUBIC * SQRT_2_OVER_PI), SQRT_2_OVER_PI)));
+  const t = tf.tanh(tf.mul(x, tf.add(tf.mul(x2, GELU_TANH_CUBIC * GELU_TANH_SCALE), GELU_TANH_SCALE)));
   save([x, x2, t]);
   return {
     value: tf.mul(tf.mul(x, 0.5), tf.add(t, 1)),
     // d/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 a x^2)
     gradFunc: (dy: tf.Tensor, [xs, x2s, ts]: tf.Tensor[]) => {
-      const dInner = tf.mul(tf.sub(1, tf.square(ts!)), tf.add(tf.mul(x2s!, 3 * GELU_CUBIC * SQRT_2_OVER_PI), SQRT_2_OVER_PI));
+      const dInner = tf.mul(tf.sub(1, tf.square(ts!)), tf.add(tf.mul(x2s!, 3 * GELU_TANH_CUBIC * GELU_TANH_SCALE), GELU_TANH_SCALE));
       return tf.mul(dy, tf.mul(tf.add(tf.add(ts!, 1), tf.mul(xs!, dInner)), 0.5));
     },
   };

@@ -7,18 +7,10 @@
 import { MIL_DTYPE } from '../../../../converters/coreml/format.js';
 import type { MilOpDef, OpContext } from './types.js';
 import { type MilTensor, alloc, dtypeName, fmt, sizeOf, stridesOf } from '../tensor.js';
+import { broadcastShapes } from '../../../ir/shape-rules.js';
 
 function broadcastShape(shapes: number[][], c: OpContext): number[] {
-  const n = Math.max(...shapes.map((s) => s.length));
-  return Array.from({ length: n }, (_, i) => {
-    let d = 1;
-    for (const s of shapes) {
-      const v = s[s.length - n + i] ?? 1;
-      if (v !== 1 && d !== 1 && v !== d) c.fail(`shapes ${shapes.map(fmt).join(', ')} do not broadcast`);
-      if (v !== 1) d = v;
-    }
-    return d;
-  });
+  return broadcastShapes(...shapes) ?? c.fail(`shapes ${shapes.map(fmt).join(', ')} do not broadcast`);
 }
 
 /** Per output element, the flat index into a tensor of `inShape` broadcast to `outShape`. */

@@ -5,17 +5,8 @@
  */
 import type { MilOpDef, OpContext } from './types.js';
 import { type MilTensor, alloc, sizeOf, fmt, isFloat, dtypeName } from '../tensor.js';
-
-function broadcastShapes(a: number[], b: number[], c: OpContext): number[] {
-  const n = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const da = a[a.length - n + i] ?? 1, db = b[b.length - n + i] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) c.fail(`shapes ${fmt(a)} and ${fmt(b)} do not broadcast`);
-    out.push(Math.max(da, db));
-  }
-  return out;
-}
+import { geluTanh } from '../../../ir/ops.js';
+import { broadcastShapes } from '../../../ir/shape-rules.js';
 
 /** Per output dim, the input's stride (0 where the input broadcasts). */
 function broadcastStrides(inShape: number[], outShape: number[]): number[] {
@@ -33,7 +24,7 @@ function broadcastStrides(inShape: number[], outShape: number[]): number[] {
 function broadcastBinary(x: MilTensor, y: MilTensor, f: (a: number, b: number) => number, c: OpContext): MilTensor {
   if (x.dtype !== y.dtype) c.fail(`x is ${dtypeName(x.dtype)} but y is ${dtypeName(y.dtype)}`);
   if (Array.isArray(x.data) || Array.isArray(y.data)) c.fail('string operands');
-  const shape = broadcastShapes(x.shape, y.shape, c);
+  const shape = broadcastShapes(x.shape, y.shape) ?? c.fail(`shapes ${fmt(x.shape)} and ${fmt(y.shape)} do not broadcast`);
   c.checkSize(shape);
   const out = alloc(x.dtype, shape);
   const o = out.data as Float32Array, a = x.data as Float32Array, b = y.data as Float32Array;
@@ -87,8 +78,6 @@ function unaryEps(f: (v: number, eps: number) => number, defaultEps: number): Mi
   return { required: ['x'], optional: ['epsilon'], run: (c) => { const eps = c.float('epsilon', defaultEps); return mapFloat(floatInput(c), (v) => f(v, eps)); } };
 }
 
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-
 /** erf to double precision: Maclaurin series below |x| = 2, continued fraction of erfc above (A&S 7.1.26's 1e-7 would blur parity). */
 export function erf(x: number): number {
   const ax = Math.abs(x);
@@ -108,7 +97,7 @@ export function erf(x: number): number {
 
 export const GELU_MODES: Record<string, (x: number) => number> = {
   EXACT: (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)),
-  TANH_APPROXIMATION: (x) => 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))),
+  TANH_APPROXIMATION: geluTanh,
   SIGMOID_APPROXIMATION: (x) => x / (1 + Math.exp(-1.702 * x)),
 };
 

@@ -7,6 +7,7 @@ import type { MilOpDef, OpContext } from './types.js';
 import { type MilTensor, sizeOf, fmt, isFloat, dtypeName } from '../tensor.js';
 import { convNd, convOutputSize, type ConvGeometry } from '../kernels/conv.js';
 import { gemm, transpose2d } from '../kernels/gemm.js';
+import { samePads } from '../../../ir/shape-rules.js';
 
 function floatTensor(c: OpContext, name: string): MilTensor {
   const t = c.tensor(name);
@@ -32,10 +33,8 @@ function resolvePads(c: OpContext, padType: string, S: number[], K: number[], st
     case 'same_lower':
       // out = ceil(S / stride); the odd pixel goes at the end ('same') or the beginning ('same_lower').
       return S.map((s, d) => {
-        const out = Math.ceil(s / strides[d]!);
-        const total = Math.max((out - 1) * strides[d]! + dil[d]! * (K[d]! - 1) + 1 - s, 0);
-        const small = Math.floor(total / 2);
-        return padType === 'same' ? [small, total - small] : [total - small, small];
+        const [small, large] = samePads(s, dil[d]! * (K[d]! - 1) + 1, strides[d]!);
+        return padType === 'same' ? [small, large] : [large, small];
       });
     default: return c.fail(`pad_type "${padType}" (expected valid, same, same_lower or custom)`);
   }
