@@ -143,7 +143,7 @@ class Lowering {
     }
     const laid = identity ? c : OPS.Transpose.evaluate([c], { perm: perm! });
     const suffix = identity ? '' : `/perm${perm!.join('')}`;
-    if (!this.opts.plan.quantizes(laid)) return this.constant(name, laid, type, suffix);
+    if (!this.opts.plan.quantizes(name)) return this.constant(name, laid, type, suffix);
     return this.memo(`q|${name}|${suffix}|${type}`, () => {
       const { q, scale } = quantizeInt8(laid, channelAxis);
       const qName = this.addInitializer({ type: 'int8', dims: [...laid.shape], data: q }, `${name}${suffix}/int8`);

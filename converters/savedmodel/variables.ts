@@ -7,12 +7,16 @@
  *   fp16:  var(HALF)  -> ReadVariableOp -> Cast(FLOAT)            (weights-only)
  *   int8:  var(INT8)  -> ReadVariableOp -> Cast(FLOAT) -> Mul(var scale[N])
  *
- * fp16 / int8 apply to the matmul and conv weights (the `w` input of Dense,
- * Conv1D and Conv2D: nearly all of the bytes); biases, norms and fixed tables stay fp32.
- * int8 is symmetric per output channel (the last axis), scale = max|w| / 127.
+ * fp16 / int8 apply to the weights the IR precision plan names (src/ir/precision.ts:
+ * the `weight` inputs of Dense / Conv, nearly all of the bytes); biases, norms and other
+ * constants stay fp32. int8 is symmetric per output channel (the IR layout's last axis).
+ * SavedModel's specialisation: int8 quantizes every such weight, however small (its
+ * Cast + Mul dequantization costs the same for any size; TFLite's cut-off exists for its
+ * hybrid kernels).
  */
 import type { IrGraph } from '../../src/ir/graph.js';
 import type { HostTensor } from '../../src/ir/tensor.js';
+import { planPrecision, quantizeInt8PerChannel, weightConstants } from '../../src/ir/precision.js';
 import type { Precision } from '../types.js';
 import type { BundleTensor } from './bundle.js';
 import { DT } from './facts.js';
@@ -28,24 +32,11 @@ export function planStorage(graph: IrGraph, precision: Precision): Map<string, S
   const plan = new Map<string, Storage>();
   for (const name of graph.constants.keys()) plan.set(name, 'fp32');
   if (precision === 'fp32') return plan;
-  for (const n of graph.nodes) {
-    const w = n.inputs[1];
-    if ((n.op === 'Dense' || n.op === 'Conv1D' || n.op === 'Conv2D') && w !== undefined && graph.constants.has(w)) plan.set(w, precision);
-  }
+  const ir = planPrecision(graph, precision, { int8MinElements: 0 });
+  for (const w of weightConstants(graph)) if (precision === 'fp16' ? ir.storesHalf(w) : ir.quantizes(w)) plan.set(w, precision);
   return plan;
 }
 
-/** Symmetric per-last-axis int8 quantization. */
-export function quantizeInt8(t: HostTensor): { q: Int8Array; scale: Float32Array } {
-  const n = t.shape[t.shape.length - 1] ?? 1;
-  const rows = t.data.length / n;
-  const scale = new Float32Array(n);
-  for (let r = 0, i = 0; r < rows; r++) for (let c = 0; c < n; c++, i++) scale[c] = Math.max(scale[c]!, Math.abs(t.data[i]!));
-  for (let c = 0; c < n; c++) scale[c] = scale[c]! > 0 ? scale[c]! / 127 : 1;
-  const q = new Int8Array(t.data.length);
-  for (let r = 0, i = 0; r < rows; r++) for (let c = 0; c < n; c++, i++) q[i] = Math.max(-127, Math.min(127, Math.round(t.data[i]! / scale[c]!)));
-  return { q, scale };
-}
 
 const bytesOf = (a: Float32Array | Uint16Array | Int8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
@@ -86,7 +77,8 @@ export class Variables {
         break;
       }
       case 'int8': {
-        const { q, scale } = quantizeInt8(t);
+        // Output channels are the last axis of every IR weight layout.
+        const { q, scale } = quantizeInt8PerChannel(t, t.shape.length - 1);
         const v = this.variable(name, DT.INT8, t.shape, bytesOf(q));
         const s = this.variable(`${v}/scale`, DT.FLOAT, [scale.length], bytesOf(scale));
         const f = this.g.add('Cast', `${v}/Cast`, [this.readVar(v, DT.INT8)], { SrcT: DT.INT8, DstT: DT.FLOAT });

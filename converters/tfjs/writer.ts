@@ -11,6 +11,7 @@ import { EMITTERS, type EmitContext, type Emitter } from './emitters.js';
 import { GraphDefBuilder } from './graphdef-builder.js';
 import { GRAPH_MODEL_FORMAT, GRAPH_PRODUCER, SHARD_BYTES, shapeJson, shardName, type GraphModelJson, type TensorInfoJson } from './format.js';
 import { encodeWeights, shardBytes, type Storage } from './weights.js';
+import { planPrecision, type PrecisionPlan } from '../../src/ir/precision.js';
 
 export const TARGET = 'tfjs';
 
@@ -34,11 +35,16 @@ export interface BuiltGraphModel {
  */
 export const QUANTIZE_MIN_ELEMENTS = 1024;
 
-/** fp16: every large float tensor as float16; int8: large conv/dense weights as uint8 affine, the rest float32. */
-function storageOf(precision: Precision, elements: number, isWeightOperand: boolean): Storage {
-  if (elements < QUANTIZE_MIN_ELEMENTS || precision === 'fp32') return 'float32';
-  if (precision === 'fp16') return 'float16';
-  return isWeightOperand ? 'uint8' : 'float32';
+/**
+ * The precision plan (src/ir/precision.ts) in tfjs's encodings. fp16: every large float tensor
+ * the plan lets be half as float16; int8: the plan's int8 weights as uint8 affine (tfjs has one
+ * scale per tensor, not per channel), the rest float32. `ir`: the IR constant a weight holds
+ * (undefined for the converter's own tensors, which follow the size rule alone).
+ */
+function storageOf(plan: PrecisionPlan, ir: string | undefined, elements: number): Storage {
+  if (elements < QUANTIZE_MIN_ELEMENTS || plan.precision === 'fp32') return 'float32';
+  if (plan.precision === 'fp16') return ir === undefined || plan.storesHalf(ir) ? 'float16' : 'float32';
+  return ir !== undefined && plan.quantizes(ir) ? 'uint8' : 'float32';
 }
 
 /** Every node the table cannot express, with the reason: all of them, before anything is built. */
@@ -64,7 +70,8 @@ export function buildGraphModel(graph: IrGraph, opts: BuildOptions): BuiltGraphM
 
   const b = new GraphDefBuilder();
   const tfName = new Map<string, string>(); // IR value -> TF tensor
-  const weightOperands = new Set<string>(); // Consts that are conv/dense weights (int8 quantizes only these)
+  const plan = planPrecision(graph, opts.precision);
+  const irConstantOf = new Map<string, string>(); // TF Const -> the IR constant it holds (in any layout)
   const reshapedConsts = new Map<string, string>();
 
   // Public names first, so IR names can never take them.
@@ -73,7 +80,7 @@ export function buildGraphModel(graph: IrGraph, opts: BuildOptions): BuiltGraphM
 
   const constantName = (ir: string): string => {
     let n = tfName.get(ir);
-    if (!n) { n = b.constFloat(ir, graph.constants.get(ir)!); tfName.set(ir, n); }
+    if (!n) { n = b.constFloat(ir, graph.constants.get(ir)!); tfName.set(ir, n); irConstantOf.set(n, ir); }
     return n;
   };
   const valueName = (ir: string): string => (graph.constants.has(ir) ? constantName(ir) : tfName.get(ir)!);
@@ -91,8 +98,7 @@ export function buildGraphModel(graph: IrGraph, opts: BuildOptions): BuiltGraphM
         if (!t) return ctx.op('Reshape', [valueName(ir), ctx.ints(`weight_shape_${i}`, shape)], { T: { type: 'DT_FLOAT' }, Tshape: { type: 'DT_INT32' } }, `weight_${i}`);
         const key = `${ir}|${shape.join(',')}`;
         let name = shape.join() === t.shape.join() ? constantName(ir) : reshapedConsts.get(key);
-        if (!name) { name = b.constFloat(ir, { shape, data: t.data }); reshapedConsts.set(key, name); }
-        weightOperands.add(name);
+        if (!name) { name = b.constFloat(ir, { shape, data: t.data }); reshapedConsts.set(key, name); irConstantOf.set(name, ir); }
         return name;
       },
       op(op, inputs, attrs = {}, suffix) {
@@ -116,7 +122,7 @@ export function buildGraphModel(graph: IrGraph, opts: BuildOptions): BuiltGraphM
     signature.outputs[o.name] = info(node, graph.shapes.get(o.value)!);
   });
 
-  const { specs, bytes } = encodeWeights(b.weights, (w) => storageOf(opts.precision, w.data.length, weightOperands.has(w.name)));
+  const { specs, bytes } = encodeWeights(b.weights, (w) => storageOf(plan, irConstantOf.get(w.name), w.data.length));
   const pieces = shardBytes(bytes, opts.shardBytes ?? SHARD_BYTES);
   const shards = pieces.map((p, i) => ({ name: shardName(i, pieces.length), bytes: p }));
 

@@ -5,15 +5,16 @@
  */
 import type { IrGraph } from '../../src/ir/graph.js';
 import type { Precision } from '../types.js';
-import { float16Bits } from './quantize.js';
-import { DEFAULT_SIGNATURE_KEY, INT8_MIN_ELEMENTS, type EmittedOp, type OptionValues, type TensorTypeName } from './format.js';
+import { DEFAULT_SIGNATURE_KEY, type EmittedOp, type OptionValues, type TensorTypeName } from './format.js';
 import type { TflModel, TflQuantization } from './model.js';
 import { quantizeInt8PerChannel, toFloat16Bytes } from './quantize.js';
+import { planPrecision, survivesFloat16, type PrecisionPlan } from '../../src/ir/precision.js';
 
 /**
  * How a constant is consumed, which decides its encoding per precision:
  * - `fc` / `conv` / `depthwise`: the weight operand of a hybrid-capable kernel
- *   (int8 at `int8`, with per-channel scales along the layout's output axis);
+ *   (int8 at `int8` when the IR precision plan quantizes its source weight, with
+ *   per-channel scales along the layout's output axis);
  * - `plain`: any other IR constant (float16 + DEQUANTIZE at fp16, float otherwise);
  * - `exact`: scalars the converter itself adds (epsilon): always float32.
  */
@@ -28,8 +29,10 @@ export class TflBuilder {
   private readonly tensorOfValue = new Map<string, number>();
   private readonly constantCache = new Map<string, number>();
   private readonly names = new Set<string>();
+  private readonly plan: PrecisionPlan;
 
   constructor(readonly graph: IrGraph, readonly opts: BuilderOptions) {
+    this.plan = planPrecision(graph, opts.precision, { int8MinElements: opts.int8MinElements });
     this.model = {
       description: opts.description, subgraphName: 'main', tensors: [], operators: [], inputs: [], outputs: [],
       buffers: [new Uint8Array(0)], signature: { key: DEFAULT_SIGNATURE_KEY, inputs: [], outputs: [] }, metadata: [],
@@ -88,14 +91,15 @@ export class TflBuilder {
   /**
    * A constant in the encoding `use` gets at this precision; cached by `key`
    * (an IR constant name, or name + layout for transformed weights), so each
-   * weight is stored once however often it is used.
+   * weight is stored once however often it is used. `source`: the IR weight a
+   * kernel operand is laid out from (the plan decides by it).
    */
-  constant(key: string, shape: number[], data: Float32Array, use: WeightUse): number {
+  constant(key: string, shape: number[], data: Float32Array, use: WeightUse, source?: string): number {
     const cached = this.constantCache.get(key);
     if (cached !== undefined) return cached;
     let t: number;
     const { precision } = this.opts;
-    if (precision === 'int8' && use !== 'plain' && use !== 'exact' && data.length >= (this.opts.int8MinElements ?? INT8_MIN_ELEMENTS)) {
+    if (use !== 'plain' && use !== 'exact' && source !== undefined && this.plan.quantizes(source)) {
       const q = quantizeInt8PerChannel(data, shape, OUTPUT_AXIS[use]);
       t = this.addTensor(key, shape, 'INT8', new Uint8Array(q.data.buffer, q.data.byteOffset, q.data.byteLength),
         { scale: q.scale, zeroPoint: q.scale.map(() => 0), quantizedDimension: q.axis });
@@ -113,9 +117,9 @@ export class TflBuilder {
   }
 
   /** A float32 constant the converter derives from a weight (e.g. a transposed layout). */
-  derived(key: string, shape: number[], make: () => Float32Array, use: WeightUse): number {
+  derived(key: string, shape: number[], make: () => Float32Array, use: WeightUse, source?: string): number {
     const cached = this.constantCache.get(key);
-    return cached !== undefined ? cached : this.constant(key, shape, make(), use);
+    return cached !== undefined ? cached : this.constant(key, shape, make(), use, source);
   }
 
   /** A shared int32 constant (shapes, axes, permutations, paddings). */
@@ -131,22 +135,4 @@ export class TflBuilder {
   op(op: EmittedOp, inputs: number[], outputs: number[], options?: OptionValues): void {
     this.model.operators.push({ op, inputs, outputs, options });
   }
-}
-
-/**
- * Whether float16 keeps the constant meaningful: no finite value may overflow,
- * and its largest magnitude must not flush to zero (a lone 1e-8 floor added
- * before a Log would become 0 and the Log -Inf). Tiny entries of a larger
- * tensor flushing to zero is the ordinary cost of fp16 and is accepted.
- */
-function survivesFloat16(data: Float32Array): boolean {
-  let peak = 0;
-  for (let i = 0; i < data.length; i++) {
-    const a = Math.abs(data[i]!);
-    if (!Number.isFinite(a)) continue;
-    if (a > peak) peak = a;
-  }
-  if (peak === 0) return true;
-  const h = float16Bits(peak);
-  return (h & 0x7fff) !== 0 && (h & 0x7c00) !== 0x7c00;
 }

@@ -64,10 +64,10 @@ const conv2d: Emitter<'Conv2D'> = {
     const y = b.output(n.output);
     if (groups > 1 && groups === cin) {
       // Depthwise: IR weight [KH, KW, 1, Cout] has the memory layout of TFLite's [1, KH, KW, Cout].
-      const filter = b.constant(`${wName}#depthwise`, [1, KH, KW, cout], w.data, 'depthwise');
+      const filter = b.constant(`${wName}#depthwise`, [1, KH, KW, cout], w.data, 'depthwise', wName);
       b.op('DEPTHWISE_CONV_2D', [x, filter, biasOf(0, cout)], [y], { ...convOpts, depth_multiplier: cout / cin });
     } else if (groups === 1) {
-      const filter = b.derived(`${wName}#ohwi`, [cout, KH, KW, cin], () => toOhwi(w.data, KH * KW, cin, cout, 0, cout), 'conv');
+      const filter = b.derived(`${wName}#ohwi`, [cout, KH, KW, cin], () => toOhwi(w.data, KH * KW, cin, cout, 0, cout), 'conv', wName);
       b.op('CONV_2D', [x, filter, biasOf(0, cout)], [y], convOpts);
     } else {
       // Grouped: one CONV_2D per group on a channel slice (CONV_2D's grouped mode is not in every kernel).
@@ -76,7 +76,7 @@ const conv2d: Emitter<'Conv2D'> = {
       for (let g = 0; g < groups; g++) {
         const xs = b.activation(`${n.name}/group${g}/x`, [B, hp, wp, cinG]);
         b.op('SLICE', [x, b.int32([0, 0, 0, g * cinG]), b.int32([B, hp, wp, cinG])], [xs]);
-        const filter = b.derived(`${wName}#ohwi_group${g}`, [coutG, KH, KW, cinG], () => toOhwi(w.data, KH * KW, cinG, cout, g * coutG, coutG), 'conv');
+        const filter = b.derived(`${wName}#ohwi_group${g}`, [coutG, KH, KW, cinG], () => toOhwi(w.data, KH * KW, cinG, cout, g * coutG, coutG), 'conv', wName);
         const ys = b.activation(`${n.name}/group${g}/y`, [B, HO, WO, coutG]);
         b.op('CONV_2D', [xs, filter, biasOf(g * coutG, coutG)], [ys], convOpts);
         parts.push(ys);

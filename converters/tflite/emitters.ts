@@ -90,10 +90,10 @@ const conv1d: Emitter<'Conv1D'> = {
 
     if (groups > 1 && groups === cin) {
       // Depthwise: IR weight [K, 1, Cout] has the memory layout of TFLite's [1, 1, K, Cout].
-      const filter = b.constant(`${wName}#depthwise`, [1, 1, K, cout], w.data, 'depthwise');
+      const filter = b.constant(`${wName}#depthwise`, [1, 1, K, cout], w.data, 'depthwise', wName);
       b.op('DEPTHWISE_CONV_2D', [x4, filter, biasOf(0, cout)], [y4], { ...convOpts, depth_multiplier: cout / cin });
     } else if (groups === 1) {
-      const filter = b.derived(`${wName}#ohwi`, [cout, 1, K, cin], () => toOhwi(w.data, K, cin, cout, 0, cout), 'conv');
+      const filter = b.derived(`${wName}#ohwi`, [cout, 1, K, cin], () => toOhwi(w.data, K, cin, cout, 0, cout), 'conv', wName);
       b.op('CONV_2D', [x4, filter, biasOf(0, cout)], [y4], convOpts);
     } else {
       // Grouped: one CONV_2D per group on a channel slice (CONV_2D's own grouped mode is not in every kernel).
@@ -102,7 +102,7 @@ const conv1d: Emitter<'Conv1D'> = {
       for (let g = 0; g < groups; g++) {
         const xs = b.activation(`${n.name}/group${g}/x`, [B, 1, lp, cinG]);
         b.op('SLICE', [x4, b.int32([0, 0, 0, g * cinG]), b.int32([B, 1, lp, cinG])], [xs]);
-        const filter = b.derived(`${wName}#ohwi_group${g}`, [coutG, 1, K, cinG], () => toOhwi(w.data, K, cinG, cout, g * coutG, coutG), 'conv');
+        const filter = b.derived(`${wName}#ohwi_group${g}`, [coutG, 1, K, cinG], () => toOhwi(w.data, K, cinG, cout, g * coutG, coutG), 'conv', wName);
         const ys = b.activation(`${n.name}/group${g}/y`, [B, 1, lout, coutG]);
         b.op('CONV_2D', [xs, filter, biasOf(g * coutG, coutG)], [ys], convOpts);
         parts.push(ys);
@@ -134,7 +134,7 @@ const dense: Emitter<'Dense'> = {
       const t = new Float32Array(K * N);
       for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) t[j * K + k] = w.data[k * N + j]!;
       return t;
-    }, 'fc');
+    }, 'fc', wName);
     const hybrid = b.isInt8(weight);
     b.op('FULLY_CONNECTED', [b.value(xName), weight, biasName ? b.value(biasName) : -1], [b.output(n.output)], {
       fused_activation_function: ACTIVATION.NONE, keep_num_dims: true,

@@ -241,10 +241,5 @@ export function compareRuntimeVersions(a: string, b: string): number {
   return 0;
 }
 
-/**
- * TFLite's dynamic-range quantization (the converter's `Optimize.DEFAULT`
- * without a dataset) leaves weights with fewer elements than this in float.
- */
-export const INT8_MIN_ELEMENTS = 1024;
-/** Symmetric int8 weights use [-127, 127] (narrow range), zero point 0. */
-export const INT8_QMAX = 127;
+// int8's cut-off (TF's dynamic-range quantizer leaves weights under 1024 elements float) and
+// [-127, 127] range are the IR precision plan's (src/ir/precision.ts: QUANT_MIN_ELEMENTS, INT8_QMAX).

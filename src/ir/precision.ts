@@ -1,0 +1,154 @@
+/**
+ * The precision plan: what a reduced-precision export keeps in float32 and what it stores
+ * smaller, decided once on the IR from each op's facts (src/ir/ops.ts: input roles, kinds).
+ * Every converter asks this plan; a format only chooses how to express the answer (a Cast,
+ * a DEQUANTIZE, a dequantizing Mul) or refuses a precision it cannot write.
+ *
+ *   fp16, formats that compute in half (ONNX, Core ML): every node in float16 except the
+ *        fp32 island of Log (below). Formats that keep float32 compute and only store
+ *        weights as half (TFLite, SavedModel, tfjs) ignore the island.
+ *   fp16, every format: a constant float16 cannot hold (its peak overflows, or flushes to
+ *        zero: the 1e-8 power floor before a Log) stays float32.
+ *   int8: compute float32; the `weight` inputs (ops.ts roles: Dense / Conv kernels) with at
+ *        least QUANT_MIN_ELEMENTS elements are stored int8, symmetric, one scale per output
+ *        channel (dynamic-range weight quantization, as TFLite's).
+ */
+import type { IrGraph, IrNode } from './graph.js';
+import { OPS, type OpDef, type OpName } from './ops.js';
+import type { HostTensor } from './tensor.js';
+import { toHalfBits } from '../util/half.js';
+
+export type PlannedPrecision = 'fp32' | 'fp16' | 'int8';
+
+/** Smaller weights stay float (TFLite's dynamic-range quantizer has the same cut-off): they cost nothing and hold bias-like tables. */
+export const QUANT_MIN_ELEMENTS = 1024;
+/** Symmetric int8 uses [-127, 127] (narrow range): zero point 0, and -128 is never produced. */
+export const INT8_QMAX = 127;
+
+/** Ops whose input must be computed in float32 in an fp16 export (they and their arguments form the fp32 island). */
+const FP32_ANCHORS: ReadonlySet<OpName> = new Set<OpName>(['Log']);
+
+export interface PrecisionPlanOptions {
+  /**
+   * int8: weights with fewer elements stay float32 (default QUANT_MIN_ELEMENTS). A format may
+   * lower it (SavedModel quantizes every Dense / Conv weight: TF has no hybrid-kernel cost).
+   */
+  int8MinElements?: number;
+}
+
+export interface PrecisionPlan {
+  precision: PlannedPrecision;
+  /** Whether `node` computes in float32 (always at fp32 / int8; the fp32 island at fp16). */
+  computesInFp32(node: IrNode): boolean;
+  /** int8: whether constant `name` is stored quantized per output channel. */
+  quantizes(name: string): boolean;
+  /** fp16: whether constant `name` may be stored as float16 (false at fp32 / int8). */
+  storesHalf(name: string): boolean;
+}
+
+/**
+ * The fp32 island of an fp16 export: every Log node and all of its ancestors (in the model:
+ * the front end from `samples` through the constant-Q conv to the log power). The power
+ * re^2 + im^2 (+ a 1e-8 floor) underflows in float16 (the smallest half subnormal is 6e-8) and
+ * squared magnitudes of loud input overflow its 65504; a half-precision constant-Q conv rounds
+ * the power's operands before the log magnifies small values.
+ * Chosen by measurement over the rule ONNX had (Log plus only the elementwise chain before it):
+ * ONNX fp16 vs the IR reference, max abs error on logits / probs, default model on a two-tone
+ * test input: 8.8e-3 / 1.5e-3 -> 6.1e-3 / 9.2e-4 (quiet input at 1e-3: 1.0e-2 -> 9.1e-3);
+ * tiny-logspec 3.9e-3 -> 2.1e-3. Costs only the front end's compute in fp32.
+ */
+export function fp32Island(graph: IrGraph): Set<string> {
+  const producer = new Map(graph.nodes.map((n) => [n.output, n]));
+  const island = new Set<string>();
+  const stack = graph.nodes.filter((n) => FP32_ANCHORS.has(n.op));
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (island.has(n.name)) continue;
+    island.add(n.name);
+    for (const i of n.inputs) { const p = producer.get(i); if (p) stack.push(p); }
+  }
+  return island;
+}
+
+/** Constants consumed as a `weight` input (ops.ts roles) by at least one node. */
+export function weightConstants(graph: IrGraph): Set<string> {
+  const out = new Set<string>();
+  for (const n of graph.nodes) {
+    const def = OPS[n.op] as OpDef;
+    n.inputs.forEach((v, i) => { if (def.inputs[i]?.role === 'weight' && graph.constants.has(v)) out.add(v); });
+  }
+  return out;
+}
+
+/**
+ * Whether float16 keeps the constant meaningful: no finite value may overflow, and its largest
+ * magnitude must not flush to zero (a lone 1e-8 floor before a Log would become 0 and the Log
+ * -Inf). Tiny entries of a larger tensor flushing to zero is the ordinary cost of fp16.
+ */
+export function survivesFloat16(data: Float32Array): boolean {
+  let peak = 0;
+  for (let i = 0; i < data.length; i++) {
+    const a = Math.abs(data[i]!);
+    if (Number.isFinite(a) && a > peak) peak = a;
+  }
+  if (peak === 0) return true;
+  const h = toHalfBits(peak);
+  return (h & 0x7fff) !== 0 && (h & 0x7c00) !== 0x7c00;
+}
+
+export function planPrecision(graph: IrGraph, precision: PlannedPrecision, opts: PrecisionPlanOptions = {}): PrecisionPlan {
+  switch (precision) {
+    case 'fp32':
+      return { precision, computesInFp32: () => true, quantizes: () => false, storesHalf: () => false };
+    case 'fp16': {
+      const island = fp32Island(graph);
+      const half = new Map<string, boolean>();
+      const storesHalf = (name: string): boolean => {
+        let ok = half.get(name);
+        if (ok === undefined) {
+          const t = graph.constants.get(name);
+          ok = t !== undefined && survivesFloat16(t.data);
+          half.set(name, ok);
+        }
+        return ok;
+      };
+      return { precision, computesInFp32: (n) => island.has(n.name), quantizes: () => false, storesHalf };
+    }
+    case 'int8': {
+      const min = opts.int8MinElements ?? QUANT_MIN_ELEMENTS;
+      const quantized = new Set([...weightConstants(graph)].filter((w) => graph.constants.get(w)!.data.length >= min));
+      return { precision, computesInFp32: () => true, quantizes: (name) => quantized.has(name), storesHalf: () => false };
+    }
+  }
+}
+
+/**
+ * Symmetric per-channel int8 along `channelAxis` of `t` (the output-channel axis of the layout the
+ * format stores): scale[c] = max|w[c]| / 127, q = round(w / scale), ties away from zero (as TF's
+ * quantizer). An all-zero channel gets scale 1 (any scale reproduces it; 0 would divide by zero).
+ */
+export function quantizeInt8PerChannel(t: HostTensor, channelAxis: number): { q: Int8Array; scale: Float32Array } {
+  const dims = t.shape, d = t.data;
+  const channels = dims[channelAxis]!;
+  const inner = dims.slice(channelAxis + 1).reduce((a, b) => a * b, 1);
+  const outer = d.length / (channels * inner);
+  // Walk [outer, channels, inner] blocks: no per-element division.
+  const maxAbs = new Float64Array(channels);
+  for (let o = 0, i = 0; o < outer; o++) for (let c = 0; c < channels; c++) {
+    let m = maxAbs[c]!;
+    for (const end = i + inner; i < end; i++) { const v = Math.abs(d[i]!); if (v > m) m = v; }
+    maxAbs[c] = m;
+  }
+  const scale = Float32Array.from(maxAbs, (m) => (m > 0 ? m / INT8_QMAX : 1));
+  const q = new Int8Array(d.length);
+  for (let o = 0, i = 0; o < outer; o++) for (let c = 0; c < channels; c++) {
+    const inv = 1 / scale[c]!;
+    for (const end = i + inner; i < end; i++) {
+      const v = d[i]! * inv;
+      const r = v < 0 ? -Math.round(-v) : Math.round(v);
+      // Clamp: float rounding may land a channel's max a hair past 127, and Int8Array wraps.
+      q[i] = r > INT8_QMAX ? INT8_QMAX : r < -INT8_QMAX ? -INT8_QMAX : r;
+    }
+  }
+  return { q, scale };
+}
