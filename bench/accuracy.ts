@@ -25,7 +25,7 @@ import { makeRunner } from '../src/infer/backends.js';
 import { validateDataset, type PieceResult } from '../src/eval/validate.js';
 import { listPairs } from '../src/data/loader.js';
 import { readCsv } from '../src/data/csv.js';
-import { basicPitchAudio, BP_RENAME } from '../test/convert/basic-pitch.js';
+import { basicPitchAudio, BP_RENAME } from '../fixtures/basic-pitch.js';
 import { convertModel } from '../src/convert/convert.js';
 import { loadRuntime } from '../src/runtimes/index.js';
 import { scoreNotes } from '../src/eval/mir-eval.js';

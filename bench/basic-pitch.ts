@@ -15,8 +15,9 @@ import type { HostTensor } from '../src/ir/tensor.js';
 import { convertModel } from '../src/convert/convert.js';
 import { loadRuntime } from '../src/runtimes/index.js';
 import { hasReference } from '../src/util/paths.js';
-import { BP_OFFICIAL, BP_OUTPUTS, BP_REFERENCE, BP_RENAME, BP_SOURCE, basicPitchInput, runOfficial, runSource } from '../test/convert/basic-pitch.js';
-import { diffOutputs, tempDir } from '../test/convert/helpers.js';
+import { BP_OFFICIAL, BP_OUTPUTS, BP_REFERENCE, BP_RENAME, BP_SOURCE, basicPitchInput, runOfficial, runSource } from '../fixtures/basic-pitch.js';
+import { diffOutputs } from '../fixtures/compare.js';
+import { tempDir } from '../fixtures/temp-dir.js';
 import { benchArgs, bytesOf, fmtKiB, fmtRatio, machineLine, median, writeResult } from './lib.js';
 
 const FORMATS = ['savedmodel', 'tflite', 'onnx', 'coreml', 'tfjs'] as const;

@@ -19,8 +19,8 @@ import { convertModel } from '../src/convert/convert.js';
 import { exportModel } from '../src/export/export.js';
 import { loadModel } from '../src/model/load.js';
 import { hasReference } from '../src/util/paths.js';
-import { BP_OFFICIAL, BP_REFERENCE, BP_RENAME, BP_SOURCE } from '../test/convert/basic-pitch.js';
-import { tempDir } from '../test/convert/helpers.js';
+import { BP_OFFICIAL, BP_REFERENCE, BP_RENAME, BP_SOURCE } from '../fixtures/basic-pitch.js';
+import { tempDir } from '../fixtures/temp-dir.js';
 import { benchArgs, bytesOf, fmtKiB, fmtMiB, fmtRatio, median, writeResult } from './lib.js';
 
 const ctx = benchArgs('export', { repeats: { type: 'string', default: '3' }, models: { type: 'string' } });

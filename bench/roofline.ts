@@ -31,7 +31,7 @@ import type { Model } from '../src/model/model.js';
 import { loadRuntime } from '../src/runtimes/index.js';
 import type { Session } from '../src/runtimes/types.js';
 import { projectRoot, venvPython } from '../src/util/paths.js';
-import { tempDir } from '../test/convert/helpers.js';
+import { tempDir } from '../fixtures/temp-dir.js';
 import { benchArgs, median, writeResult } from './lib.js';
 
 const ctx = benchArgs('roofline', { runs: { type: 'string', default: '10' }, matmul: { type: 'string', default: '2048' }, models: { type: 'string' } });

@@ -36,7 +36,7 @@ import { computeLoss, ONSET_LOSS_WEIGHT, ONSET_POS_WEIGHT, VELOCITY_LOSS_WEIGHT 
 import { DEFAULT_OPTIMIZER } from '../src/train/optimizer.js';
 import { train } from '../src/train/trainer.js';
 import { projectRoot, venvPython } from '../src/util/paths.js';
-import { randomizedModel } from '../test/helpers/models.js';
+import { randomizedModel } from '../fixtures/models.js';
 import { benchArgs, fmtRatio, machineLine, median, runChild, writeResult } from './lib.js';
 
 const SELF = fileURLToPath(import.meta.url);

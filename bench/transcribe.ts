@@ -37,7 +37,7 @@ import { BACKENDS, cachedExport, makeRunner, type Backend, type ExportBackend } 
 import { transcribeFile } from '../src/infer/transcribe.js';
 import type { EventThresholds } from '../src/infer/events.js';
 import { loadModel } from '../src/model/load.js';
-import { basicPitchAudio, BP_SAMPLE_RATE } from '../test/convert/basic-pitch.js';
+import { basicPitchAudio, BP_SAMPLE_RATE } from '../fixtures/basic-pitch.js';
 import { writeAudioFile, type PlanarAudio } from '../src/audio/pcm.js';
 import { generatePiece } from '../src/data/procedural.js';
 import { DEFAULT_SOUNDFONTS, renderNotes, type RenderSettings } from '../src/data/render.js';

@@ -14,8 +14,9 @@ import path from 'node:path';
 import type { HostTensor } from '../../src/ir/tensor.js';
 import { hasReference, venvPython } from '../../src/util/paths.js';
 import { convertModel, type ConvertManifest } from '../../src/convert/convert.js';
-import { BP_OFFICIAL, BP_OUTPUTS, BP_REFERENCE, BP_RENAME, BP_SOURCE, basicPitchInput, runOfficial, runOnce, runSource, runTfliteInterpreter } from './basic-pitch.js';
-import { assertClose, diffOutputs, fmtDiffs, tempDir } from './helpers.js';
+import { BP_OFFICIAL, BP_OUTPUTS, BP_REFERENCE, BP_RENAME, BP_SOURCE, basicPitchInput, runOfficial, runOnce, runSource, runTfliteInterpreter } from '../../fixtures/basic-pitch.js';
+import { assertClose, diffOutputs, fmtDiffs } from '../../fixtures/compare.js';
+import { tempDir } from '../../fixtures/temp-dir.js';
 
 // The bar: every output within 1e-4 of the other side (outputs are sigmoid probabilities in [0, 1]).
 // Measured on this input: ours vs tfjs 1e-6 .. 3e-6; ours vs official in the same runtime the same order.

@@ -18,7 +18,8 @@ import onnxRuntime from '../../src/runtimes/onnxruntime.js';
 import { convertModel, type ConvertManifest } from '../../src/convert/convert.js';
 import { mulberry32 } from '../../src/util/prng.js';
 import { NEW_OPS_INPUT, NEW_OPS_OUTPUTS, UNSUPPORTED_NODES, writeGroupedConvGraph, writeNewOpsGraph, writeUnsupportedGraph } from './tf-graphs.js';
-import { assertClose, diffOutputs, fmtDiffs, tempDir } from './helpers.js';
+import { assertClose, diffOutputs, fmtDiffs } from '../../fixtures/compare.js';
+import { tempDir } from '../../fixtures/temp-dir.js';
 
 // IR evaluator (float64 accumulation) and ONNX Runtime vs TF's float32 kernels on O(1) values.
 const ATOL = 1e-5;

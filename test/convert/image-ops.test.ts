@@ -11,7 +11,9 @@ import { evaluateGraph } from '../../src/ir/evaluate.js';
 import { loadConverter } from '../../converters/index.js';
 import { loadRuntime } from '../../src/runtimes/index.js';
 import { IMAGE_GRAPH_OUTPUTS, IMAGE_OPS, imageOpsGraph } from './image-op-graph.js';
-import { assertClose, diffOutputs, fmtDiffs, opCountsOf, tempDir } from './helpers.js';
+import { opCountsOf } from './helpers.js';
+import { assertClose, diffOutputs, fmtDiffs } from '../../fixtures/compare.js';
+import { tempDir } from '../../fixtures/temp-dir.js';
 
 // fp32 kernels vs the float64-accumulating IR evaluator on O(1) values (measured <= 1e-6).
 const FP32_ATOL = 1e-5;
