@@ -55,14 +55,31 @@ export interface ExportRequest extends FormatOptions {
   onProgress?: (msg: string) => void;
 }
 
+/** What every artifact records of where it came from (its format's metadata fields). */
+interface Provenance { preset: string; modelSha256: string; toolVersion: string }
+
+/** `g` with `p` in its metadata (a shallow copy: the shared IR passes copy before they change anything). */
+function withProvenance(g: IrGraph, p: Provenance): IrGraph {
+  return { ...g, metadata: { ...g.metadata, ...p } };
+}
+
+/**
+ * The graph an export of `model` writes, before the shared IR passes (which are
+ * code, fingerprinted by the export cache): the recorded forward pass with its
+ * provenance. The export cache (src/infer/backends.ts) keys on its hash.
+ */
+export async function exportGraph(model: ModelLike, batch: number): Promise<IrGraph> {
+  return withProvenance(await model.graph(batch), { preset: model.config.preset, modelSha256: await modelHash(model), toolVersion: toolVersion() });
+}
+
+/** Writes `model` as every requested format x precision into `req.out`; `graph` is its recorded graph at `req.batch` when the caller has it. */
 export async function exportModel(model: ModelLike, req: ExportRequest, graph?: IrGraph): Promise<ExportManifest> {
   // Every format x precision is checked before the graph is built or anything is written.
   const plan = await planArtifacts(req.formats, req.precisions);
   const batch = req.batch ?? 1;
-  const g = runPasses(graph ?? (await model.graph(batch)));
   const sha = await modelHash(model);
   const version = toolVersion();
-  g.metadata = { ...g.metadata, preset: model.config.preset, modelSha256: sha, toolVersion: version };
+  const g = runPasses(withProvenance(graph ?? (await model.graph(batch)), { preset: model.config.preset, modelSha256: sha, toolVersion: version }));
   const written = await writeArtifacts(g, plan, req.out, { ...formatOptionsOf(req), metadata: g.metadata, onProgress: req.onProgress });
   const artifacts: ExportEntry[] = written.map((a) => ({ format: a.format, precision: a.precision, path: a.path, seconds: a.seconds }));
   const manifest: ExportManifest = {

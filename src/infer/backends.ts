@@ -2,7 +2,8 @@
  * Where the model runs during transcription: the canonical tfjs model, or the
  * same model exported to a format (fp32, fp16 or int8) and run in that
  * format's own runtime. Exports are made on first use into a cache keyed by
- * the model's hash, the exporting code (tool version + converter sources), the
+ * a hash of the graph the export writes (so any change to the forward pass
+ * misses), the exporting code (tool version + converter sources), the
  * format and the precision; each artifact's files are hashed when written and
  * checked before use, and a damaged or incomplete one is rebuilt (cache-sums.ts).
  */
@@ -12,7 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ModelLike } from '../model/host-model.js';
 import { asTfjsModel } from '../model/load.js';
-import { exportModel, modelHash, artifactName, type ExportManifest } from '../export/export.js';
+import { exportGraph, exportModel, artifactName, type ExportManifest } from '../export/export.js';
+import type { IrGraph } from '../ir/graph.js';
+import { graphHash } from '../ir/graph-hash.js';
 import { loadRuntime } from '../runtimes/index.js';
 import { loadConverter } from '../../converters/index.js';
 import { PRECISIONS, type Precision } from '../../converters/types.js';
@@ -73,28 +76,46 @@ const stderrWarn = (msg: string) => { process.stderr.write(`a2m: warning: ${msg}
 const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split('\n')[0]!;
 
 /**
- * The code an export depends on: the converters, the IR, the export driver
- * and the model's forward pass that records the graph (and the fp16 helper
- * the converters share). A change to any of them must miss the cache.
+ * The code that turns an IR graph into artifact bytes: the converters, the IR
+ * (its passes run at export, its op facts steer the converters), the export
+ * driver and the fp16 helper the converters share. A change to any of them
+ * must miss the cache. The forward pass is not listed: the graph it records
+ * is hashed itself (graphHash), so only a change to what it records misses.
  */
 const HERE = fileURLToPath(import.meta.url);
 /** .ts in a clone, .js in the compiled package: the same extension as this file. */
 const EXT = path.extname(HERE);
-const EXPORT_SOURCES = ['converters', path.join('src', 'ir'), path.join('src', 'export'), path.join('src', 'model'), path.join('src', 'util', `half${EXT}`)];
+const EXPORT_SOURCES = ['converters', path.join('src', 'ir'), path.join('src', 'export'), path.join('src', 'util', `half${EXT}`)];
 /** Where that code is: the clone's sources (src/infer/ -> root), or the compiled package's dist/ (dist/src/infer/ -> dist). */
 const CODE_ROOT = path.resolve(path.dirname(HERE), '..', '..');
 
+/** Exports are cached at batch 1 (runners pad a short last batch). */
+const CACHE_BATCH = 1;
+
 /**
- * Where (model, format, precision) is cached: one folder per model hash and
- * exporter fingerprint (a new tool version or converter edit misses), one
- * artifact per format and precision inside it (`artifactName` puts the
- * precision in the name, e.g. `model.fp16.tflite`), so precisions never share a file.
+ * The cache folder name for an export of `graph` (exportGraph's: the recorded
+ * forward pass with its provenance): its hash and the exporting code's
+ * fingerprint, so a changed graph or a new tool version or converter edit misses.
+ */
+export async function exportCacheKey(graph: IrGraph): Promise<string> {
+  const code = await sourceFingerprint(CODE_ROOT, EXPORT_SOURCES);
+  return `${graphHash(graph).slice(0, 16)}-${code.slice(0, 12)}`;
+}
+
+/** Where the export of `graph` as (format, precision) is cached. */
+async function cacheLocation(graph: IrGraph, format: ExportBackend, precision: Precision): Promise<{ dir: string; rel: string }> {
+  const conv = await loadConverter(format);
+  return { dir: path.join(exportCacheDir(), await exportCacheKey(graph)), rel: artifactName(format, precision, conv.defaultName) };
+}
+
+/**
+ * Where (model, format, precision) is cached: one folder per exported graph
+ * and exporter fingerprint, one artifact per format and precision inside it
+ * (`artifactName` puts the precision in the name, e.g. `model.fp16.tflite`),
+ * so precisions never share a file.
  */
 export async function exportCachePath(model: ModelLike, format: ExportBackend, precision: Precision): Promise<{ dir: string; rel: string }> {
-  const sha = await modelHash(model);
-  const conv = await loadConverter(format);
-  const code = await sourceFingerprint(CODE_ROOT, EXPORT_SOURCES);
-  return { dir: path.join(exportCacheDir(), `${sha.slice(0, 16)}-${code.slice(0, 12)}`), rel: artifactName(format, precision, conv.defaultName) };
+  return cacheLocation(await exportGraph(model, CACHE_BATCH), format, precision);
 }
 
 /** The entry's export.json when it lists `rel` at `precision`, else what is wrong with it. */
@@ -115,7 +136,8 @@ async function cachedManifest(dir: string, rel: string, precision: Precision): P
  */
 export async function cachedExport(model: ModelLike, format: ExportBackend, precision: Precision = 'fp32', opts: RunnerOptions = {}): Promise<CachedExport> {
   if (!PRECISIONS.includes(precision)) throw new A2mError(`unknown precision "${precision}" (expected: ${PRECISIONS.join(', ')})`);
-  const { dir, rel } = await exportCachePath(model, format, precision);
+  const graph = await exportGraph(model, CACHE_BATCH);
+  const { dir, rel } = await cacheLocation(graph, format, precision);
   const file = path.join(dir, rel);
   if (existsSync(file)) {
     const manifest = await cachedManifest(dir, rel, precision);
@@ -124,7 +146,7 @@ export async function cachedExport(model: ModelLike, format: ExportBackend, prec
     (opts.warn ?? stderrWarn)(`export cache ${file}: ${problem}; rebuilding it`);
   }
   await removeArtifact(dir, rel);
-  const manifest = await exportModel(model, { formats: [format], precisions: [precision], out: dir, batch: 1 });
+  const manifest = await exportModel(model, { formats: [format], precisions: [precision], out: dir, batch: CACHE_BATCH }, graph);
   await recordSums(dir, rel);
   return { file, manifest };
 }

@@ -3,14 +3,17 @@
  * incomplete entry is rebuilt with a one-line warning instead of failing
  * `--backend onnx` on every later run (or making `auto` quietly move on),
  * and the rebuilt export gives the same outputs. `auto` says why it skipped
- * a backend through its log (--verbose).
+ * a backend through its log (--verbose). The key is the exported graph's hash:
+ * a graph differing in one attribute gets another entry.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cachedExport, exportCachePath, makeRunner, type RunnerOptions } from '../../src/infer/backends.js';
+import { cachedExport, exportCacheKey, exportCachePath, makeRunner, type RunnerOptions } from '../../src/infer/backends.js';
+import { exportGraph } from '../../src/export/export.js';
+import { cloneGraph } from '../../src/ir/passes.js';
 import { SUMS_DIR } from '../../src/infer/cache-sums.js';
 import { randomizedModel, testInput } from '../helpers/models.js';
 
@@ -113,4 +116,17 @@ test('auto: the log says why each backend was skipped', async (t) => {
   for (const [i, b] of ['onnx', 'savedmodel', 'tflite'].entries()) assert.match(s.lines[i]!, new RegExp(`^backend auto: skipped ${b} \\(ENOTDIR: not a directory`));
   const fp16 = sink();
   await assert.rejects(makeRunner(model, 'auto', 'fp16', fp16), /auto: no exported backend could run the fp16 model \(onnx failed: .*; savedmodel failed: .*; tflite failed: /);
+});
+
+test('export cache key: a graph differing only in one attribute gets another entry', async (t) => {
+  const model = await randomizedModel('tiny');
+  t.after(() => model.dispose());
+  const graph = await exportGraph(model, 1);
+  const key = await exportCacheKey(graph);
+  assert.equal(await exportCacheKey(await exportGraph(model, 1)), key, 'the same model, the same key');
+  const changed = cloneGraph(graph);
+  const node = changed.nodes.find((n) => typeof (n.attrs as Record<string, unknown>).epsilon === 'number');
+  assert.ok(node, 'the tiny preset has a LayerNorm (epsilon attribute)');
+  (node.attrs as Record<string, number>).epsilon! *= 10;
+  assert.notEqual(await exportCacheKey(changed), key, `${node.name}.epsilon changed: a forward-pass change must miss the cache`);
 });
