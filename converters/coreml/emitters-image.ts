@@ -1,13 +1,12 @@
 /**
- * IR -> MIL for the ops imported models bring (Basic Pitch): Conv2D, Relu,
- * Pad, ReduceMin/ReduceMax, DivNoNan (iOS 15 ops throughout). MIL conv is
+ * IR -> MIL for the image ops imported models bring (Basic Pitch): Conv2D and
+ * Pad (iOS 15 ops throughout). MIL conv is
  * channels-first, so Conv2D wraps its conv in NHWC<->NCHW transposes, as
  * Conv1D does.
  */
 import type { HostTensor } from '../../src/ir/tensor.js';
-import type { Conv2DAttrs, PadAttrs, ReduceAttrs } from '../../src/ir/ops.js';
-import { MIL_DTYPE } from './format.js';
-import type { EmitApi, Emitter } from './emitters.js';
+import type { Conv2DAttrs, PadAttrs } from '../../src/ir/ops.js';
+import type { EmitApi, Emitter } from './emit-context.js';
 
 const attrs = <A>(e: EmitApi) => e.node.attrs as A;
 
@@ -21,28 +20,7 @@ export function hwioToOihw(t: HostTensor, out: Float32Array): void {
   }
 }
 
-const reduce = (type: 'reduce_min' | 'reduce_max'): Emitter => ({
-  // IR ReduceMin|ReduceMax(x; axes, keepDims) -> MIL reduce_min|reduce_max(x, axes, keep_dims)
-  15: (e) => {
-    const { axes, keepDims } = attrs<ReduceAttrs>(e);
-    return e.final(type, { x: e.input(0), axes: e.ints('axes', axes), keep_dims: e.bools('keep_dims', [keepDims], true) });
-  },
-});
-
 export const IMAGE_EMITTERS = {
-  // IR Relu(x) -> MIL relu(x)
-  Relu: { 15: (e) => e.final('relu', { x: e.input(0) }) },
-  ReduceMin: reduce('reduce_min'),
-  ReduceMax: reduce('reduce_max'),
-  DivNoNan: {
-    // IR DivNoNan(a, b) = a / b, 0 where b == 0 -> MIL select(cond=equal(b, 0), a=0, b=real_div(a, b))
-    15: (e) => {
-      const zero = e.scalar('zero', 0);
-      const isZero = e.temp('equal', 'divisor_is_zero', { x: e.input(1), y: zero }, e.inShape(1), MIL_DTYPE.BOOL);
-      const q = e.temp('real_div', 'quotient', { x: e.input(0), y: e.input(1) }, e.outShape);
-      return e.final('select', { cond: isZero, a: zero, b: q });
-    },
-  },
   Pad: {
     // IR Pad(x; mode constant|reflect, pads [[before, after] per axis], value)
     // MIL pad(x, pad [b, a per axis over the LAST N axes], mode, constant_val): N from the first padded axis

@@ -5,41 +5,13 @@
  * its conv in transposes and the cancel-transposes pass removes the pairs that
  * meet (e.g. the model's own NCL->NLC input transpose).
  */
-import type { IrNode } from '../../src/ir/graph.js';
-import type { HostTensor } from '../../src/ir/tensor.js';
-import type { OpName, Conv1DAttrs, LayerNormAttrs, BatchMatMulAttrs, ReshapeAttrs, TransposeAttrs, SliceAttrs, ConcatAttrs } from '../../src/ir/ops.js';
-import type { IosTarget } from './format.js';
+import type { OpName, ReduceAttrs, Conv1DAttrs, LayerNormAttrs, BatchMatMulAttrs, ReshapeAttrs, TransposeAttrs, SliceAttrs, ConcatAttrs } from '../../src/ir/ops.js';
+import { MIL_DTYPE, type IosTarget } from './format.js';
 import { reverseAxes3, transposeMatrix } from './layout.js';
 import { IMAGE_EMITTERS } from './emitters-image.js';
+import type { EmitApi, EmitFn, Emitter } from './emit-context.js';
 
-/** What an emitter may do; all names are MIL value names. */
-export interface EmitApi {
-  node: IrNode;
-  /** The node's compute dtype (MIL_DTYPE.FLOAT32 or FLOAT16). */
-  dtype: number;
-  base: string;
-  outShape: number[];
-  inShape(i: number): number[];
-  hasInput(i: number): boolean;
-  /** IR input i as a MIL value in the node's dtype. */
-  input(i: number): string;
-  /** IR input i's constant data, or null when it is computed. */
-  constant(i: number): HostTensor | null;
-  /** A const made from constant input i by `make`, which fills `out` while weight.bin is written (cached by key). */
-  derivedConst(i: number, key: string, shape: number[], make: (t: HostTensor, out: Float32Array) => void): string;
-  ints(what: string, values: number[], scalar?: boolean): string;
-  bools(what: string, values: boolean[], scalar?: boolean): string;
-  string(what: string, s: string): string;
-  /** A float scalar in the node's dtype. */
-  scalar(what: string, v: number): string;
-  /** An intermediate op in the node's dtype (or `dtype`, e.g. BOOL for a comparison). */
-  temp(type: string, what: string, inputs: Record<string, string | string[]>, shape: number[], dtype?: number): string;
-  /** The op that produces the node's output (IR shape, public name when it is a model output). */
-  final(type: string, inputs: Record<string, string | string[]>): string;
-}
-
-export type EmitFn = (e: EmitApi) => string;
-export type Emitter = Partial<Record<IosTarget, EmitFn>>;
+export type { EmitApi, EmitFn, Emitter } from './emit-context.js';
 
 const attrs = <A>(e: EmitApi) => e.node.attrs as A;
 
@@ -50,6 +22,14 @@ const binary = (type: string): Emitter => ({
 
 const unary = (type: string): Emitter => ({
   15: (e) => e.final(type, { x: e.input(0) }),
+});
+
+const reduce = (type: 'reduce_min' | 'reduce_max'): Emitter => ({
+  // IR ReduceMin|ReduceMax(x; axes, keepDims) -> MIL reduce_min|reduce_max(x, axes, keep_dims)
+  15: (e) => {
+    const { axes, keepDims } = attrs<ReduceAttrs>(e);
+    return e.final(type, { x: e.input(0), axes: e.ints('axes', axes), keep_dims: e.bools('keep_dims', [keepDims], true) });
+  },
 });
 
 /** Dense weight as MIL linear's [out, in] const. */
@@ -151,6 +131,19 @@ export const COREML_EMITTERS = {
   Concat: {
     // IR Concat(a, b; axis) -> MIL concat(values=[a, b], axis, interleave=false)
     15: (e) => e.final('concat', { values: [e.input(0), e.input(1)], axis: e.ints('axis', [attrs<ConcatAttrs>(e).axis], true), interleave: e.bools('interleave', [false], true) }),
+  },
+  // IR Relu(x) -> MIL relu(x)
+  Relu: { 15: (e) => e.final('relu', { x: e.input(0) }) },
+  ReduceMin: reduce('reduce_min'),
+  ReduceMax: reduce('reduce_max'),
+  DivNoNan: {
+    // IR DivNoNan(a, b) = a / b, 0 where b == 0 -> MIL select(cond=equal(b, 0), a=0, b=real_div(a, b))
+    15: (e) => {
+      const zero = e.scalar('zero', 0);
+      const isZero = e.temp('equal', 'divisor_is_zero', { x: e.input(1), y: zero }, e.inShape(1), MIL_DTYPE.BOOL);
+      const q = e.temp('real_div', 'quotient', { x: e.input(0), y: e.input(1) }, e.outShape);
+      return e.final('select', { cond: isZero, a: zero, b: q });
+    },
   },
   ...IMAGE_EMITTERS,
 } satisfies Record<OpName, Emitter>;

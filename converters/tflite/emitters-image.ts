@@ -1,18 +1,11 @@
 /**
- * IR -> TFLite for the ops imported models bring (Basic Pitch): Conv2D, Relu,
- * Pad, ReduceMin/ReduceMax, DivNoNan. The IR is NHWC like TFLite, so no layout
- * changes beyond the filter (HWIO -> OHWI).
+ * IR -> TFLite for the image ops imported models bring (Basic Pitch): Conv2D
+ * and Pad. The IR is NHWC like TFLite, so no layout changes beyond the filter
+ * (HWIO -> OHWI).
  */
 import { ACTIVATION, MIRROR_PAD_MODE, PADDING } from './format.js';
-import type { ReduceAttrs } from '../../src/ir/ops.js';
-import type { Emitter } from './emitters.js';
-
-/** TFLite's SAME padding along one axis: total = max((out-1)*s + k - in, 0), the odd pixel at the end. */
-function samePadding(length: number, kernel: number, stride: number): [number, number] {
-  const out = Math.ceil(length / stride);
-  const total = Math.max((out - 1) * stride + kernel - length, 0);
-  return [Math.floor(total / 2), total - Math.floor(total / 2)];
-}
+import type { Emitter } from './emit-context.js';
+import { samePads } from '../../src/ir/shape-rules.js';
 
 /** IR conv2d weight HWIO [KH, KW, cinG, Cout] (columns co0..co0+n) -> OHWI [n, KH, KW, cinG]. */
 function toOhwi(w: Float32Array, taps: number, cinG: number, cout: number, co0: number, n: number): Float32Array {
@@ -45,7 +38,7 @@ const conv2d: Emitter<'Conv2D'> = {
 
     let x = b.value(xName);
     let padding: number = PADDING.VALID, hp = H, wp = W;
-    const [st, sb] = samePadding(H, KH, sh), [sl, sr] = samePadding(W, KW, sw);
+    const [st, sb] = samePads(H, KH, sh), [sl, sr] = samePads(W, KW, sw);
     if (pt || pb || pl || pr) {
       if (pt === st && pb === sb && pl === sl && pr === sr) padding = PADDING.SAME;
       else {
@@ -101,35 +94,7 @@ const pad: Emitter<'Pad'> = {
   },
 };
 
-/** IR ReduceMin|ReduceMax(x; axes, keepDims) -> TFL REDUCE_MIN|REDUCE_MAX(x, axes int32; keep_dims) */
-const reduce = <O extends 'ReduceMin' | 'ReduceMax'>(op: 'REDUCE_MIN' | 'REDUCE_MAX'): Emitter<O> => ({
-  emit(n, b) {
-    const { axes, keepDims } = n.attrs as ReduceAttrs;
-    b.op(op, [b.value(n.inputs[0]!), b.int32(axes)], [b.output(n.output)], { keep_dims: keepDims });
-  },
-});
-
-const divNoNan: Emitter<'DivNoNan'> = {
-  // IR  DivNoNan(a, b) = a / b, 0 where b == 0 (broadcasting)
-  // TFL SELECT_V2(EQUAL(b, 0), 0, DIV(a, b)) (TFLite has no DivNoNan builtin; SELECT_V2 broadcasts)
-  emit(n, b) {
-    const [aName, bName] = n.inputs as [string, string];
-    const divisor = b.value(bName);
-    const zero = b.constant(`${n.name}/zero`, [], Float32Array.of(0), 'exact');
-    const isZero = b.activation(`${n.name}/divisor_is_zero`, b.shapeOf(bName), 'BOOL');
-    b.op('EQUAL', [divisor, zero], [isZero]);
-    const q = b.activation(`${n.name}/quotient`, b.shapeOf(n.output));
-    b.op('DIV', [b.value(aName), divisor], [q], { fused_activation_function: ACTIVATION.NONE });
-    b.op('SELECT_V2', [isZero, zero, q], [b.output(n.output)]);
-  },
-};
-
 export const IMAGE_EMITTERS = {
-  // IR Relu(x) -> TFL RELU(x)
-  Relu: { emit: (n, b) => b.op('RELU', [b.value(n.inputs[0]!)], [b.output(n.output)]) } satisfies Emitter<'Relu'>,
-  DivNoNan: divNoNan,
-  ReduceMin: reduce<'ReduceMin'>('REDUCE_MIN'),
-  ReduceMax: reduce<'ReduceMax'>('REDUCE_MAX'),
   Pad: pad,
   Conv2D: conv2d,
 };

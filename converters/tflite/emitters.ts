@@ -5,17 +5,13 @@
  * NHWC with H = 1, weights as OHWI / [out,in]) happen here, at the op that
  * needs them; layouts never leak into the graph between ops.
  */
-import type { IrNode } from '../../src/ir/graph.js';
-import type { OpName } from '../../src/ir/ops.js';
+import type { OpName, ReduceAttrs } from '../../src/ir/ops.js';
+import { samePads } from '../../src/ir/shape-rules.js';
 import { ACTIVATION, PADDING, type EmittedOp } from './format.js';
-import type { TflBuilder } from './builder.js';
+import type { Emitter } from './emit-context.js';
 import { IMAGE_EMITTERS } from './emitters-image.js';
 
-export interface Emitter<O extends OpName = OpName> {
-  /** Why this node cannot be expressed in TFLite, or null. Run for every node before anything is written. */
-  check?(node: IrNode<O>, b: TflBuilder): string | null;
-  emit(node: IrNode<O>, b: TflBuilder): void;
-}
+export type { Emitter } from './emit-context.js';
 
 /** Elementwise binary with numpy broadcasting (TFLite broadcasts up to rank 6). */
 function binary(op: EmittedOp): Emitter {
@@ -35,13 +31,6 @@ function unary(op: EmittedOp, options?: Record<string, boolean | number>): Emitt
     // TFL LOGISTIC|GELU(approximate)|SQRT|LOG(x)
     emit(n, b) { b.op(op, [b.value(n.inputs[0]!)], [b.output(n.output)], options); },
   };
-}
-
-/** TFLite's SAME padding: total = max((out-1)*s + k - in, 0), the odd pixel at the end. */
-function samePadding(length: number, kernel: number, stride: number): [number, number] {
-  const out = Math.ceil(length / stride);
-  const total = Math.max((out - 1) * stride + kernel - length, 0);
-  return [Math.floor(total / 2), total - Math.floor(total / 2)];
 }
 
 const conv1d: Emitter<'Conv1D'> = {
@@ -69,7 +58,7 @@ const conv1d: Emitter<'Conv1D'> = {
     let x4 = b.activation(`${n.name}/nhwc`, [B, 1, L, cin]);
     b.op('RESHAPE', [b.value(xName), b.int32([B, 1, L, cin])], [x4], { new_shape: [B, 1, L, cin] });
     let padding: number = PADDING.VALID, lp = L;
-    const same = samePadding(L, K, stride);
+    const same = samePads(L, K, stride);
     if (padBegin !== 0 || padEnd !== 0) {
       if (padBegin === same[0] && padEnd === same[1]) padding = PADDING.SAME;
       else {
@@ -220,6 +209,34 @@ const concat: Emitter<'Concat'> = {
   },
 };
 
+/** IR ReduceMin|ReduceMax(x; axes, keepDims) -> TFL REDUCE_MIN|REDUCE_MAX(x, axes int32; keep_dims) */
+const reduce = <O extends 'ReduceMin' | 'ReduceMax'>(op: 'REDUCE_MIN' | 'REDUCE_MAX'): Emitter<O> => ({
+  emit(n, b) {
+    const { axes, keepDims } = n.attrs as ReduceAttrs;
+    b.op(op, [b.value(n.inputs[0]!), b.int32(axes)], [b.output(n.output)], { keep_dims: keepDims });
+  },
+});
+
+const relu: Emitter<'Relu'> = {
+  // IR Relu(x) -> TFL RELU(x)
+  emit: (n, b) => b.op('RELU', [b.value(n.inputs[0]!)], [b.output(n.output)]),
+};
+
+const divNoNan: Emitter<'DivNoNan'> = {
+  // IR  DivNoNan(a, b) = a / b, 0 where b == 0 (broadcasting)
+  // TFL SELECT_V2(EQUAL(b, 0), 0, DIV(a, b)) (TFLite has no DivNoNan builtin; SELECT_V2 broadcasts)
+  emit(n, b) {
+    const [aName, bName] = n.inputs as [string, string];
+    const divisor = b.value(bName);
+    const zero = b.constant(`${n.name}/zero`, [], Float32Array.of(0), 'exact');
+    const isZero = b.activation(`${n.name}/divisor_is_zero`, b.shapeOf(bName), 'BOOL');
+    b.op('EQUAL', [divisor, zero], [isZero]);
+    const q = b.activation(`${n.name}/quotient`, b.shapeOf(n.output));
+    b.op('DIV', [b.value(aName), divisor], [q], { fused_activation_function: ACTIVATION.NONE });
+    b.op('SELECT_V2', [isZero, zero, q], [b.output(n.output)]);
+  },
+};
+
 export const EMITTERS = {
   Add: binary('ADD'),
   Sub: binary('SUB'),
@@ -239,5 +256,9 @@ export const EMITTERS = {
   Transpose: transpose,
   Slice: slice,
   Concat: concat,
+  Relu: relu,
+  DivNoNan: divNoNan,
+  ReduceMin: reduce<'ReduceMin'>('REDUCE_MIN'),
+  ReduceMax: reduce<'ReduceMax'>('REDUCE_MAX'),
   ...IMAGE_EMITTERS,
 } satisfies { [O in OpName]: Emitter<O> | Emitter };
