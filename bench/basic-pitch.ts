@@ -13,6 +13,7 @@
 import path from 'node:path';
 import type { HostTensor } from '../src/ir/tensor.js';
 import { convertModel } from '../src/convert/convert.js';
+import { FORMATS, type Format } from '../converters/index.js';
 import { loadRuntime } from '../src/runtimes/index.js';
 import { hasReference } from '../src/util/paths.js';
 import { BP_OFFICIAL, BP_OUTPUTS, BP_REFERENCE, BP_RENAME, BP_SOURCE, basicPitchInput, runOfficial, runSource } from '../fixtures/basic-pitch.js';
@@ -20,8 +21,6 @@ import { diffOutputs } from '../fixtures/compare.js';
 import { tempDir } from '../fixtures/temp-dir.js';
 import { benchArgs, bytesOf, fmtKiB, fmtRatio, machineLine, median, writeResult } from './lib.js';
 
-const FORMATS = ['savedmodel', 'tflite', 'onnx', 'coreml', 'tfjs'] as const;
-type Format = (typeof FORMATS)[number];
 
 const ctx = benchArgs('basic-pitch', { repeats: { type: 'string', default: '3' } });
 const repeats = ctx.quick ? 1 : Math.max(1, Number(ctx.values.repeats));

@@ -13,8 +13,8 @@
  * Spotify's files are), sizes next to ../shared/reference/basic-pitch.
  */
 import path from 'node:path';
-import { FORMATS, type Format } from '../converters/index.js';
-import type { Precision } from '../converters/types.js';
+import { FORMATS, loadConverter, type Format } from '../converters/index.js';
+import { PRECISIONS, type Precision } from '../converters/types.js';
 import { convertModel } from '../src/convert/convert.js';
 import { exportModel } from '../src/export/export.js';
 import { loadModel } from '../src/model/load.js';
@@ -28,10 +28,9 @@ const repeats = ctx.quick ? 1 : Math.max(1, Number(ctx.values.repeats));
 const label = (spec: string) => (spec === 'default' ? 'small (committed default model)' : spec.startsWith('preset:') ? `${spec.slice(7)} (random weights)` : spec);
 const MODELS = ((ctx.values.models as string | undefined)?.split(',') ?? (ctx.quick ? ['preset:tiny-logspec'] : ['default', 'preset:base']))
   .map((spec) => ({ label: label(spec), spec }));
-const PRECISIONS: Precision[] = ctx.quick ? ['fp32'] : ['fp32', 'fp16', 'int8'];
-/** Precisions a format's writer refuses (Core ML weights are fp32 or fp16 only). */
-const UNSUPPORTED: Partial<Record<Format, Precision[]>> = { coreml: ['int8'] };
-const precisionsOf = (f: Format) => PRECISIONS.filter((p) => !UNSUPPORTED[f]?.includes(p));
+const RUN_PRECISIONS: readonly Precision[] = ctx.quick ? ['fp32'] : PRECISIONS;
+/** The run's precisions that a format's writer declares it writes (Core ML: fp32, fp16). */
+const precisionsOf = async (f: Format) => (await loadConverter(f)).precisions.filter((p) => RUN_PRECISIONS.includes(p));
 
 interface Artifact { format: Format; precision: Precision; bytes: number; seconds: number[]; medianSeconds: number }
 interface ModelResult { label: string; spec: string; preset: string; parameters: number; graphSeconds: number; artifacts: Artifact[] }
@@ -47,7 +46,7 @@ async function benchModel(label: string, spec: string, dir: string): Promise<Mod
       graphSeconds.push((performance.now() - t0) / 1000);
       const out = path.join(dir, `${model.config.preset}-${r}`);
       for (const format of FORMATS) {
-        const m = await exportModel(model, { formats: [format], precisions: precisionsOf(format), out }, graph);
+        const m = await exportModel(model, { formats: [format], precisions: await precisionsOf(format), out }, graph);
         // The manifest accumulates across calls into one folder: take this format's entries.
         for (const a of m.artifacts.filter((e) => e.format === format)) {
           const key = `${format}/${a.precision}`;
@@ -98,7 +97,7 @@ try {
       const at = (p: Precision) => m.artifacts.find((a) => a.format === format && a.precision === p);
       const fp32 = at('fp32')!;
       const cell = (p: Precision) => {
-        if (!PRECISIONS.includes(p)) return 'not run (quick)';
+        if (!RUN_PRECISIONS.includes(p)) return 'not run (quick)';
         const a = at(p);
         if (!a) return 'unsupported';
         return p === 'fp32' ? size(a.bytes) : `${size(a.bytes)} (${fmtRatio(a.bytes / fp32.bytes)})`;
@@ -122,7 +121,7 @@ try {
       ...(basicPitch.officialSkipped ? [basicPitch.officialSkipped] : []),
     ],
   };
-  await writeResult(ctx, { repeats, precisions: PRECISIONS, models, basicPitch }, summary);
+  await writeResult(ctx, { repeats, precisions: RUN_PRECISIONS, models, basicPitch }, summary);
   for (const r of rows) console.log(r.join(' | '));
 } finally {
   tmp.cleanup();

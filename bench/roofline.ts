@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs-node';
 import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConverter } from '../converters/index.js';
+import { loadConverter, FORMATS as EXPORT_FORMATS } from '../converters/index.js';
 import { exportModel } from '../src/export/export.js';
 import { graphFlops } from '../src/ir/flops.js';
 import { addConstant, addInput, addNode, emptyGraph } from '../src/ir/graph.js';
@@ -38,8 +38,8 @@ const ctx = benchArgs('roofline', { runs: { type: 'string', default: '10' }, mat
 const runs = ctx.quick ? 2 : Math.max(1, Number(ctx.values.runs));
 const N = ctx.quick ? 1024 : Number(ctx.values.matmul);
 const MODELS = (ctx.values.models as string | undefined)?.split(',') ?? (ctx.quick ? ['preset:tiny-logspec'] : ['default', 'preset:base']);
-/** Exported formats timed in their own runtime (Core ML: see the header). */
-const FORMATS = ['savedmodel', 'tflite', 'onnx', 'tfjs'] as const;
+/** Exported formats timed in their own runtime: all but Core ML (see the header). */
+const FORMATS = EXPORT_FORMATS.filter((f) => f !== 'coreml');
 const RUNTIME_LABEL: Record<string, string> = {
   canonical: 'tfjs-node (canonical model, eager)', savedmodel: 'TF SavedModel', tflite: 'LiteRT (WASM)', onnx: 'ONNX Runtime', tfjs: 'tfjs graph model (tfjs-node)',
 };

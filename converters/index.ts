@@ -6,7 +6,11 @@ import { A2mError } from '../src/errors.js';
 export const FORMATS = ['savedmodel', 'tflite', 'coreml', 'onnx', 'tfjs'] as const;
 export type Format = (typeof FORMATS)[number];
 
+export function isFormat(s: string): s is Format {
+  return (FORMATS as readonly string[]).includes(s);
+}
+
 export async function loadConverter(format: string): Promise<Converter> {
-  if (!(FORMATS as readonly string[]).includes(format)) throw new A2mError(`unknown format "${format}" (expected one of: ${FORMATS.join(', ')})`);
+  if (!isFormat(format)) throw new A2mError(`unknown format "${format}" (expected one of: ${FORMATS.join(', ')})`);
   return (await import(`./${format}/index.js`)).default as Converter;
 }

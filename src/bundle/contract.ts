@@ -12,7 +12,7 @@ import {
   HOP_FRAMES, HOP_SAMPLES, OVERLAP_FRAMES, OVERLAP_SAMPLES, SAMPLES_PER_FRAME, SAMPLE_RATE, WINDOW_FRAMES, WINDOW_SAMPLES,
 } from '../audio/window.js';
 import { DEFAULT_THRESHOLDS, type EventThresholds } from '../infer/events.js';
-import { FRAMES_PER_SECOND, MIDI_OFFSET, PIANO_HIGH, PIANO_LOW } from '../types.js';
+import { FRAMES_PER_SECOND, MIDI_OFFSET, NUM_KEYS, PIANO_HIGH, PIANO_LOW } from '../types.js';
 
 export const CONTRACT_FORMAT = 'audio-to-midi/app-contract';
 export const CONTRACT_VERSION = 1;
@@ -86,7 +86,7 @@ export function buildContract(c: ContractInputs): AppContract {
     outputs: c.outputs.map((o) => ({ name: o.name, shape: o.shape, dtype: 'float32' as const, meaning: OUTPUT_MEANINGS[o.name] ?? 'model output' })),
     frames: { rate: FRAMES_PER_SECOND, perWindow: WINDOW_FRAMES, samplesPerFrame: SAMPLES_PER_FRAME },
     keys: {
-      count: c.outputs[0]?.shape.at(-1) ?? 90, midiOffset: MIDI_OFFSET, pianoLow: PIANO_LOW, pianoHigh: PIANO_HIGH,
+      count: c.outputs[0]?.shape.at(-1) ?? NUM_KEYS, midiOffset: MIDI_OFFSET, pianoLow: PIANO_LOW, pianoHigh: PIANO_HIGH,
       rule: `output index k is MIDI note k + ${MIDI_OFFSET}; only k = 0..${PIANO_HIGH - MIDI_OFFSET} (MIDI ${PIANO_LOW}..${PIANO_HIGH}) are piano keys`,
     },
     stitching: {

@@ -19,10 +19,10 @@
  * All arrays are [frames, keys] row-major (index f * keys + k).
  */
 import { FRAMES_PER_SECOND, MIDI_OFFSET, NUM_KEYS, type Note } from '../types.js';
+import { WINDOW_FRAMES } from '../audio/window.js';
 
 export const FRAME_DECAY = 0.05;
 export const FRAME_FLOOR = 0.6;
-export const WINDOW_FRAMES = 250;
 
 export interface WindowTargets {
   frames: Float32Array;

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { loadConverter, FORMATS } from '../../converters/index.js';
+import { isFormat, loadConverter, FORMATS } from '../../converters/index.js';
 import { PRECISIONS, UnsupportedOpsError, type Converter, type ExportOptions, type FormatOptions, type Precision, type UnsupportedOp } from '../../converters/types.js';
 import type { IrGraph } from '../ir/graph.js';
 import { A2mError } from '../errors.js';
@@ -41,7 +41,7 @@ export async function planArtifacts(formats: readonly string[], precisions: read
 /** The given artifacts, in order, each checked; all refusals are reported at once. */
 export async function planArtifactList(specs: readonly ArtifactSpec[]): Promise<PlannedArtifact[]> {
   for (const s of specs) {
-    if (!(FORMATS as readonly string[]).includes(s.format)) throw new A2mError(`unknown format "${s.format}" (expected: ${FORMATS.join(', ')})`);
+    if (!isFormat(s.format)) throw new A2mError(`unknown format "${s.format}" (expected: ${FORMATS.join(', ')})`);
     if (!(PRECISIONS as readonly string[]).includes(s.precision)) throw new A2mError(`unknown precision "${s.precision}" (expected: ${PRECISIONS.join(', ')})`);
   }
   const plan: PlannedArtifact[] = [];

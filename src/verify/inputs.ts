@@ -19,16 +19,14 @@ import { renderNotes, type RenderSettings } from '../data/render.js';
 import { createRng } from '../data/random.js';
 import type { LatencyMeasurement } from '../data/synth.js';
 import type { HostTensor } from '../ir/tensor.js';
-import type { Note } from '../types.js';
-
-export const GOLDEN_WINDOW_SAMPLES = 80000;
-export const GOLDEN_CHANNELS = 2;
+import { CHANNELS, PIANO_HIGH, PIANO_LOW, WINDOW_SAMPLES, type Note } from '../types.js';
 
 const FLUID_R3 = '/usr/share/sounds/sf2/FluidR3_GM.sf2';
 const TIMGM = '/usr/share/sounds/sf2/TimGM6mb.sf2';
 
 /** Goldens need no onset-latency correction (no labels are written): a zero measurement skips the probe render. */
-const ZERO_LATENCY: LatencyMeasurement = { byPitch: new Array<number>(88).fill(0), median: 0, spread: 0, detected: 88 };
+const PIANO_KEYS = PIANO_HIGH - PIANO_LOW + 1;
+const ZERO_LATENCY: LatencyMeasurement = { byPitch: new Array<number>(PIANO_KEYS).fill(0), median: 0, spread: 0, detected: PIANO_KEYS };
 
 export interface GoldenInput {
   name: string;
@@ -88,15 +86,15 @@ async function rendered(notes: Note[], soundfont: string, program: number) {
 
 /** The first 5 s of a channel, zero-padded. */
 function toWindow(ch: Float32Array): Float32Array {
-  const w = new Float32Array(GOLDEN_WINDOW_SAMPLES);
-  w.set(ch.subarray(0, GOLDEN_WINDOW_SAMPLES));
+  const w = new Float32Array(WINDOW_SAMPLES);
+  w.set(ch.subarray(0, WINDOW_SAMPLES));
   return w;
 }
 
 /** Seeded Gaussian white noise, independent per channel. */
 function whiteNoise(seed: number): Float32Array[] {
   const rng = createRng(seed);
-  return Array.from({ length: GOLDEN_CHANNELS }, () => Float32Array.from({ length: GOLDEN_WINDOW_SAMPLES }, () => rng.normal(0, 0.3)));
+  return Array.from({ length: CHANNELS }, () => Float32Array.from({ length: WINDOW_SAMPLES }, () => rng.normal(0, 0.3)));
 }
 
 /** Hard clipping at full scale, as a too-hot recording decodes. */
@@ -110,7 +108,7 @@ export const GOLDEN_CLIPS: readonly ClipSpec[] = [
   { name: 'chords', description: 'block chords with octave bass (TimGM6mb grand)', normalize: true, make: () => rendered(chords(), TIMGM, 0) },
   { name: 'runs', description: 'fast scale runs with a crescendo (FluidR3_GM bright grand)', normalize: true, make: () => rendered(runs(), FLUID_R3, 1) },
   { name: 'extremes', description: 'deep bass under high treble, soft and loud (TimGM6mb grand)', normalize: true, make: () => rendered(extremes(), TIMGM, 0) },
-  { name: 'silence', description: 'digital silence (normalisation skips it)', normalize: true, make: async () => ({ channels: [new Float32Array(GOLDEN_WINDOW_SAMPLES), new Float32Array(GOLDEN_WINDOW_SAMPLES)], render: null }) },
+  { name: 'silence', description: 'digital silence (normalisation skips it)', normalize: true, make: async () => ({ channels: [new Float32Array(WINDOW_SAMPLES), new Float32Array(WINDOW_SAMPLES)], render: null }) },
   {
     name: 'loud-clipped', description: 'the chords 24 dB too hot, hard-clipped at +-1, not normalised (full-scale stress case)', normalize: false,
     make: async () => { const r = await rendered(chords(), FLUID_R3, 0); return { channels: clip(r.channels, 10 ** (24 / 20)), render: r.render }; },
@@ -129,11 +127,11 @@ export async function goldenInputs(only?: readonly string[]): Promise<GoldenInpu
   for (const spec of GOLDEN_CLIPS.filter((c) => !only || only.includes(c.name))) {
     const { channels, render } = await spec.make();
     const gain = spec.normalize ? rmsNormalize(channels) : 1;
-    const data = new Float32Array(GOLDEN_CHANNELS * GOLDEN_WINDOW_SAMPLES);
-    channels.forEach((ch, c) => data.set(ch, c * GOLDEN_WINDOW_SAMPLES));
+    const data = new Float32Array(CHANNELS * WINDOW_SAMPLES);
+    channels.forEach((ch, c) => data.set(ch, c * WINDOW_SAMPLES));
     out.push({
       name: spec.name, description: spec.description, render,
-      samples: { shape: [1, GOLDEN_CHANNELS, GOLDEN_WINDOW_SAMPLES], data },
+      samples: { shape: [1, CHANNELS, WINDOW_SAMPLES], data },
       normalization: { applied: spec.normalize && gain !== 1, gain },
     });
   }

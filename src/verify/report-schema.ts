@@ -3,11 +3,13 @@
  * carries a copy (a test keeps the two identical) and test/verify validates
  * real reports against it with Ajv.
  */
+import { PRECISIONS } from '../../converters/types.js';
+
 const num = { type: 'number' } as const;
 const numOrNull = { type: ['number', 'null'] } as const;
 const str = { type: 'string' } as const;
 const shape = { type: 'array', items: { type: 'integer', minimum: 0 } } as const;
-const precision = { enum: ['fp32', 'fp16', 'int8'] } as const;
+const precision = { enum: [...PRECISIONS] };
 
 const tolerance = {
   type: 'object',
@@ -93,7 +95,7 @@ export const REPORT_SCHEMA = {
       type: 'object', required: ['dir', 'modelSha256', 'producedBy', 'cases'],
       properties: { dir: { type: ['string', 'null'] }, modelSha256: str, producedBy: str, cases: { type: 'array', items: str } },
     },
-    tolerances: { type: 'object', required: ['fp32', 'fp16', 'int8'], properties: { fp32: tolerance, fp16: tolerance, int8: tolerance } },
+    tolerances: { type: 'object', required: [...PRECISIONS], properties: Object.fromEntries(PRECISIONS.map((p) => [p, tolerance])) },
     summary: {
       type: 'object', required: ['rows', 'passed', 'failed', 'errors'],
       properties: { rows: { type: 'integer', minimum: 0 }, passed: { type: 'integer', minimum: 0 }, failed: { type: 'integer', minimum: 0 }, errors: { type: 'integer', minimum: 0 } },

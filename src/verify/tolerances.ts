@@ -9,7 +9,7 @@
  *   int8: pooled onset note F1 >= 0.97.
  * Non-finite outputs fail at every precision.
  */
-import type { Precision } from '../../converters/types.js';
+import { PRECISIONS, type Precision } from '../../converters/types.js';
 import { A2mError } from '../errors.js';
 
 export interface PrecisionTolerance {
@@ -36,7 +36,6 @@ export const DEFAULT_TOLERANCES: Readonly<Tolerances> = Object.freeze({
   int8: { atol: 5e-2, rtol: 5e-2, tensors: false, exactNotes: false, minNoteF1: 0.97, bisect: 1e-1 },
 });
 
-const PRECISIONS = Object.keys(DEFAULT_TOLERANCES) as Precision[];
 const KEYS = Object.keys(DEFAULT_TOLERANCES.fp32) as (keyof PrecisionTolerance)[];
 
 /**

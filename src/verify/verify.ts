@@ -11,6 +11,8 @@ import type { Model } from '../model/model.js';
 import type { IrGraph } from '../ir/graph.js';
 import { runPasses } from '../ir/passes.js';
 import { A2mError } from '../errors.js';
+import { FORMATS, isFormat } from '../../converters/index.js';
+import { PRECISIONS } from '../../converters/types.js';
 import { toolVersion } from '../util/version.js';
 import { venvPython } from '../util/paths.js';
 import type { Golden } from './golden.js';
@@ -36,8 +38,6 @@ export interface VerifyOptions {
   onProgress?: (msg: string) => void;
 }
 
-/** Formats an export may list: each has a runtime in src/runtimes. */
-const ARTIFACT_FORMATS = ['savedmodel', 'tflite', 'onnx', 'coreml', 'tfjs'];
 
 /** An export folder someone gave us: its manifest, checked, and the root every artifact path must stay inside. */
 export interface ExportFolder { manifest: ExportManifest; root: ConfinedRoot; file: string }
@@ -53,8 +53,9 @@ export async function readExportFolder(dir: string): Promise<ExportFolder> {
   }
   m.artifacts.forEach((a, i) => {
     const at = `${file}: artifacts[${i}]`;
-    if (!ARTIFACT_FORMATS.includes(a?.format)) throw new A2mError(`${at}.format: expected one of ${ARTIFACT_FORMATS.join(', ')}, got ${JSON.stringify(a?.format)}`);
-    if (!Object.hasOwn(DEFAULT_TOLERANCES, a.precision)) throw new A2mError(`${at}.precision: expected one of ${Object.keys(DEFAULT_TOLERANCES).join(', ')}, got ${JSON.stringify(a.precision)}`);
+    // Every export format has a runtime (src/runtimes/index.ts is typed by the same list).
+    if (typeof a?.format !== 'string' || !isFormat(a.format)) throw new A2mError(`${at}.format: expected one of ${FORMATS.join(', ')}, got ${JSON.stringify(a?.format)}`);
+    if (!(PRECISIONS as readonly unknown[]).includes(a.precision)) throw new A2mError(`${at}.precision: expected one of ${PRECISIONS.join(', ')}, got ${JSON.stringify(a.precision)}`);
     checkRelativePath(a.path, `${at}.path`);
   });
   return { manifest: m, root, file };
