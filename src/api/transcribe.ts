@@ -9,8 +9,8 @@ import { A2mError } from '../errors.js';
 import { loadHostModel, type LoadedModel } from '../model/load.js';
 import type { ModelLike } from '../model/host-model.js';
 import { makeRunner, type Backend, type RunnerOptions, type WindowRunner } from '../infer/backends.js';
-import { type EventThresholds } from '../infer/events.js';
-import { checkThresholds, thresholdsFrom } from '../infer/threshold-bounds.js';
+import { DEFAULT_THRESHOLDS, type EventThresholds } from '../infer/events.js';
+import { checkThresholds } from '../infer/threshold-bounds.js';
 import { fileSource, transcribeSource, type AudioSource, type Rolls } from '../infer/transcribe.js';
 import { pcmSource, type PcmInput } from '../infer/pcm-source.js';
 import { notesToMidi, toNoteEvents, type MidiOptions, type NoteEvent } from '../infer/midi-out.js';
@@ -80,7 +80,7 @@ export class Transcriber {
   static async create(opts: TranscriberOptions = {}): Promise<Transcriber> {
     const loaded = await loadHostModel(opts.model ?? 'default');
     try {
-      const thresholds = { ...thresholdsFrom(loaded.state.thresholds, `${loaded.source}: state.thresholds`), ...checkThresholds(opts.thresholds, 'thresholds') };
+      const thresholds = { ...DEFAULT_THRESHOLDS, ...loaded.thresholds, ...checkThresholds(opts.thresholds, 'thresholds') };
       const runner = await makeRunner(loaded.model, opts.backend ?? 'auto', opts.precision ?? 'fp32', { warn: opts.warn, log: opts.log });
       return new Transcriber(loaded, runner, thresholds);
     } catch (e) {

@@ -13,6 +13,7 @@ import { A2mError } from '../errors.js';
 import { writeDirAtomic } from '../util/atomic.js';
 import { ConfinedRoot } from '../util/confine.js';
 import { checkThresholds } from '../infer/threshold-bounds.js';
+import type { EventThresholds } from '../infer/events.js';
 import { checkModelConfig } from './config-bounds.js';
 import type { HostTensor } from '../ir/tensor.js';
 import type { ModelConfig } from './config.js';
@@ -29,6 +30,12 @@ export interface CheckpointContents {
   optimizer?: Map<string, HostTensor>;
   /** Training state: step, data seed, schedule, metrics, thresholds... (JSON). */
   state?: Record<string, unknown>;
+}
+
+/** A checkpoint as read: its contents, and its tuned decoding thresholds checked once, on reading. */
+export interface LoadedCheckpoint extends CheckpointContents {
+  /** state.thresholds, checked (absent keys keep the defaults downstream; {} when none were tuned). */
+  thresholds: Partial<EventThresholds>;
 }
 
 interface ManifestEntry { name: string; shape: number[]; dtype: 'float32' }
@@ -73,7 +80,7 @@ export async function saveCheckpoint(dir: string, c: CheckpointContents): Promis
 export const MAX_CHECKPOINT_BYTES = 4 * 1024 ** 3;
 
 /** A checkpoint's model.json, checked for format and version (the shards are not read). */
-async function readModelJson(dir: string): Promise<{ json: ModelJson; jsonPath: string; root: ConfinedRoot }> {
+async function readModelJson(dir: string): Promise<{ json: ModelJson; jsonPath: string; root: ConfinedRoot; thresholds: Partial<EventThresholds> }> {
   const root = await ConfinedRoot.open(dir, 'checkpoint folder');
   const jsonPath = path.join(dir, 'model.json');
   if (!(await root.has('model.json', jsonPath))) throw new A2mError(`${dir}: not a checkpoint (no model.json)`);
@@ -83,8 +90,8 @@ async function readModelJson(dir: string): Promise<{ json: ModelJson; jsonPath: 
   if (typeof json.version !== 'number' || json.version > CHECKPOINT_VERSION) throw new A2mError(`${jsonPath}: checkpoint version ${json.version} is newer than this tool reads (${CHECKPOINT_VERSION})`);
   if (json.state !== undefined && (typeof json.state !== 'object' || json.state === null || Array.isArray(json.state))) throw new A2mError(`${jsonPath}: state must be an object`);
   // Decoding thresholds are used as they are by transcribe/validate/golden: check them here, once.
-  if (json.state) checkThresholds(json.state.thresholds, `${jsonPath}: state.thresholds`);
-  return { json, jsonPath, root };
+  const thresholds = checkThresholds(json.state?.thresholds, `${jsonPath}: state.thresholds`);
+  return { json, jsonPath, root, thresholds };
 }
 
 /** Only a checkpoint's training state (model.json), without reading its weights. */
@@ -112,8 +119,8 @@ function checkWeightEntries(weights: unknown, where: string): { entries: Manifes
   return { entries: weights as ManifestEntry[], bytes };
 }
 
-export async function loadCheckpoint(dir: string): Promise<CheckpointContents> {
-  const { json, jsonPath, root } = await readModelJson(dir);
+export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
+  const { json, jsonPath, root, thresholds } = await readModelJson(dir);
   const group = json.weightsManifest?.[0];
   if (!group || !json.config) throw new A2mError(`${jsonPath}: missing weightsManifest or config`);
   // Everything declared is checked before anything is allocated or read: the config
@@ -151,7 +158,7 @@ export async function loadCheckpoint(dir: string): Promise<CheckpointContents> {
     off += 4 * n;
     (w.name.startsWith('optimizer/') ? optimizer : weights).set(w.name, { shape: w.shape, data });
   }
-  return { config, weights, optimizer: optimizer.size ? optimizer : undefined, state: json.state };
+  return { config, weights, optimizer: optimizer.size ? optimizer : undefined, state: json.state, thresholds };
 }
 
 /** Newest `step-XXXXXXXX` checkpoint under a run directory, if any. */

@@ -7,6 +7,7 @@ import { loadCheckpoint } from './checkpoint.js';
 import type { Model } from './model.js';
 import { PRESETS } from './config.js';
 import { HostModel, type ModelLike } from './host-model.js';
+import type { EventThresholds } from '../infer/events.js';
 import { loadTfjsModel } from './tfjs-loader.js';
 
 /** The committed default model. */
@@ -18,6 +19,8 @@ export interface LoadedModel<M extends ModelLike = Model> {
   source: string;
   /** Training/run state and tuned decoding settings stored with the checkpoint. */
   state: Record<string, unknown>;
+  /** The checkpoint's tuned decoding thresholds, checked when it was read ({} for a preset): use these, not state.thresholds. */
+  thresholds: Partial<EventThresholds>;
 }
 
 /** `default` -> models/default; a folder -> itself; `preset:<name>` -> null (no checkpoint). */
@@ -40,9 +43,9 @@ function checkpointDir(spec: string): string | null {
 export async function loadModel(spec = 'default'): Promise<LoadedModel> {
   const { Model } = await loadTfjsModel();
   const dir = checkpointDir(spec);
-  if (!dir) return { model: Model.create(spec.slice('preset:'.length), 0), source: spec, state: {} };
+  if (!dir) return { model: Model.create(spec.slice('preset:'.length), 0), source: spec, state: {}, thresholds: {} };
   const ck = await loadCheckpoint(dir);
-  return { model: Model.fromWeights(ck.config, ck.weights), source: dir, state: ck.state ?? {} };
+  return { model: Model.fromWeights(ck.config, ck.weights), source: dir, state: ck.state ?? {}, thresholds: ck.thresholds };
 }
 
 /**
@@ -54,7 +57,7 @@ export async function loadHostModel(spec = 'default'): Promise<LoadedModel<Model
   const dir = checkpointDir(spec);
   if (!dir) return loadModel(spec);
   const ck = await loadCheckpoint(dir);
-  return { model: new HostModel(ck.config, ck.weights), source: dir, state: ck.state ?? {} };
+  return { model: new HostModel(ck.config, ck.weights), source: dir, state: ck.state ?? {}, thresholds: ck.thresholds };
 }
 
 /** A tfjs Model for `model` (itself when it already is one). */

@@ -104,7 +104,7 @@ export function resolveSource(source: string): string {
 }
 
 /** Renders the inputs (all, or the named cases) and runs the canonical model on each (batch 1). */
-export async function buildGolden(loaded: LoadedModel, opts: { cases?: readonly string[] } = {}): Promise<Golden> {
+export async function buildGolden(loaded: Pick<LoadedModel, 'model' | 'state' | 'source'>, opts: { cases?: readonly string[] } = {}): Promise<Golden> {
   const { model, state, source } = loaded;
   const thresholds = modelThresholds(state);
   const inputs = await goldenInputs(opts.cases);

@@ -6,7 +6,6 @@ import type { Precision } from '../../../converters/types.js';
 import { validateDataset } from '../../eval/validate.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { loadCheckpoint, saveCheckpoint } from '../../model/checkpoint.js';
-import type { EventThresholds } from '../../infer/events.js';
 import { formatBreakdown } from '../../eval/breakdown.js';
 
 interface Args { dataset: string; model: string; backend: string; precision: string; json?: string; 'seed-metrics': boolean; tune: boolean; 'write-thresholds': boolean; breakdown: boolean }
@@ -30,10 +29,10 @@ const command: CommandModule<object, Args> = {
     .example('a2m validate data/val --backend tflite --precision int8', 'the accuracy cost of the int8 TFLite export (compare with --precision fp32)')
     .example('a2m validate data/val --model runs/small/best --tune --write-thresholds', 'tune decoding thresholds into a checkpoint'),
   handler: async (a) => {
-    const { model, source, state } = await loadModel(a.model);
+    const { model, source, thresholds } = await loadModel(a.model);
     const runner = await makeRunner(model, a.backend as Backend, a.precision as Precision);
     const report = await validateDataset(model, source, runner, a.dataset, {
-      thresholds: (state.thresholds ?? {}) as Partial<EventThresholds>, seedMetrics: a['seed-metrics'], tune: a.tune, breakdown: a.breakdown,
+      thresholds, seedMetrics: a['seed-metrics'], tune: a.tune, breakdown: a.breakdown,
       onPiece: (name, i, n) => process.stderr.write(`\r[${i + 1}/${n}] ${name}`.padEnd(60)),
     });
     process.stderr.write('\n');
