@@ -426,15 +426,16 @@ export function lstsqLine(x: readonly number[], y: readonly number[]): [slope: n
   const xm = x.reduce((a, b) => a + b, 0) / n;
   const ym = y.reduce((a, b) => a + b, 0) / n;
   let sxx = 0, sxy = 0, sx2 = 0, sx = 0, sxyRaw = 0, sy = 0;
-  for (let k = 0; k < n; k++) {
-    const dx = x[k]! - xm;
+  x.forEach((xk, k) => {
+    const yk = y[k]!; // x and y are the same length: one (ref, est) velocity pair per match
+    const dx = xk - xm;
     sxx += dx * dx;
-    sxy += dx * (y[k]! - ym);
-    sx2 += x[k]! * x[k]!;
-    sx += x[k]!;
-    sxyRaw += x[k]! * y[k]!;
-    sy += y[k]!;
-  }
+    sxy += dx * (yk - ym);
+    sx2 += xk * xk;
+    sx += xk;
+    sxyRaw += xk * yk;
+    sy += yk;
+  });
   // σ1² + σ2² = Σx² + n, σ1²·σ2² = n·Sxx  =>  σ2²/σ1² ≈ n·Sxx / (Σx² + n)² when small.
   const trace = sx2 + n;
   const cutoff = Number.EPSILON * Math.max(n, 2);
