@@ -5,7 +5,10 @@
  *
  *   fp32: everything float32.
  *   fp16: weights and compute float16, I/O stays float32 (a Cast after `samples`, one before
- *         each output), except the plan's fp32 island (Log and what computes its argument).
+ *         each output), except the plan's fp32 island at its `log-argument` extent: Log and
+ *         the elementwise chain computing its argument (the narrowest island that keeps the
+ *         log-power finite; the wider one would keep the front end's kernels in float32 and
+ *         the file no longer half of fp32).
  *   int8: compute float32; the plan's int8 weights stored symmetric per output channel and
  *         expanded by DequantizeLinear (dynamic-range weight quantization, as TFLite's).
  */

@@ -4,9 +4,9 @@
  * Every converter asks this plan; a format only chooses how to express the answer (a Cast,
  * a DEQUANTIZE, a dequantizing Mul) or refuses a precision it cannot write.
  *
- *   fp16, formats that compute in half (ONNX, Core ML): every node in float16 except the
- *        fp32 island of Log (below). Formats that keep float32 compute and only store
- *        weights as half (TFLite, SavedModel, tfjs) ignore the island.
+ *   fp16, formats that compute in half (ONNX, Core ML): every node in float16 except an
+ *        fp32 island around Log, of one of the two extents below. Formats that keep float32
+ *        compute and only store weights as half (TFLite, SavedModel, tfjs) have no island.
  *   fp16, every format: a constant float16 cannot hold (its peak overflows, or flushes to
  *        zero: the 1e-8 power floor before a Log) stays float32.
  *   int8: compute float32; the `weight` inputs (ops.ts roles: Dense / Conv kernels) with at
@@ -28,7 +28,27 @@ export const INT8_QMAX = 127;
 /** Ops whose input must be computed in float32 in an fp16 export (they and their arguments form the fp32 island). */
 const FP32_ANCHORS: ReadonlySet<OpName> = new Set<OpName>(['Log']);
 
+/**
+ * How far the fp16 export's fp32 island reaches back from each Log:
+ * - `log-argument`: Log and the elementwise ops computing its argument (ops.ts kind
+ *   `elementwise`). Required: the power re^2 + im^2 (+ a 1e-8 floor) underflows in float16
+ *   (the smallest half subnormal is 6e-8; log(0) = -inf) and squared magnitudes of loud input
+ *   overflow its 65504. The front end's constant-Q conv stays in half, its kernels stored half.
+ * - `log-ancestors`: Log and everything upstream of it (the whole front end from `samples`,
+ *   the constant-Q conv and its fixed kernels in float32). More precise, larger: measured on the
+ *   default model (fp16 vs the IR reference, max abs logits / probs, two-tone test input) ONNX
+ *   goes 8.8e-3 / 1.5e-3 -> 6.1e-3 / 9.2e-4 (tiny-logspec 3.9e-3 -> 2.1e-3) but its file
+ *   0.50x -> 0.68x of fp32 (the kernels, 2.2 MB, stay float32); Core ML with `log-argument`
+ *   instead goes 9.4e-3 / 1.7e-3 -> 1.6e-2 / 2.1e-3 (tiny-logspec 3.0e-3 -> 7.6e-3).
+ * Each format picks the extent its promises need: ONNX `log-argument` (its fp16 file is half
+ * the size of fp32, and its tests pin that), Core ML `log-ancestors` (the rule it has always
+ * had; the narrower island would cost it the parity above).
+ */
+export type Fp32IslandExtent = 'log-argument' | 'log-ancestors';
+
 export interface PrecisionPlanOptions {
+  /** fp16: the fp32 island's extent (default `log-argument`, the one every fp16 export needs). */
+  fp32Island?: Fp32IslandExtent;
   /**
    * int8: weights with fewer elements stay float32 (default QUANT_MIN_ELEMENTS). A format may
    * lower it (SavedModel quantizes every Dense / Conv weight: TF has no hybrid-kernel cost).
@@ -46,26 +66,17 @@ export interface PrecisionPlan {
   storesHalf(name: string): boolean;
 }
 
-/**
- * The fp32 island of an fp16 export: every Log node and all of its ancestors (in the model:
- * the front end from `samples` through the constant-Q conv to the log power). The power
- * re^2 + im^2 (+ a 1e-8 floor) underflows in float16 (the smallest half subnormal is 6e-8) and
- * squared magnitudes of loud input overflow its 65504; a half-precision constant-Q conv rounds
- * the power's operands before the log magnifies small values.
- * Chosen by measurement over the rule ONNX had (Log plus only the elementwise chain before it):
- * ONNX fp16 vs the IR reference, max abs error on logits / probs, default model on a two-tone
- * test input: 8.8e-3 / 1.5e-3 -> 6.1e-3 / 9.2e-4 (quiet input at 1e-3: 1.0e-2 -> 9.1e-3);
- * tiny-logspec 3.9e-3 -> 2.1e-3. Costs only the front end's compute in fp32.
- */
-export function fp32Island(graph: IrGraph): Set<string> {
+/** The nodes of the fp32 island of `extent` (see Fp32IslandExtent). */
+export function fp32Island(graph: IrGraph, extent: Fp32IslandExtent): Set<string> {
   const producer = new Map(graph.nodes.map((n) => [n.output, n]));
+  const reachesBackThrough = (n: IrNode) => extent === 'log-ancestors' || (OPS[n.op] as OpDef).kind === 'elementwise';
   const island = new Set<string>();
   const stack = graph.nodes.filter((n) => FP32_ANCHORS.has(n.op));
   while (stack.length) {
     const n = stack.pop()!;
     if (island.has(n.name)) continue;
     island.add(n.name);
-    for (const i of n.inputs) { const p = producer.get(i); if (p) stack.push(p); }
+    for (const i of n.inputs) { const p = producer.get(i); if (p && reachesBackThrough(p)) stack.push(p); }
   }
   return island;
 }
@@ -101,7 +112,7 @@ export function planPrecision(graph: IrGraph, precision: PlannedPrecision, opts:
     case 'fp32':
       return { precision, computesInFp32: () => true, quantizes: () => false, storesHalf: () => false };
     case 'fp16': {
-      const island = fp32Island(graph);
+      const island = fp32Island(graph, opts.fp32Island ?? 'log-argument');
       const half = new Map<string, boolean>();
       const storesHalf = (name: string): boolean => {
         let ok = half.get(name);
