@@ -102,6 +102,7 @@ OPS = {
     "Gelu": lambda i, a: gelu_tanh(i[0]),
     "Sqrt": lambda i, a: tf.sqrt(i[0]),
     "Log": lambda i, a: tf.math.log(i[0]),
+    "Tanh": lambda i, a: tf.tanh(i[0]),
     "Relu": lambda i, a: tf.nn.relu(i[0]),
     "Conv1D": lambda i, a: conv1d(i[0], i[1], optional(i, 2), a),
     "Conv2D": lambda i, a: conv2d(i[0], i[1], optional(i, 2), a),

@@ -47,6 +47,7 @@ export const COREML_EMITTERS = {
   Sqrt: unary('sqrt'),
   // IR Log(x) = ln x -> MIL log(x, epsilon=1e-45 default): the epsilon vanishes in fp32 for x >= 1e-38.
   Log: unary('log'),
+  Tanh: unary('tanh'),
   Gelu: {
     // IR Gelu(x) (tanh form) -> MIL gelu(x, mode=TANH_APPROXIMATION)
     15: (e) => e.final('gelu', { x: e.input(0), mode: e.string('mode', 'TANH_APPROXIMATION') }),

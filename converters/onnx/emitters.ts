@@ -48,8 +48,8 @@ export type EmitterTable = { readonly [O in OpName]: Emitter<O> | Unsupported };
 const binary = <O extends OpName>(opType: string): Emitter<O> => ({
   7: (c) => { c.emit(opType, [c.input(0), c.input(1)]); },
 });
-// IR:   Sigmoid|Sqrt|Log(x)
-// ONNX: Sigmoid|Sqrt|Log(X)
+// IR:   Sigmoid|Sqrt|Log|Tanh(x)
+// ONNX: Sigmoid|Sqrt|Log|Tanh(X)
 const unary = <O extends OpName>(opType: string): Emitter<O> => ({
   6: (c) => { c.emit(opType, [c.input(0)]); },
 });
@@ -72,6 +72,7 @@ export const onnxEmitters = {
   Sigmoid: unary('Sigmoid'),
   Sqrt: unary('Sqrt'),
   Log: unary('Log'),
+  Tanh: unary('Tanh'),
 
   Gelu: {
     // IR:   Gelu(x), tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))

@@ -16,7 +16,7 @@ export type { EmitContext, Emitter } from './emit-context.js';
 const F = DT.FLOAT;
 
 const binary = (op: 'AddV2' | 'Sub' | 'Mul' | 'RealDiv') => (c: EmitContext) => c.g.add(op, c.base, [c.input(0), c.input(1)], { T: F });
-const unary = (op: 'Sigmoid' | 'Sqrt' | 'Log' | 'Softmax') => (c: EmitContext) => c.g.add(op, c.base, [c.input(0)], { T: F });
+const unary = (op: 'Sigmoid' | 'Sqrt' | 'Log' | 'Tanh' | 'Softmax') => (c: EmitContext) => c.g.add(op, c.base, [c.input(0)], { T: F });
 
 /** ReduceMin|ReduceMax(x; axes, keepDims) -> Min|Max(input, reduction_indices int32; keep_dims) */
 const reduce = <O extends 'ReduceMin' | 'ReduceMax'>(op: 'Min' | 'Max'): Emitter<O> => (c: EmitContext, n) => {
@@ -107,6 +107,7 @@ export const EMITTERS = {
   Sigmoid: unary('Sigmoid'),
   Sqrt: unary('Sqrt'),
   Log: unary('Log'),
+  Tanh: unary('Tanh'),
   // Softmax(x) over the last axis -> Softmax (TF's is over the last axis too).
   Softmax: unary('Softmax'),
   Gelu: gelu,

@@ -42,6 +42,7 @@ export const EMITTERS = {
   Sigmoid: unary('Sigmoid'),
   Sqrt: unary('Sqrt'),
   Log: unary('Log'),
+  Tanh: unary('Tanh'),
 
   // Gelu(x) -> Mul(Mul(x, .5), AddV2(Tanh(Mul(AddV2(x, Mul(Pow(x, 3), .044715)), sqrt(2/pi))), 1)) (converters/kit/decompose.ts)
   Gelu: {

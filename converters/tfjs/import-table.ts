@@ -40,7 +40,7 @@ function binary(op: 'Add' | 'Sub' | 'Mul' | 'Div' | 'DivNoNan', fold?: (a: numbe
   };
 }
 
-function unary(op: 'Sigmoid' | 'Sqrt' | 'Log' | 'Softmax' | 'Relu'): ImportRule {
+function unary(op: 'Sigmoid' | 'Sqrt' | 'Log' | 'Tanh' | 'Softmax' | 'Relu'): ImportRule {
   return (c) => { requireFloatT(c); return c.add(op, [c.float(0)], {}); };
 }
 
@@ -159,6 +159,7 @@ export const IMPORT_RULES: Record<string, ImportRule> = {
   Sigmoid: unary('Sigmoid'),
   Sqrt: unary('Sqrt'),
   Log: unary('Log'),
+  Tanh: unary('Tanh'),
   // Softmax(x) over the last axis -> Softmax
   Softmax: unary('Softmax'),
   // Relu(x) -> Relu
@@ -173,13 +174,6 @@ export const IMPORT_RULES: Record<string, ImportRule> = {
   SquaredDifference: (c) => { requireFloatT(c); const d = c.add('Sub', [c.float(0), c.float(1)], {}, 'diff'); return c.add('Mul', [d, d], {}); },
   // Rsqrt(x) -> Div(1, Sqrt(x))
   Rsqrt: (c) => { requireFloatT(c); return c.add('Div', [c.scalar('one', 1), c.add('Sqrt', [c.float(0)], {}, 'sqrt')], {}); },
-  // Tanh(x) -> 2 * Sigmoid(2x) - 1 (exact identity; float error ~1e-7 absolute)
-  Tanh: (c) => {
-    requireFloatT(c);
-    const two = c.scalar('two', 2);
-    const s = c.add('Sigmoid', [c.add('Mul', [c.float(0), two], {}, 'double')], {}, 'sigmoid');
-    return c.add('Sub', [c.add('Mul', [s, two], {}, 'scale'), c.scalar('one', 1)], {});
-  },
   // Pow(x, c) with a constant scalar c in {0.5, 1..4} -> Sqrt / Mul chain
   Pow: (c) => {
     requireFloatT(c);
@@ -375,6 +369,7 @@ export const IR_OP_SOURCES = {
   Gelu: [],
   Sqrt: ['Sqrt'],
   Log: ['Log'],
+  Tanh: ['Tanh'],
   Conv1D: ['Conv2D', '_FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2dNative'],
   Dense: ['MatMul', '_FusedMatMul', 'BatchMatMulV2', 'BatchMatMul', 'Mean', 'Sum'],
   BatchMatMul: ['BatchMatMulV2', 'BatchMatMul', 'MatMul'],

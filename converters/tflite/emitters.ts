@@ -27,8 +27,8 @@ function binary(op: EmittedOp): Emitter {
 
 function unary(op: EmittedOp, options?: Record<string, boolean | number>): Emitter {
   return {
-    // IR  Sigmoid|Gelu|Sqrt|Log(x) -> x.shape
-    // TFL LOGISTIC|GELU(approximate)|SQRT|LOG(x)
+    // IR  Sigmoid|Gelu|Sqrt|Log|Tanh(x) -> x.shape
+    // TFL LOGISTIC|GELU(approximate)|SQRT|LOG|TANH(x)
     emit(n, b) { b.op(op, [b.value(n.inputs[0]!)], [b.output(n.output)], options); },
   };
 }
@@ -247,6 +247,7 @@ export const EMITTERS = {
   Gelu: unary('GELU', { approximate: true }),
   Sqrt: unary('SQRT'),
   Log: unary('LOG'),
+  Tanh: unary('TANH'),
   Conv1D: conv1d,
   Dense: dense,
   BatchMatMul: batchMatMul,

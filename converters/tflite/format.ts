@@ -185,6 +185,7 @@ export const EMITTED_OPS = {
   SQRT: { options: null, version: () => 1 },
   RSQRT: { options: null, version: () => 1 },
   LOG: { options: null, version: () => 1 },
+  TANH: { options: null, version: () => 1 },
   SQUARED_DIFFERENCE: { options: 'SquaredDifferenceOptions', version: () => 1 },
   MEAN: { options: 'ReducerOptions', version: () => 1 },
   SOFTMAX: { options: 'SoftmaxOptions', version: () => 1 },
@@ -217,7 +218,7 @@ export type EmittedOp = keyof typeof EMITTED_OPS;
 /** runtime_version.cc: the first TFLite runtime that has each (op, version) we can emit. */
 export const MIN_RUNTIME: Record<string, string> = {
   'ADD:1': '1.5.0', 'SUB:1': '1.6.0', 'SUB:3': '2.3.0', 'MUL:1': '1.5.0', 'DIV:1': '1.6.0', 'DIV:2': '2.3.0',
-  'LOGISTIC:1': '1.14.0', 'GELU:1': '2.9.0', 'SQRT:1': '1.10.0', 'RSQRT:1': '1.10.0', 'LOG:1': '1.14.0',
+  'LOGISTIC:1': '1.14.0', 'GELU:1': '2.9.0', 'SQRT:1': '1.10.0', 'RSQRT:1': '1.10.0', 'LOG:1': '1.14.0', 'TANH:1': '1.14.0',
   'SQUARED_DIFFERENCE:1': '1.13.1', 'MEAN:1': '1.6.0', 'SOFTMAX:1': '1.5.0', 'RESHAPE:1': '1.5.0',
   'TRANSPOSE:1': '1.6.0', 'TRANSPOSE:4': '2.3.0', 'TRANSPOSE:6': '2.12.0', 'SLICE:1': '1.14.0', 'SLICE:5': '2.5.0',
   'CONCATENATION:1': '1.5.0', 'PAD:1': '1.5.0', 'PAD:4': '2.6.0',

@@ -207,6 +207,7 @@ export const OPS = {
   Gelu: unary(geluTanh, 8),
   Sqrt: unary(Math.sqrt),
   Log: unary(Math.log),
+  Tanh: unary(Math.tanh),
 
   /** x [B, L, Cin], w [K, Cin/groups, Cout], bias? [Cout] -> [B, Lout, Cout]; zero padding. */
   Conv1D: {

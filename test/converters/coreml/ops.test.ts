@@ -61,6 +61,10 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'Tanh over both signs', input: [1, 6, 5], expectMil: ['tanh'],
+    build: (g, x) => addNode(g, 'tanh', 'Tanh', [x], {}).name,
+  },
+  {
     name: 'Mul, Add, Sqrt, Log, Sub, Div with broadcasting', input: [1, 6, 5], expectMil: ['mul', 'add', 'sqrt', 'log', 'sub', 'real_div'],
     build: (g, x, c) => {
       const sq = addNode(g, 'sq', 'Mul', [x, x], {});

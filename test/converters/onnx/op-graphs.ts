@@ -39,6 +39,7 @@ export const OP_CASES = {
   Gelu: () => single('Gelu', [2, 5, 8], [], {}),
   Sqrt: () => single('Sqrt', [2, 5, 8], [], {}, { positive: true }),
   Log: () => single('Log', [2, 5, 8], [], {}, { positive: true }),
+  Tanh: () => single('Tanh', [2, 5, 8], [], {}),
   Conv1D: () => single('Conv1D', [2, 40, 6], [['w', rand([5, 3, 8], 4, { scale: 0.5 })], ['bias', rand([8], 5)]], { stride: 3, padBegin: 2, padEnd: 1, groups: 2 }),
   Dense: () => single('Dense', [2, 5, 40], [['w', rand([40, 48], 6, { scale: 0.3 })], ['bias', rand([48], 7)]], {}),
   BatchMatMul: () => single('BatchMatMul', [2, 3, 5, 8], [], { transposeB: true }, { secondInput: [2, 3, 7, 8] }),

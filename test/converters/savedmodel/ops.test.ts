@@ -1,6 +1,6 @@
 /**
  * Op matrix beyond what the presets use: grouped and depthwise-multiplier convs,
- * asymmetric padding and stride, Sub/Div/Sqrt/Log/Concat, BatchMatMul without
+ * asymmetric padding and stride, Sub/Div/Sqrt/Log/Tanh/Concat, BatchMatMul without
  * transpose, a Dense on rank 2. Judged by TensorFlow against the IR evaluator.
  */
 import { test } from 'node:test';
@@ -50,7 +50,8 @@ test('every IR op, incl. variants the presets do not use, runs in TensorFlow as 
   const sm = addNode(g, 'sm', 'Softmax', [mm.name], {});
   const ln = addNode(g, 'ln', 'LayerNorm', [sm.name, c('lng', [5], 1), c('lnb', [5])], { epsilon: 1e-5 });
   const ge = addNode(g, 'ge', 'Gelu', [ln.name], {});
-  g.outputs.push({ name: 'y', value: ge.name }, { name: 'gate', value: addNode(g, 'gate', 'Sigmoid', [ge.name], {}).name });
+  const th = addNode(g, 'th', 'Tanh', [ge.name], {});
+  g.outputs.push({ name: 'y', value: ge.name }, { name: 'gate', value: addNode(g, 'gate', 'Sigmoid', [th.name], {}).name });
 
   const used = new Set(g.nodes.map((n) => n.op));
   // Conv2D, Relu, Pad, ReduceMin/Max, DivNoNan run through every converter in test/convert/image-ops.test.ts.

@@ -1,6 +1,6 @@
 /**
  * Emitters the model presets do not reach (grouped conv, explicit padding,
- * depth multiplier, Concat, Div, Sqrt, Sub, -1 slice sizes, outputs that are
+ * depth multiplier, Concat, Div, Sqrt, Sub, Tanh, -1 slice sizes, outputs that are
  * inputs or repeated) on a small hand-built IR graph, in LiteRT against the IR
  * reference evaluator; op x precision; and whole-graph validation reporting
  * every problem at once.
@@ -47,7 +47,7 @@ function opsGraph(): IrGraph {
   const pos = addNode(g, 'pos', 'Add', [sq, addConstant(g, 'one', { shape: [1], data: Float32Array.of(1) }).name], {}).name;
   const root = addNode(g, 'root', 'Sqrt', [pos], {}).name;
   const ratio = addNode(g, 'ratio', 'Div', [tail, root], {}).name;
-  const diff = addNode(g, 'diff', 'Sub', [ratio, addNode(g, 'logp', 'Log', [pos], {}).name], {}).name;
+  const diff = addNode(g, 'tanh', 'Tanh', [addNode(g, 'sub', 'Sub', [ratio, addNode(g, 'logp', 'Log', [pos], {}).name], {}).name], {}).name;
   const fc = addNode(g, 'fc', 'Dense', [addNode(g, 'r4', 'Reshape', [padded], { shape: [1, 2, 3, 5] }).name, c(g, 'fw', [5, 7], 6)], {}).name;
   const mm = addNode(g, 'mm', 'BatchMatMul', [fc, addNode(g, 'tr', 'Transpose', [fc], { perm: [0, 1, 3, 2] }).name], { transposeB: false }).name;
   g.outputs.push({ name: 'diff', value: diff }, { name: 'mm', value: mm }, { name: 'again', value: mm }, { name: 'echo', value: x });
