@@ -1,7 +1,7 @@
 /**
  * Every IR op answered everywhere the add-op recipe (docs/CONTRIBUTING.md) names: its facts in
- * OPS, every format's emitter table, the op-case catalogue the converter tests run, the tfjs
- * importer's source table and the Python TF rebuild. Each failure names the op and the place
+ * OPS, every format's emitter table and README op table, the op-case catalogue the converter
+ * tests run, the tfjs importer's source table and the Python TF rebuild. Each failure names the op and the place
  * it is missing, so a new op cannot be half-added silently. Static: loads no runtime.
  */
 import { test } from 'node:test';
@@ -65,11 +65,22 @@ const PLACES: { file: string; missing(op: OpName): string | null }[] = [
       return make().graph.nodes.some((n) => n.op === op) ? null : 'its op case has no node of this op';
     },
   },
+  // Each format README's op table (ONNX's README points to emitters.ts as its table instead).
+  ...['coreml', 'tflite', 'savedmodel', 'tfjs'].map((format) => ({
+    file: `converters/${format}/README.md`,
+    missing: (op: OpName) => (new RegExp(`\\b${op}\\b`).test(readme(format)) ? null : 'not in its op table'),
+  })),
   {
     file: 'bench/tf_train_step.py (OPS)',
     missing: (op) => (pythonOps().has(op) ? null : 'no TF mapping (the serialize test compares it with OP_NAMES)'),
   },
 ];
+
+const readmes = new Map<string, string>();
+const readme = (format: string): string => {
+  if (!readmes.has(format)) readmes.set(format, readFileSync(path.join(projectRoot, 'converters', format, 'README.md'), 'utf8'));
+  return readmes.get(format)!;
+};
 
 let pythonOpNames: Set<string> | undefined;
 /** The keys of the Python rebuild's OPS dict: one `"Name": lambda` line each. */
