@@ -27,6 +27,8 @@ export interface FormatOptions {
   tflite?: {
     /** Extra Model.metadata entries (a bundle's TFLITE_METADATA). */
     extraMetadata?: { name: string; data: Uint8Array }[];
+    /** Files the TFLite Metadata names (a bundle's key labels), appended after the model as a zip. */
+    associatedFiles?: { name: string; data: Uint8Array }[];
   };
 }
 

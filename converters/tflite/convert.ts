@@ -10,6 +10,7 @@ import { TflBuilder } from './builder.js';
 import { EMITTERS, type Emitter } from './emitters.js';
 import type { TflModel } from './model.js';
 import { serializeModel, type Serialized } from './serialize.js';
+import { appendAssociatedFiles, type AssociatedFileBytes } from './associated-files.js';
 
 export const TARGET = 'tflite';
 
@@ -19,6 +20,8 @@ export interface TfliteExportOptions {
   metadata?: Record<string, string>;
   /** Extra Model.metadata entries (e.g. TFLITE_METADATA for bundles). */
   extraMetadata?: { name: string; data: Uint8Array }[];
+  /** Files the TFLite Metadata names (label lists), appended after the model as a zip (associated-files.ts). */
+  associatedFiles?: AssociatedFileBytes[];
   /** int8 only: weights with fewer elements stay float (TF's default: 1024). */
   int8MinElements?: number;
 }
@@ -77,5 +80,7 @@ export function graphToTflModel(graph: IrGraph, opts: TfliteExportOptions): TflM
 }
 
 export function graphToTflite(graph: IrGraph, opts: TfliteExportOptions): Serialized {
-  return serializeModel(graphToTflModel(graph, opts));
+  const serialized = serializeModel(graphToTflModel(graph, opts));
+  if (!opts.associatedFiles?.length) return serialized;
+  return { ...serialized, bytes: appendAssociatedFiles(serialized.bytes, opts.associatedFiles) };
 }

@@ -12,7 +12,7 @@ const tflite: Converter = {
   defaultName: 'model.tflite',
   precisions: PRECISIONS,
   async write(graph: IrGraph, outPath: string, opts: ExportOptions): Promise<string[]> {
-    const { bytes } = graphToTflite(graph, { precision: opts.precision, metadata: opts.metadata, extraMetadata: opts.tflite?.extraMetadata });
+    const { bytes } = graphToTflite(graph, { precision: opts.precision, metadata: opts.metadata, extraMetadata: opts.tflite?.extraMetadata, associatedFiles: opts.tflite?.associatedFiles });
     await writeFileAtomic(outPath, bytes);
     return [outPath];
   },

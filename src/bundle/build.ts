@@ -33,7 +33,7 @@ import { toolVersion } from '../util/version.js';
 import { A2mError } from '../errors.js';
 import { buildContract, CONTRACT_FILE, type AppContract } from './contract.js';
 import { artifactsFor, bundleNames, type Target } from './targets.js';
-import { tfliteMetadataSpec } from './android.js';
+import { tfliteAssociatedFiles, tfliteMetadataSpec } from './android.js';
 import { webBundleFiles } from './web.js';
 import { rootReadme, targetReadme } from './readme.js';
 import { signBundle } from './signature.js';
@@ -124,7 +124,7 @@ export async function buildBundle(model: Model, state: Record<string, unknown>, 
         version: req.modelVersion ?? `${contract.model.preset}-${contract.model.sha256.slice(0, 12)}`,
         author: req.author ?? 'audio-to-midi',
         license: req.license ?? 'Apache-2.0',
-      }))] },
+      }))], associatedFiles: tfliteAssociatedFiles(contract) },
       onProgress: say,
     });
     for (const t of req.targets) {
