@@ -207,11 +207,19 @@ function frameStep(st: KeyState, t: number, p: (t: number) => number, th: EventT
   return span;
 }
 
+/**
+ * How much an onset prob must rise into a peak (and may rise after it) to count: smaller steps are flat.
+ * Exports of one model differ by float rounding (1e-7..1e-5); on a plateau — an untrained model's answer
+ * to silence is the same value in every frame — a strict comparison would let that rounding make or
+ * remove peaks, so the same model would decode to different notes in different runtimes.
+ */
+export const PEAK_RISE = 1e-4;
+
 /** The onset rule at frame t: notes start at onset peaks, last while the frame prob holds. */
 function onsetStep(st: KeyState, t: number, p: (t: number) => number, o: (t: number) => number, below: OnsetBelow, th: EventThresholds): Span | null {
-  // A plateau peaks at its first frame: rise strictly, then not fall.
+  // A plateau peaks at its first frame: rise (by more than PEAK_RISE), then not rise again.
   const floor = st.start >= 0 ? Math.max(th.onset, th.reonset) : th.onset;
-  const peak = o(t) > floor && o(t) > o(t - 1) && o(t) >= o(t + 1) && !isHarmonic(o(t), t, below, th);
+  const peak = o(t) > floor && o(t) > o(t - 1) + PEAK_RISE && o(t + 1) <= o(t) + PEAK_RISE && !isHarmonic(o(t), t, below, th);
   if (peak) {
     const span = st.start >= 0 ? { start: st.start, end: t } : null;
     st.start = t;

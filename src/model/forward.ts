@@ -14,6 +14,8 @@ const scalar = (v: number) => ({ shape: [1], data: new Float32Array([v]) });
 const W = (fanIn: number): Init => ({ kind: 'normal', std: Math.sqrt(1 / fanIn) });
 const ZEROS: Init = { kind: 'const', value: 0 };
 const ONES: Init = { kind: 'const', value: 1 };
+/** Init of the bias before a front end's first LayerNorm (log-spec proj, ConvNeXt stem): see logSpecFrontend (keeps silent frames' rows away from LayerNorm's epsilon). */
+const PROJ_BIAS: Init = { kind: 'normal', std: 0.1 };
 /** ConvNeXt layer-scale init (DESIGN.md). */
 const LAYER_SCALE: Init = { kind: 'const', value: 1e-6 };
 
@@ -22,14 +24,14 @@ function layerNorm<T>(o: ModelOps<T>, cfg: ModelConfig, name: string, x: T): T {
   return o.scope(name, () => o.layerNorm(x, o.param('gamma', [c], ONES), o.param('beta', [c], ZEROS), cfg.layerNormEpsilon));
 }
 
-function linear<T>(o: ModelOps<T>, name: string, x: T, out: number, bias: boolean, init?: Init): T {
+function linear<T>(o: ModelOps<T>, name: string, x: T, out: number, bias: boolean, init?: Init, biasInit: Init = ZEROS): T {
   const inp = o.shape(x).at(-1)!;
-  return o.scope(name, () => o.dense(x, o.param('w', [inp, out], init ?? W(inp)), bias ? o.param('b', [out], ZEROS) : null));
+  return o.scope(name, () => o.dense(x, o.param('w', [inp, out], init ?? W(inp)), bias ? o.param('b', [out], biasInit) : null));
 }
 
-function conv<T>(o: ModelOps<T>, name: string, x: T, cout: number, k: number, stride: number, pad: [number, number], groups = 1): T {
+function conv<T>(o: ModelOps<T>, name: string, x: T, cout: number, k: number, stride: number, pad: [number, number], groups = 1, biasInit: Init = ZEROS): T {
   const cin = o.shape(x).at(-1)!;
-  return o.scope(name, () => o.conv1d(x, o.param('w', [k, cin / groups, cout], W((k * cin) / groups)), o.param('b', [cout], ZEROS),
+  return o.scope(name, () => o.conv1d(x, o.param('w', [k, cin / groups, cout], W((k * cin) / groups)), o.param('b', [cout], biasInit),
     { stride, padBegin: pad[0], padEnd: pad[1], groups }));
 }
 
@@ -51,7 +53,8 @@ interface FrontendOut<T> { h: T; logPowers: T[] }
 
 function convNextFrontend<T>(o: ModelOps<T>, cfg: ModelConfig, fe: ConvNextFrontend, x: T): FrontendOut<T> {
   return o.scope('frontend', () => {
-    x = conv(o, 'stem', x, fe.dims[0]!, fe.stemKernel, fe.stemStride, [0, 0]);
+    // Random bias, for the reason PROJ_BIAS gives: silence must not reach stem_ln as a constant row.
+    x = conv(o, 'stem', x, fe.dims[0]!, fe.stemKernel, fe.stemStride, [0, 0], 1, PROJ_BIAS);
     x = layerNorm(o, cfg, 'stem_ln', x);
     for (let s = 0; s < fe.dims.length; s++) {
       x = o.scope(`stage${s}`, () => {
@@ -88,7 +91,12 @@ function logSpecFrontend<T>(o: ModelOps<T>, cfg: ModelConfig, fe: LogSpecFronten
     const one = o.constant('one', () => scalar(1));
     const logPower = (gainName: string, gain: number) => o.log(o.add(o.mul(power, o.constant(gainName, () => scalar(gain))), one));
     const logPowers = [logPower('power_gain', LOG_POWER_GAIN)];
-    let h = linear(o, 'proj', logPowers[0]!, fe.dim, true);
+    // A silent frame's log powers are 0, so with a zero bias its projection is a constant row, and
+    // proj_ln (then each block's LN) would scale the runtime's rounding of log(1 + g·power), about
+    // 6e-8, up by 1/sqrt(epsilon) = 1000 per LN into O(1) features: an initialised model's exports
+    // then disagree by up to 4e-2 (LiteRT.js) and 2.4e-4 (ONNX Runtime). A random bias gives the
+    // silent row a spread far above epsilon, as training does, so rounding stays rounding.
+    let h = linear(o, 'proj', logPowers[0]!, fe.dim, true, undefined, PROJ_BIAS);
     // Zero-started: see LogSpecFrontend.quietGain.
     if (fe.quietGain !== undefined) {
       logPowers.push(logPower('quiet_gain', fe.quietGain));

@@ -22,7 +22,7 @@ const COLUMNS: Column[] = [
   { head: 'cos min', cell: (r) => { const c = worstOf(r, (o) => o.cosine, 'min'); return c === null ? '-' : c.toFixed(6); }, right: true },
   { head: '% beyond', cell: (r) => (r.outputs.length ? Math.max(...r.outputs.map((o) => o.pctBeyond)).toFixed(2) : '-'), right: true },
   { head: 'note F1', cell: (r) => (r.notes ? r.notes.f1.toFixed(4) : '-'), right: true },
-  { head: 'exact', cell: (r) => (r.notes ? (r.notes.exact ? 'yes' : 'no') : '-') },
+  { head: 'exact', cell: (r) => (r.notes ? (r.notes.exact ? 'yes' : r.notes.cases.every((c) => c.exact || c.withinTolerance) ? 'ties' : 'no') : '-') },
   { head: 'ms/window', cell: (r) => (r.latencyMs ? r.latencyMs.medianWindow.toFixed(1) : '-'), right: true },
   { head: 'MB', cell: (r) => (r.bytes === null ? '-' : (r.bytes / 1e6).toFixed(2)), right: true },
 ];

@@ -39,7 +39,7 @@ const notes = {
       type: 'array',
       items: {
         type: 'object', required: ['case', 'goldenNotes', 'notes', 'f1', 'exact'],
-        properties: { case: str, goldenNotes: { type: 'integer', minimum: 0 }, notes: { type: 'integer', minimum: 0 }, f1: { type: 'number', minimum: 0, maximum: 1 }, exact: { type: 'boolean' } },
+        properties: { case: str, goldenNotes: { type: 'integer', minimum: 0 }, notes: { type: 'integer', minimum: 0 }, f1: { type: 'number', minimum: 0, maximum: 1 }, exact: { type: 'boolean' }, withinTolerance: { type: 'boolean' } },
       },
     },
   },

@@ -32,6 +32,8 @@ export interface CaseNotes {
   notes: number;
   f1: number;
   exact: boolean;
+  /** Only when not exact: whether every differing note comes from values within the tolerance (a tie at a decision threshold; not a failure). */
+  withinTolerance?: boolean;
 }
 
 export interface NotesResult {

@@ -3,7 +3,7 @@
 // repeated notes (re-attacks), and with an onset / velocity head.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_THRESHOLDS, extractNotes, notesToFrames, parseThresholds, type EventThresholds } from '../../src/infer/events.js';
+import { DEFAULT_THRESHOLDS, PEAK_RISE, extractNotes, notesToFrames, parseThresholds, type EventThresholds } from '../../src/infer/events.js';
 import { windowTargets } from '../../src/data/targets.js';
 import { scoreNotes } from '../../src/eval/mir-eval.js';
 import { FRAMES_PER_SECOND as FPS, MIDI_OFFSET, NUM_KEYS as K, type Note } from '../../src/types.js';
@@ -136,6 +136,22 @@ test('onset head: peaks start and re-start notes even without a frame dip', () =
   for (const n of got) assert.ok(Math.abs(n.velocity - byOnset.get(`${n.pitch}@${n.onset}`)!) < 1e-6);
   // Frame rule alone on the same flat roll: one long note on key 60.
   assert.equal(extractNotes({ frames: flat }).filter((n) => n.pitch === 60).length, 1);
+});
+
+test('onset head: rounding on a plateau makes no peaks (steps under PEAK_RISE are flat)', () => {
+  // An initialised model's answer to silence: the same onset prob in every frame, above the threshold.
+  const frames = new Float32Array(T * K).fill(0.6);
+  const plateau = new Float32Array(T * K).fill(0.7);
+  const clean = extractNotes({ frames, onsets: plateau });
+  // Another runtime's rounding: every value off by up to 1e-6 (10x float32 rounding at 0.7).
+  const rng = mulberry32(5);
+  const noisy = plateau.map((v) => v + (rng() - 0.5) * 2e-6);
+  assert.deepEqual(extractNotes({ frames, onsets: noisy }), clean, 'the same notes as the exact plateau');
+  assert.ok(clean.every((n) => n.onset === 0), 'a plateau peaks at its first frame only');
+  // A real step (a rise of 10 x PEAK_RISE) is still a peak.
+  const step = Float32Array.from(plateau);
+  for (let t = 100; t < T; t++) step[t * K + 10] = 0.7 + 10 * PEAK_RISE;
+  assert.ok(extractNotes({ frames, onsets: step }).some((n) => n.pitch === 10 + MIDI_OFFSET && Math.abs(n.onset - 100 / FPS) < 1e-9), 'the step starts a note');
 });
 
 test('onset head: a peak inside a sounding note re-starts it only above reonset', () => {

@@ -17,6 +17,10 @@ import { evaluateGraph } from '../../src/ir/evaluate.js';
 import { projectRoot } from '../../src/util/paths.js';
 import { A2mError } from '../../src/errors.js';
 import type { Note } from '../../src/types.js';
+import { judgeRun } from '../../src/verify/check.js';
+import { notesFromOutputs, type Golden } from '../../src/verify/golden.js';
+import type { ArtifactRun } from '../../src/verify/run-artifact.js';
+import { DEFAULT_THRESHOLDS } from '../../src/infer/events.js';
 
 test('tensor errors: max abs / rel, mean, cosine, elements beyond tolerance (hand-computed)', () => {
   const ref = Float32Array.from([1, 2, 0, -4]), got = Float32Array.from([1, 2.5, 0.001, -4]);
@@ -126,4 +130,35 @@ test('docs/verify.md carries exactly the report schema', async () => {
   const m = /<!-- schema:begin -->\s*```json\n([\s\S]*?)```\s*<!-- schema:end -->/.exec(doc);
   assert.ok(m, 'docs/verify.md has a ```json block between <!-- schema:begin --> and <!-- schema:end -->');
   assert.deepEqual(JSON.parse(m[1]!), JSON.parse(JSON.stringify(REPORT_SCHEMA)), 'docs/verify.md schema differs from src/verify/report-schema.ts');
+});
+
+test('notes: a difference the tolerance explains (a tie at a threshold) passes; one beyond it fails', () => {
+  // One key, 10 frames: the frame prob sits at the 0.5 activation threshold in frames 3..6 (frame rule).
+  const K = 90, T = 10;
+  const probs = new Float32Array(T * K);
+  for (let t = 3; t <= 6; t++) probs[t * K + 40] = 0.5;
+  const thresholds = { ...DEFAULT_THRESHOLDS, activate: 0.5, release: 0.1 };
+  const ref = { probs: { shape: [1, T, K], data: probs } };
+  const notes = notesFromOutputs(ref, thresholds);
+  const samples = { shape: [1, 2, 4], data: new Float32Array(8) };
+  const golden: Golden = {
+    model: { preset: 'tiny', sha256: 'x', source: 'test' }, producedBy: { runtime: 'test', tensorflow: '-' }, thresholds, outputs: ['probs'], dir: null,
+    cases: [{ name: 'tie', description: '', samples, normalization: { applied: false, gain: 1 }, render: null, outputs: ref, notes }],
+  };
+  const run = (delta: number): ArtifactRun => {
+    const d = Float32Array.from(probs);
+    for (let t = 3; t <= 6; t++) d[t * K + 40]! += delta;
+    return { runtime: 'test', outputs: [{ probs: { shape: [1, T, K], data: d } }], latency: { loadMs: 0, firstWindowMs: 0, medianWindowMs: 0 } };
+  };
+  const id = { format: 'onnx', precision: 'fp32' as const, artifact: 'm.onnx', oracle: false, bytes: 0 };
+  const tol = DEFAULT_TOLERANCES.fp32;
+  // 0.5 + 2e-5 crosses the strict "> activate" test: a note appears, but 2e-5 < atol + rtol·0.5.
+  const tie = judgeRun(id, run(2e-5), golden, tol).row;
+  assert.equal(notes.length, 0, 'at exactly 0.5 the canonical rolls give no note');
+  assert.deepEqual([tie.status, tie.notes!.exact, tie.notes!.cases[0]!.withinTolerance], ['pass', false, true], tie.failures.join('; '));
+  // 0.5 + 1e-3 is beyond the tolerance: the same note is now a real difference.
+  const real = judgeRun(id, run(1e-3), golden, tol).row;
+  assert.equal(real.status, 'fail');
+  assert.equal(real.notes!.cases[0]!.withinTolerance, false);
+  assert.ok(real.failures.some((f) => /notes differ from the canonical notes in 1 case\(s\): tie/.test(f)), real.failures.join('; '));
 });
