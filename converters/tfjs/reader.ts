@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { ConfinedRoot } from '../../src/util/confine.js';
 import path from 'node:path';
 import { A2mError } from '../../src/errors.js';
-import { GRAPH_MODEL_FORMAT, parseInputRef, type GraphModelJson, type NodeDefJson } from './format.js';
+import { GRAPH_MODEL_FORMAT, parseInputRef, type GraphModelJson, type NodeDefJson, type WeightsGroupJson } from './format.js';
 import { checkWeightBytes, decodeWeights, type WeightValue } from './weights.js';
 
 export interface GraphModelFiles {
@@ -20,6 +20,9 @@ export interface GraphModelFiles {
 
 /** model.json larger than this is not a graph model topology (Basic Pitch's is 0.3 MB, base preset's 0.8 MB). */
 const MAX_MODEL_JSON_BYTES = 512 * 1024 * 1024;
+
+/** The weightsManifest of model.json (graph and layers models alike). */
+export type WeightsManifestJson = WeightsGroupJson[];
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -46,14 +49,7 @@ export function checkModelJson(json: unknown, file: string): asserts json is Gra
       if (!names.has(parseInputRef(ref).node)) fail(`node ${n.name} (${n.op}) reads "${ref}", which is not a node of the graph`);
     }
   }
-  const wm = j.weightsManifest;
-  if (!Array.isArray(wm)) fail('weightsManifest is missing: expected a list of {paths, weights} groups');
-  (wm as unknown[]).forEach((g, k) => {
-    if (!isObj(g) || !Array.isArray(g.paths) || !Array.isArray(g.weights)) fail(`weightsManifest[${k}] needs paths and weights lists`);
-    for (const p of (g as { paths: unknown[] }).paths) {
-      if (typeof p !== 'string' || !p || path.isAbsolute(p) || p.split(/[\\/]/).includes('..')) fail(`weightsManifest[${k}] has shard path ${JSON.stringify(p)}, expected a file name beside model.json`);
-    }
-  });
+  checkWeightsManifest(j.weightsManifest, file);
   const sig = j.signature;
   if (sig !== undefined && sig !== null) {
     if (!isObj(sig)) fail('signature must be an object');
@@ -70,6 +66,18 @@ export function checkModelJson(json: unknown, file: string): asserts json is Gra
   }
 }
 
+/** weightsManifest's structure and its shard paths (lexically: beside model.json); shared by graph and layers models. */
+export function checkWeightsManifest(wm: unknown, file: string): asserts wm is WeightsManifestJson {
+  const fail = (what: string): never => { throw new A2mError(`${file}: ${what}`); };
+  if (!Array.isArray(wm)) fail('weightsManifest is missing: expected a list of {paths, weights} groups');
+  (wm as unknown[]).forEach((g, k) => {
+    if (!isObj(g) || !Array.isArray(g.paths) || !Array.isArray(g.weights)) fail(`weightsManifest[${k}] needs paths and weights lists`);
+    for (const p of (g as { paths: unknown[] }).paths) {
+      if (typeof p !== 'string' || !p || path.isAbsolute(p) || p.split(/[\\/]/).includes('..')) fail(`weightsManifest[${k}] has shard path ${JSON.stringify(p)}, expected a file name beside model.json`);
+    }
+  });
+}
+
 /** A tfjs model folder (or its model.json) as a confined root and the model.json's name inside it. */
 async function modelRoot(p: string): Promise<{ root: ConfinedRoot; file: string; rel: string }> {
   if (!existsSync(p)) throw new A2mError(`${path.resolve(p)}: no such file (expected a tfjs graph model directory or its model.json)`);
@@ -81,9 +89,14 @@ async function modelRoot(p: string): Promise<{ root: ConfinedRoot; file: string;
   return { root, file, rel };
 }
 
-async function readModelJson(p: string): Promise<{ file: string; json: GraphModelJson; root: ConfinedRoot }> {
+/** model.json parsed but not yet checked: the caller picks the checks (graph or layers model). */
+export async function openModelJson(p: string): Promise<{ file: string; json: unknown; root: ConfinedRoot }> {
   const { root, file, rel } = await modelRoot(p);
-  const json = await root.readJson(rel, file, MAX_MODEL_JSON_BYTES);
+  return { file, json: await root.readJson(rel, file, MAX_MODEL_JSON_BYTES), root };
+}
+
+async function readModelJson(p: string): Promise<{ file: string; json: GraphModelJson; root: ConfinedRoot }> {
+  const { file, json, root } = await openModelJson(p);
   checkModelJson(json, file);
   return { file, json, root };
 }
@@ -120,8 +133,16 @@ export async function preflightGraphModel(p: string): Promise<string> {
 /** Reads `dir` or `dir/model.json` with all its shards. */
 export async function readGraphModel(p: string): Promise<GraphModelFiles> {
   const { file, json, root } = await readModelJson(p);
+  return { file, json, weights: await readWeights(root, file, json.weightsManifest) };
+}
+
+/**
+ * Every weight of every group, by name, from shards confined to the model
+ * folder; each group's declared size is checked before any shard is read.
+ */
+export async function readWeights(root: ConfinedRoot, file: string, manifest: WeightsManifestJson): Promise<Map<string, WeightValue>> {
   const weights = new Map<string, WeightValue>();
-  for (const [k, group] of json.weightsManifest.entries()) {
+  for (const [k, group] of manifest.entries()) {
     const shards = await groupShards(root, file, k, group.paths);
     // Sizes are checked against the weight specs before any shard is read.
     checkWeightBytes(group.weights, shards.reduce((n, s) => n + s.size, 0), `${file} weightsManifest[${k}] (${group.paths.join(', ')})`);
@@ -133,5 +154,5 @@ export async function readGraphModel(p: string): Promise<GraphModelFiles> {
       weights.set(w.name, w);
     }
   }
-  return { file, json, weights };
+  return weights;
 }

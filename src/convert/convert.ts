@@ -1,5 +1,5 @@
 /**
- * Converting a model we did not train: import (tfjs graph model -> IR), the
+ * Converting a model we did not train: import (tfjs graph or layers model -> IR), the
  * shared IR passes, then every requested converter. Problems are reported all
  * at once: the importer lists every TF node the IR cannot express; then every
  * converter is tried (writeArtifacts, src/export/artifacts.ts) and every
@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { IrGraph } from '../ir/graph.js';
 import { runPasses } from '../ir/passes.js';
 import type { FormatOptions, Precision } from '../../converters/types.js';
-import { importTfjsGraphModel } from '../../converters/tfjs/import.js';
+import { importTfjsModel, type TfjsModelKind } from '../../converters/tfjs/import-model.js';
 import { formatOptionsOf, planArtifacts, writeArtifacts } from '../export/artifacts.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { toolVersion } from '../util/version.js';
@@ -47,7 +47,7 @@ export interface TensorSpec { name: string; shape: number[]; dtype: 'float32' }
 export interface ConvertManifest {
   tool: 'audio-to-midi';
   toolVersion: string;
-  source: { path: string; kind: 'tfjs graph model'; sha256: string };
+  source: { path: string; kind: TfjsModelKind; sha256: string };
   batch: number;
   importSeconds: number;
   inputs: TensorSpec[];
@@ -55,16 +55,16 @@ export interface ConvertManifest {
   artifacts: ConvertEntry[];
 }
 
-/** `dir`, `dir/model.json` or `x.json` of a tfjs graph model -> its model.json; anything else is refused by name. */
+/** `dir`, `dir/model.json` or `x.json` of a tfjs graph or layers model -> its model.json; anything else is refused by name. */
 export function sourceModelJson(source: string): string {
-  if (!existsSync(source)) throw new A2mError(`${source}: no such file or directory (expected a tfjs graph model directory or its model.json)`);
+  if (!existsSync(source)) throw new A2mError(`${source}: no such file or directory (expected a tfjs graph model or layers model directory, or its model.json)`);
   if (statSync(source).isDirectory()) {
     const json = path.join(source, 'model.json');
-    if (!existsSync(json)) throw new A2mError(`${source}: no model.json in this directory (expected a tfjs graph model)`);
+    if (!existsSync(json)) throw new A2mError(`${source}: no model.json in this directory (expected a tfjs graph model or layers model)`);
     return json;
   }
-  if (source.endsWith('.onnx')) throw new A2mError(`${source}: importing ONNX is not supported yet (expected a tfjs graph model directory or its model.json)`);
-  if (!source.endsWith('.json')) throw new A2mError(`${source}: expected a tfjs graph model directory or its model.json`);
+  if (source.endsWith('.onnx')) throw new A2mError(`${source}: importing ONNX is not supported yet (expected a tfjs graph model or layers model directory, or its model.json)`);
+  if (!source.endsWith('.json')) throw new A2mError(`${source}: expected a tfjs graph model or layers model directory, or its model.json`);
   return source;
 }
 
@@ -101,7 +101,7 @@ export async function convertModel(source: string, req: ConvertRequest): Promise
   const batch = req.batch ?? 1;
   const t0 = performance.now();
   req.onProgress?.(`importing ${modelJson}`);
-  const imported = await importTfjsGraphModel(modelJson, { batch });
+  const { graph: imported, kind } = await importTfjsModel(modelJson, { batch });
   renameOutputs(imported, req.rename ?? {}, modelJson);
   const g = runPasses(imported);
   const importSeconds = (performance.now() - t0) / 1000;
@@ -114,7 +114,7 @@ export async function convertModel(source: string, req: ConvertRequest): Promise
   const manifest: ConvertManifest = {
     tool: 'audio-to-midi', toolVersion: toolVersion(),
     // Folder and file name, not the absolute path: convert.json ships with the outputs.
-    source: { path: path.join(path.basename(path.dirname(path.resolve(modelJson))), path.basename(modelJson)).split(path.sep).join('/'), kind: 'tfjs graph model', sha256: await sourceHash(modelJson) },
+    source: { path: path.join(path.basename(path.dirname(path.resolve(modelJson))), path.basename(modelJson)).split(path.sep).join('/'), kind, sha256: await sourceHash(modelJson) },
     batch, importSeconds,
     inputs: g.inputs.map((i) => spec(i.name, i.shape)),
     outputs: g.outputs.map((o) => spec(o.name, g.shapes.get(o.value)!)),
