@@ -11,7 +11,8 @@
  *     ios/      <Class>.mlpackage, Audio2Midi.json, README.md (Swift)
  *     android/  <name>.tflite (+ TFLite Metadata), Audio2Midi.json, README.md (Kotlin)
  *     web/      audio-to-midi-web.js (+ .d.ts, package.json), model/ (tfjs), model.onnx, index.html, app.js, style.css, tf.min.js, Audio2Midi.json, README.md
- *     server/   <name>/1/ (SavedModel), Audio2Midi.json, README.md
+ *     server/   <name>/1/ (SavedModel + assets.extra/tf_serving_warmup_requests), models.config, batching_parameters.txt, Audio2Midi.json, README.md
+ *     triton/   <name>_onnx/, <name>_savedmodel/ (config.pbtxt + 1/model.*), Audio2Midi.json, README.md  (only with -t triton)
  *
  * The folder is built in a temp dir and renamed into place, only after every
  * artifact passed parity. Nothing in it depends on time, paths or randomness:
@@ -24,6 +25,7 @@ import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Model } from '../model/model.js';
 import { modelHash } from '../export/export.js';
+import { ourModelInfo } from '../export/model-info.js';
 import { runPasses } from '../ir/passes.js';
 import { planArtifactList, writeArtifacts } from '../export/artifacts.js';
 import type { FormatOptions, Precision } from '../../converters/types.js';
@@ -35,6 +37,8 @@ import { buildContract, CONTRACT_FILE, type AppContract } from './contract.js';
 import { artifactsFor, bundleNames, type Target } from './targets.js';
 import { tfliteAssociatedFiles, tfliteMetadataSpec } from './android.js';
 import { webBundleFiles } from './web.js';
+import { tritonConfigText, TRITON_BACKENDS, type TritonFormat } from './triton.js';
+import { tfServingFiles } from './tf-serving.js';
 import { rootReadme, targetReadme } from './readme.js';
 import { signBundle } from './signature.js';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, MANIFEST_FILE, fileEntries, toolVersions, type BundleManifest } from './manifest.js';
@@ -57,7 +61,7 @@ export interface BundleRequest {
   iosPrecision?: Precision;
   /** Core ML options (`ios`: deployment target; converter default when absent). */
   coreml?: FormatOptions['coreml'];
-  /** TFLite Metadata fields. */
+  /** The model's author, licence and version in every artifact's metadata (default: this tool's name and licence, preset-hash). */
   author?: string;
   license?: string;
   modelVersion?: string;
@@ -111,6 +115,8 @@ export async function buildBundle(model: Model, state: Record<string, unknown>, 
     outputs: graph.outputs.map((o) => ({ name: o.name, shape: graph.shapes.get(o.value)! })),
     thresholds: modelThresholds(state),
   });
+  // One record for every artifact's metadata; the TFLite ModelMetadata below reads the same one.
+  const info = ourModelInfo({ preset: model.config.preset, modelSha256: sha, name: names.name, source: req.source }, { author: req.author, license: req.license, version: req.modelVersion });
   say(`golden inputs and canonical outputs (${req.goldenCases?.join(', ') ?? 'all cases'})`);
   const golden = await buildGolden({ model, state, source: req.source ?? `preset:${model.config.preset}` }, { cases: req.goldenCases });
 
@@ -118,15 +124,26 @@ export async function buildBundle(model: Model, state: Record<string, unknown>, 
   let parity!: VerifyReport;
   await writeDirAtomic(req.out, async (dir) => {
     await writeArtifacts(graph, plan, dir, {
-      metadata: graph.metadata, coreml: req.coreml,
+      metadata: graph.metadata, info, coreml: req.coreml,
       // Only the Android .tflite is written, so the TFLite Metadata block reaches just that artifact.
-      tflite: { extraMetadata: [tfliteMetadataEntry(tfliteMetadataSpec(contract, {
-        version: req.modelVersion ?? `${contract.model.preset}-${contract.model.sha256.slice(0, 12)}`,
-        author: req.author ?? 'audio-to-midi',
-        license: req.license ?? 'Apache-2.0',
-      }))], associatedFiles: tfliteAssociatedFiles(contract) },
+      tflite: { extraMetadata: [tfliteMetadataEntry(tfliteMetadataSpec(contract, { version: info.version, author: info.author, license: info.license }))], associatedFiles: tfliteAssociatedFiles(contract) },
       onProgress: say,
     });
+    // Serving configs are read from the artifacts just written: they describe the files the servers load.
+    if (req.targets.includes('server')) {
+      say('server: models.config, batching parameters, warm-up request');
+      const savedModel = artifacts.find((x) => x.target === 'server')!.path;
+      const input = { name: contract.input.name, tensor: golden.cases[0]!.samples };
+      for (const f of await tfServingFiles(dir, { savedModel, name: names.name, input })) await writeBytes(dir, f.path, f.bytes);
+    }
+    if (req.targets.includes('triton')) {
+      say('triton: config.pbtxt per model');
+      const order = contract.outputs.map((o) => o.name);
+      for (const format of Object.keys(TRITON_BACKENDS) as TritonFormat[]) {
+        const c = await tritonConfigText(dir, names.name, format, order);
+        await writeText(dir, c.path, c.text);
+      }
+    }
     for (const t of req.targets) {
       await writeText(dir, `${t}/${CONTRACT_FILE}`, JSON.stringify(contract, null, 2) + '\n');
       await writeText(dir, `${t}/README.md`, targetReadme(t, { contract, names, artifacts }));

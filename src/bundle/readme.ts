@@ -1,12 +1,15 @@
 /**
  * The bundle's READMEs: one at the root (what is where, how to check it) and
  * one per target with a short usage snippet in the platform's language
- * (Swift, Kotlin, JavaScript, TF Serving REST). Numbers come from the
+ * (Swift, Kotlin, JavaScript, TF Serving and Triton REST). Numbers come from the
  * contract (Audio2Midi.json), names from the artifact table.
  */
 import type { AppContract } from './contract.js';
 import { CONTRACT_FILE } from './contract.js';
 import type { Artifact, BundleNames, Target } from './targets.js';
+import { BATCH_TIMEOUT_MICROS, SERVING_MAX_BATCH } from './batching.js';
+import { BATCHING_FILE, MODELS_CONFIG_FILE, MODEL_PLATFORM, WARMUP_FILE, containerBasePath } from './tf-serving.js';
+import { TRITON_BACKENDS, TRITON_CONFIG_FILE, TRITON_VERSION, tritonModelName, type TritonFormat } from './triton.js';
 
 interface ReadmeInputs { contract: AppContract; names: BundleNames; artifacts: Artifact[] }
 
@@ -102,14 +105,37 @@ const SNIPPETS: Record<Target, (r: ReadmeInputs) => string> = {
     `# ${n.name} for TF Serving`,
     '',
     `\`${n.name}/1/\` is version 1 of the model base path \`${n.name}/\` (saved_model.pb + variables/), signature \`serving_default\`.`,
+    `- \`${MODELS_CONFIG_FILE}\`: the model server config (\`--model_config_file\`): model \`${n.name}\`, base path \`${containerBasePath(n.name)}\` (this folder mounted at \`/models\`), platform \`${MODEL_PLATFORM}\`.`,
+    `- \`${BATCHING_FILE}\`: server-side batching (\`--enable_batching --batching_parameters_file\`): max_batch_size is what the SavedModel's input accepts (1 while it is fixed at batch 1, ${SERVING_MAX_BATCH} once it takes any batch), batch timeout ${BATCH_TIMEOUT_MICROS} µs.`,
+    `- \`${n.name}/1/${WARMUP_FILE}\`: one Predict request (a golden window, \`../golden/\`) as a TFRecord of PredictionLog; TF Serving replays it when it loads the model, so the first client request does not pay for graph setup.`,
     '',
     '```sh',
-    `docker run -p 8501:8501 -v "$PWD/${n.name}:/models/${n.name}" -e MODEL_NAME=${n.name} tensorflow/serving`,
+    `docker run -p 8500:8500 -p 8501:8501 -v "$PWD:/models" tensorflow/serving --model_config_file=/models/${MODELS_CONFIG_FILE} --enable_batching --batching_parameters_file=/models/${BATCHING_FILE}`,
+    `# or one model, no batching: docker run -p 8501:8501 -v "$PWD/${n.name}:/models/${n.name}" -e MODEL_NAME=${n.name} tensorflow/serving`,
     `curl -s localhost:8501/v1/models/${n.name}:predict -d '{"signature_name": "serving_default", "inputs": {"${c.input.name}": [[[/* ${c.windowing.windowSamples} left */], [/* ${c.windowing.windowSamples} right */]]]}}'`,
     '```',
     '',
     `The response holds ${outputNames(c)}.`,
   ].join('\n'),
+  triton: ({ contract: c, names: n }) => {
+    const models = (Object.keys(TRITON_BACKENDS) as TritonFormat[]).map((f) => ({ f, model: tritonModelName(n.name, f), ...TRITON_BACKENDS[f] }));
+    return [
+      `# ${n.name} for Triton Inference Server`,
+      '',
+      'This folder is a Triton model repository with the same model for two backends:',
+      '',
+      ...models.map((m) => `- \`${m.model}/\`: \`${TRITON_CONFIG_FILE}\` (platform \`${m.platform}\`) and \`${TRITON_VERSION}/${m.modelFile}\`.`),
+      '',
+      `Each \`${TRITON_CONFIG_FILE}\` names the input \`${c.input.name}\` and the outputs ${c.outputs.map((o) => `\`${o.name}\``).join(', ')} (TYPE_FP32) with the dims read from the model file. \`max_batch_size\` follows what the file accepts: 0 (absent from the text) while the model is fixed at batch ${c.input.shape[0]}, so \`dims\` are the whole shape; ${SERVING_MAX_BATCH} once it takes any batch, with \`dynamic_batching\` on (queue delay ${BATCH_TIMEOUT_MICROS} µs) and \`dims\` without the batch dimension. Either way a request for one window has shape [${c.input.shape}].`,
+      '',
+      '```sh',
+      'docker run --rm -p 8000:8000 -p 8001:8001 -v "$PWD:/models" nvcr.io/nvidia/tritonserver:<yy.mm>-py3 tritonserver --model-repository=/models',
+      `curl -s localhost:8000/v2/models/${models[0]!.model}/infer -d '{"inputs": [{"name": "${c.input.name}", "datatype": "FP32", "shape": [${c.input.shape}], "data": [/* ${c.windowing.windowSamples} left, then ${c.windowing.windowSamples} right */]}]}'`,
+      '```',
+      '',
+      `The response holds ${outputNames(c)}; \`${models[1]!.model}\` answers the same request through TensorFlow.`,
+    ].join('\n');
+  },
 };
 
 function camel(s: string): string {

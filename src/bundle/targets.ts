@@ -5,9 +5,16 @@
  */
 import type { Precision } from '../../converters/types.js';
 import { A2mError } from '../errors.js';
+import { tritonArtifactPath } from './triton.js';
 
-export const TARGETS = ['ios', 'android', 'web', 'server'] as const;
+export const TARGETS = ['ios', 'android', 'web', 'server', 'triton'] as const;
 export type Target = (typeof TARGETS)[number];
+/**
+ * What `a2m bundle` builds without -t: the app targets and TF Serving. Triton
+ * is asked for by name: its repository repeats the ONNX and SavedModel files
+ * for a server most app builds do not run.
+ */
+export const DEFAULT_TARGETS: readonly Target[] = ['ios', 'android', 'web', 'server'];
 
 export interface BundleNames {
   /** Lower-case model name: file names, TF Serving model name (e.g. `audio2midi`). */
@@ -29,6 +36,11 @@ const ARTIFACTS: Record<Target, (n: BundleNames, o: TargetOptions) => Omit<Artif
   ],
   // TF Serving loads <model_base_path>/<version>/saved_model.pb.
   server: (n) => [{ format: 'savedmodel', precision: 'fp32', path: `server/${n.name}/1`, role: 'TF SavedModel, version 1 of a TF Serving model base path' }],
+  // Triton loads <repository>/<model>/<version>/<default model file> (triton.ts).
+  triton: (n) => [
+    { format: 'onnx', precision: 'fp32', path: tritonArtifactPath(n.name, 'onnx'), role: 'Triton model (onnxruntime_onnx), version 1' },
+    { format: 'savedmodel', precision: 'fp32', path: tritonArtifactPath(n.name, 'savedmodel'), role: 'Triton model (tensorflow_savedmodel), version 1' },
+  ],
 };
 
 export function artifactsFor(targets: readonly Target[], names: BundleNames, opts: TargetOptions): Artifact[] {

@@ -3,7 +3,7 @@ import { COMMANDS } from '../registry.js';
 import { loadModel } from '../../model/load.js';
 import { buildBundle } from '../../bundle/build.js';
 import { verifyBundle } from '../../bundle/verify.js';
-import { parseTargets, TARGETS } from '../../bundle/targets.js';
+import { DEFAULT_TARGETS, parseTargets, TARGETS } from '../../bundle/targets.js';
 import type { Precision } from '../../../converters/types.js';
 import { formatTerminal } from '../../verify/format-report.js';
 import { parseTolerances } from '../../verify/tolerances.js';
@@ -14,7 +14,7 @@ import { intInRange } from '../options.js';
 
 interface BuildArgs {
   model: string; target: string; out: string; name: string; 'ios-precision': string; ios?: number;
-  author: string; license: string; 'model-version'?: string; 'golden-cases'?: string; oracles: boolean; tolerance: string[]; force: boolean; sign?: string;
+  author?: string; license?: string; 'model-version'?: string; 'golden-cases'?: string; oracles: boolean; tolerance: string[]; force: boolean; sign?: string;
 }
 interface VerifyArgs { dir: string; parity: boolean; model?: string; oracles: boolean; tolerance: string[]; 'public-key'?: string }
 
@@ -23,24 +23,25 @@ const list = (s: string | undefined) => s?.split(',').map((x) => x.trim()).filte
 
 const build: CommandModule<object, BuildArgs> = {
   command: '$0 [model]',
-  describe: 'build app-ready bundles (iOS Core ML, Android TFLite + metadata, web tfjs/ONNX + demo page, TF Serving SavedModel)',
+  describe: 'build app-ready bundles (iOS Core ML, Android TFLite + metadata, web tfjs/ONNX + demo page, TF Serving SavedModel + models.config + warm-up, Triton model repository)',
   builder: (y) => y
     .positional('model', { type: 'string', default: 'default', describe: 'checkpoint folder, "default", or preset:<name>' })
-    .option('target', { alias: 't', type: 'string', default: TARGETS.join(','), describe: `comma-separated: ${TARGETS.join(', ')}` })
+    .option('target', { alias: 't', type: 'string', default: DEFAULT_TARGETS.join(','), describe: `comma-separated: ${TARGETS.join(', ')} (triton: a Triton Inference Server model repository, ONNX + SavedModel backends; not in the default set)` })
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'bundle folder (replaced atomically once every artifact passed parity)' })
     .option('name', { type: 'string', default: 'audio2midi', describe: 'model name: file names, TF Serving model name, Core ML class (Audio2Midi)' })
     .option('ios-precision', { type: 'string', default: 'fp16', choices: ['fp16', 'fp32'], describe: 'Core ML package precision' })
     .option('ios', { ...intInRange('ios', 15, 18), describe: 'Core ML deployment target 15..18 (converter default when absent)' })
-    .option('author', { type: 'string', default: 'audio-to-midi', describe: 'TFLite Metadata author' })
-    .option('license', { type: 'string', default: 'Apache-2.0', describe: 'TFLite Metadata license' })
-    .option('model-version', { type: 'string', describe: 'TFLite Metadata version (default <preset>-<weights sha256 prefix>)' })
+    .option('author', { type: 'string', describe: 'model author in every artifact\'s metadata [default: audio-to-midi]' })
+    .option('license', { type: 'string', describe: 'model licence in every artifact\'s metadata [default: this tool\'s, Apache-2.0]' })
+    .option('model-version', { type: 'string', describe: 'model version in every artifact\'s metadata (default <preset>-<weights sha256 prefix>)' })
     .option('golden-cases', { type: 'string', describe: 'golden cases the parity report runs (comma-separated; default: all of `a2m golden`)' })
     .option('oracles', { type: 'boolean', default: false, describe: 'also run the Python oracles (TF, ONNX Runtime) in the parity report' })
     .option('tolerance', { type: 'string', array: true, default: [], describe: 'override a parity tolerance as `a2m verify` does: [<precision>.]<key>=<value> (recorded in parity.json)' })
     .option('force', { type: 'boolean', default: false, describe: 'replace --out even when it is not an earlier bundle' })
     .option('sign', { type: 'string', describe: `ed25519 private key PEM: sign manifest.json into ${SIGNATURE_FILE} (check with bundle verify --public-key)` })
-    .example('a2m bundle -o dist/bundle', 'the default model, every target')
+    .example('a2m bundle -o dist/bundle', 'the default model: ios, android, web, server')
     .example('a2m bundle runs/small/best -t ios,android -o dist/mobile --ios-precision fp32', 'a checkpoint, mobile only, fp32 Core ML')
+    .example('a2m bundle -t server,triton -o dist/serving', 'TF Serving and Triton Inference Server folders only')
     .example('a2m bundle verify dist/bundle', 're-check checksums and parity of a bundle')
     .example('a2m bundle -o dist/bundle --sign key.pem', 'sign it (openssl genpkey -algorithm ed25519 -out key.pem)'),
   handler: async (a) => {
