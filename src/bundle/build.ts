@@ -133,7 +133,10 @@ export async function buildBundle(model: Model, state: Record<string, unknown>, 
     if (req.targets.includes('server')) {
       say('server: models.config, batching parameters, warm-up request');
       const savedModel = artifacts.find((x) => x.target === 'server')!.path;
-      const input = { name: contract.input.name, tensor: golden.cases[0]!.samples };
+      // One window (batch 1): a request every SavedModel accepts, fixed batch or not.
+      const window = golden.cases.find((c) => c.samples.shape[0] === 1);
+      if (!window) throw new A2mError('server: the golden set has no single-window case for the TF Serving warm-up request');
+      const input = { name: contract.input.name, tensor: window.samples };
       for (const f of await tfServingFiles(dir, { savedModel, name: names.name, input })) await writeBytes(dir, f.path, f.bytes);
     }
     if (req.targets.includes('triton')) {
