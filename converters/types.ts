@@ -32,11 +32,65 @@ export interface FormatOptions {
   };
 }
 
+/**
+ * What a model says about itself: one record that export, convert and bundle
+ * fill once, and every converter writes in its own fields (Core ML Metadata,
+ * ONNX doc_string + metadata_props, TFLite a2m_metadata + ModelMetadata,
+ * SavedModel meta_graph_version + assets.extra, tfjs userDefinedMetadata).
+ * A field left out is written nowhere: a converter never fills in our name for
+ * someone else's model.
+ */
+export interface ModelInfo {
+  /** Display name (TFLite ModelMetadata.name). */
+  name?: string;
+  description?: string;
+  author?: string;
+  license?: string;
+  version?: string;
+  /** Where the model came from, portable: `preset:tiny`, a folder/file name, a URL; never a machine-local absolute path. */
+  source?: string;
+}
+
+export const MODEL_INFO_KEYS = ['name', 'description', 'author', 'license', 'version', 'source'] as const satisfies readonly (keyof ModelInfo)[];
+
+/**
+ * The key/value form of a converter's metadata, for formats that hold a flat
+ * string map (ONNX metadata_props, TFLite a2m_metadata, SavedModel's
+ * assets.extra JSON, tfjs userDefinedMetadata): the graph's provenance, then
+ * the options' metadata, then the model info under MODEL_INFO_KEYS (it wins:
+ * it is what the caller stated), then the precision.
+ */
+export function metadataEntries(graph: IrGraph, opts: Pick<ExportOptions, 'precision' | 'metadata' | 'info'>): Record<string, string> {
+  const out: Record<string, string> = { ...graph.metadata, ...opts.metadata };
+  for (const k of MODEL_INFO_KEYS) {
+    const v = opts.info?.[k];
+    if (v !== undefined) out[k] = v;
+  }
+  out.precision = opts.precision;
+  return out;
+}
+
 export interface ExportOptions extends FormatOptions {
   precision: Precision;
   /** Tool/model provenance written into each format's metadata. */
   metadata?: Record<string, string>;
+  /** Author, licence, version, description, source (ModelInfo): each format writes them in its own fields. */
+  info?: ModelInfo;
 }
+
+/**
+ * Which public (input/output) names a format accepts: `a2m convert` renames a
+ * source's names to ones every requested format accepts (convert.json keeps the
+ * mapping). A format's rule lives beside its writer.
+ */
+export interface PublicNameRule {
+  valid: RegExp;
+  /** Why, in words, for messages: e.g. "a MIL identifier [A-Za-z_][A-Za-z0-9_]*". */
+  rule: string;
+}
+
+/** A C identifier: Core ML's MIL identifiers and ONNX's (C90) names; Python keyword arguments too. */
+export const IDENTIFIER_NAME: PublicNameRule['valid'] = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export interface Converter {
   /** Format key used on the CLI: savedmodel | tflite | coreml | onnx | tfjs. */
@@ -45,6 +99,8 @@ export interface Converter {
   defaultName: string;
   /** The precisions it writes: a multi-format export checks every format x precision against these before writing anything. */
   precisions: readonly Precision[];
+  /** The input and output names it can write as given. */
+  publicNames: PublicNameRule;
   /** Writes the artifact atomically (temp + rename); returns the written paths. */
   write(graph: IrGraph, outPath: string, opts: ExportOptions): Promise<string[]>;
 }

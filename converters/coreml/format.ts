@@ -69,4 +69,5 @@ export const USER_DEFINED_KEYS = {
   preset: 'com.audio-to-midi.preset',
   source: 'com.audio-to-midi.source',
   precision: 'com.audio-to-midi.precision',
+  name: 'com.audio-to-midi.name',
 } as const;

@@ -7,7 +7,7 @@
 import type { IrGraph } from '../../src/ir/graph.js';
 import { A2mError } from '../../src/errors.js';
 import { type Converter, type ExportOptions, type FormatOptions, validateAgainst } from '../types.js';
-import { DEFAULT_IOS, IOS_TARGETS, type IosTarget } from './format.js';
+import { DEFAULT_IOS, IDENTIFIER, IOS_TARGETS, type IosTarget } from './format.js';
 import { unsupportedReason } from './emitters.js';
 import { computeDtypes } from './precision.js';
 import { lowerGraph } from './lowering.js';
@@ -61,7 +61,7 @@ export function buildCoreML(graph: IrGraph, opts: CoreMLExportOptions): CoreMLBu
   }
   lowered.builder.ops.splice(0, lowered.builder.ops.length, ...ops);
   const { weights } = lowered.builder.finish();
-  const model = assembleModel({ ios, inputs: lowered.inputs, outputs: lowered.outputs, ops, metadata: buildMetadata(graph, opts.precision, opts.metadata) });
+  const model = assembleModel({ ios, inputs: lowered.inputs, outputs: lowered.outputs, ops, metadata: buildMetadata(graph, opts.precision, opts.metadata, opts.info) });
   const opCounts: Record<string, number> = {};
   for (const op of ops) opCounts[op.type!] = (opCounts[op.type!] ?? 0) + 1;
   const { specVersion, opset } = IOS_TARGETS[ios];
@@ -82,8 +82,9 @@ const coreml: Converter = {
   defaultName: 'model.mlpackage',
   // ML Program weights are fp32 or fp16; int8 would need its constexpr dequantize ops (not written yet).
   precisions: ['fp32', 'fp16'],
+  publicNames: { valid: IDENTIFIER, rule: 'a MIL identifier [A-Za-z_][A-Za-z0-9_]*' },
   async write(graph, outPath, opts) {
-    return (await exportCoreML(graph, outPath, { precision: opts.precision, metadata: opts.metadata, ios: opts.coreml?.ios })).files;
+    return (await exportCoreML(graph, outPath, { precision: opts.precision, metadata: opts.metadata, info: opts.info, ios: opts.coreml?.ios })).files;
   },
 };
 

@@ -1,13 +1,15 @@
 /**
- * Model metadata: Metadata{author, license, versionString, shortDescription} and
- * userDefined keys in coremltools' style (it writes com.github.apple.coremltools.{source,version};
- * we write com.audio-to-midi.{version,preset,source,precision}). Export options'
- * metadata entries override the defaults; unknown keys go to userDefined.
+ * Model metadata: Metadata{author, license, versionString, shortDescription} from
+ * the export's ModelInfo (converters/types.ts), and userDefined keys in coremltools'
+ * style (it writes com.github.apple.coremltools.{source,version}; we write
+ * com.audio-to-midi.{version,preset,source,precision}, `version` being the writer's).
+ * Provenance keys without a Metadata field go to userDefined.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IrGraph } from '../../src/ir/graph.js';
 import { projectRoot } from '../../src/util/paths.js';
+import type { ModelInfo } from '../types.js';
 import { USER_DEFINED_KEYS } from './format.js';
 import type { Metadata } from './schema.js';
 
@@ -17,22 +19,32 @@ export function audioToMidiVersion(): string {
   return toolVersion;
 }
 
-export function buildMetadata(graph: IrGraph, precision: string, extra: Record<string, string> = {}): Metadata {
+/** Keys that have a Metadata field (or a fixed userDefined key) of their own, so they are not repeated in userDefined. */
+const FIELDS = new Set(['author', 'license', 'version', 'description', 'preset', 'source', 'name']);
+
+export function buildMetadata(graph: IrGraph, precision: string, extra: Record<string, string> = {}, info: ModelInfo = {}): Metadata {
+  // Provenance may carry the fields too (a source model's own userDefinedMetadata, a caller's metadata block); the stated info wins.
   const all: Record<string, string> = { ...graph.metadata, ...extra };
-  const version = audioToMidiVersion();
+  const pick = (k: keyof ModelInfo) => info[k] ?? all[k];
   const userDefined: Record<string, string> = {
-    [USER_DEFINED_KEYS.version]: version,
-    [USER_DEFINED_KEYS.source]: 'audio-to-midi IR',
+    [USER_DEFINED_KEYS.version]: audioToMidiVersion(),
     [USER_DEFINED_KEYS.precision]: precision,
   };
+  const source = pick('source');
+  if (source) userDefined[USER_DEFINED_KEYS.source] = source;
   if (all.preset) userDefined[USER_DEFINED_KEYS.preset] = all.preset;
-  const fields = new Set(['author', 'license', 'version', 'description', 'preset']);
-  for (const [k, v] of Object.entries(all)) if (!fields.has(k)) userDefined[k.includes('.') ? k : `com.audio-to-midi.${k}`] = v;
-  return {
-    shortDescription: all.description ?? `Piano transcription (raw audio -> MIDI)${all.preset ? `, preset ${all.preset}` : ''}`,
-    versionString: all.version ?? version,
-    author: all.author ?? 'audio-to-midi',
-    license: all.license ?? 'Apache-2.0',
-    userDefined,
-  };
+  if (info.name) userDefined[USER_DEFINED_KEYS.name] = info.name;
+  for (const [k, v] of Object.entries(all)) if (!FIELDS.has(k)) userDefined[k.includes('.') ? k : `com.audio-to-midi.${k}`] = v;
+  const md: Metadata = { userDefined };
+  // A field nobody stated stays empty: an imported model never gets our author or licence.
+  const description = pick('description');
+  const author = pick('author');
+  const license = pick('license');
+  // Our own graphs (they record a preset) fall back to the tool version; an imported one gets no made-up version.
+  const version = pick('version') ?? (all.preset ? audioToMidiVersion() : undefined);
+  if (description) md.shortDescription = description;
+  if (version) md.versionString = version;
+  if (author) md.author = author;
+  if (license) md.license = license;
+  return md;
 }

@@ -3,6 +3,7 @@
  * "layer0_local_attn_q_w"; collisions get a numeric suffix. Reserved names
  * (the model's input and public output names) are never handed out twice.
  */
+import { A2mError } from '../../src/errors.js';
 import { IDENTIFIER } from './format.js';
 
 export function sanitize(name: string): string {
@@ -16,7 +17,8 @@ export class NameAllocator {
 
   /** Claims an exact name (must already be a valid identifier); false when taken. */
   reserve(name: string): boolean {
-    if (!IDENTIFIER.test(name)) throw new Error(`"${name}" is not a valid MIL identifier`);
+    // `a2m convert` renames public names before they get here; a direct caller learns the rule and the way out.
+    if (!IDENTIFIER.test(name)) throw new A2mError(`Core ML: "${name}" is not a valid MIL identifier ([A-Za-z_][A-Za-z0-9_]*): rename the input or output (a2m convert renames automatically, or --rename ${name}=<name>)`);
     if (this.used.has(name)) return false;
     this.used.add(name);
     return true;

@@ -28,6 +28,8 @@ export interface OnnxSummary {
   initializers: { count: number; bytes: number; external: number; byType: Record<string, number> };
   functions: number;
   metadata: Record<string, string>;
+  /** ModelProto.doc_string ('' when none). */
+  docString: string;
 }
 
 /** Summary of the model at `file`; external data ranges are checked against the files beside it. */
@@ -179,6 +181,7 @@ function summarize(m: PbModel, label: string): OnnxSummary {
     initializers: { count: graph.initializer?.length ?? 0, bytes: initBytes, external, byType },
     functions: m.functions?.length ?? 0,
     metadata: Object.fromEntries((m.metadata_props ?? []).map((p) => [p.key, p.value])),
+    docString: m.doc_string ?? '',
   };
 }
 

@@ -8,7 +8,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IrGraph } from '../../src/ir/graph.js';
-import { PRECISIONS, type ExportOptions, type FormatOptions } from '../types.js';
+import { PRECISIONS, metadataEntries, type ExportOptions, type FormatOptions } from '../types.js';
 import { A2mError } from '../../src/errors.js';
 import { projectRoot } from '../../src/util/paths.js';
 import { tempPathFor } from '../../src/util/atomic.js';
@@ -48,7 +48,7 @@ export function toOnnxGraph(graph: IrGraph, opts: OnnxExportOptions): OnnxGraph 
 export function buildOnnx(graph: IrGraph, opts: OnnxExportOptions, fileName = 'model.onnx'): SerializedOnnx {
   const opset = checkOptions(opts);
   const g = toOnnxGraph(graph, opts);
-  const metadata: Record<string, string> = { ...graph.metadata, ...opts.metadata, precision: opts.precision };
+  const metadata = onnxMetadataProps(metadataEntries(graph, opts));
   let weightBytes = 0;
   for (const t of g.initializers.values()) weightBytes += t.data.byteLength;
   const threshold = opts.externalDataThresholdBytes ?? DEFAULT_EXTERNAL_THRESHOLD_BYTES;
@@ -56,7 +56,18 @@ export function buildOnnx(graph: IrGraph, opts: OnnxExportOptions, fileName = 'm
   return serializeOnnx(g, {
     opset, irVersion: IR_VERSION_FOR_OPSET[opset], producerName: PRODUCER_NAME,
     producerVersion: metadata.tool_version ?? TOOL_VERSION, metadata,
+    ...(opts.info?.description ? { docString: opts.info.description } : {}),
   }, external);
+}
+
+/**
+ * The ONNX IR spec names two metadata_props keys ("Optional Metadata"): model_author and
+ * model_license; the rest of the model info keeps its own key (version, description, source, name).
+ */
+export const ONNX_METADATA_KEYS: Record<string, string> = { author: 'model_author', license: 'model_license' };
+
+function onnxMetadataProps(entries: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(entries).map(([k, v]) => [ONNX_METADATA_KEYS[k] ?? k, v]));
 }
 
 /** Writes `pieces` (each at its offset) to a temp file beside `target`, then renames it into place. */

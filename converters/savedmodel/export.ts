@@ -13,7 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import type { IrGraph, IrNode } from '../../src/ir/graph.js';
 import type { OpName } from '../../src/ir/ops.js';
 import { writeDirAtomic } from '../../src/util/atomic.js';
-import { type ExportOptions, validateAgainst } from '../types.js';
+import { type ExportOptions, metadataEntries, validateAgainst } from '../types.js';
 import { encodeBundle } from './bundle.js';
 import { EMITTERS, type EmitContext, type Emitter } from './emitters.js';
 import {
@@ -80,14 +80,15 @@ export function buildSavedModel(graph: IrGraph, opts: ExportOptions): SavedModel
   const model: SavedModel = {
     saved_model_schema_version: SAVED_MODEL_SCHEMA_VERSION,
     meta_graphs: [{
-      meta_info_def: { tags: [SERVE_TAG], stripped_default_attrs: true },
+      // meta_graph_version is TF's "user specified version string" of the model.
+      meta_info_def: { ...(opts.info?.version ? { meta_graph_version: opts.info.version } : {}), tags: [SERVE_TAG], stripped_default_attrs: true },
       graph_def: { node: g.nodes, versions: { producer: GRAPH_PRODUCER, min_consumer: GRAPH_MIN_CONSUMER } },
       saver_def: saverDef,
       signature_def: { [DEFAULT_SIGNATURE]: signature },
     }],
   };
   const bundle = encodeBundle(vars.bundleTensors());
-  const metadata = JSON.stringify({ format: 'savedmodel', precision: opts.precision, ...graph.metadata, ...opts.metadata }, null, 2) + '\n';
+  const metadata = JSON.stringify({ format: 'savedmodel', ...metadataEntries(graph, opts) }, null, 2) + '\n';
   return {
     savedModel: encodeMessage('SavedModel', model), index: bundle.index, data: bundle.dataChunks, metadata,
     stats: { nodes: g.nodes.length, variables: vars.bundleTensors().length },

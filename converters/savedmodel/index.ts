@@ -6,6 +6,9 @@ const savedModelConverter: Converter = {
   format: 'savedmodel',
   defaultName: 'savedmodel',
   precisions: PRECISIONS,
+  // SignatureDef keys are map keys, not node names (those are sanitised apart): TF 2 loads and calls a
+  // signature keyed "input_2:0" (measured with TF 2.21: tf.saved_model.load, then f(**{'input_2:0': x})).
+  publicNames: { valid: /^[\s\S]+$/, rule: 'any non-empty string' },
   write: (graph, outPath, opts) => writeSavedModel(graph, outPath, opts),
 };
 

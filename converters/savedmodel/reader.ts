@@ -13,6 +13,8 @@ export interface TensorSig { name: string; dtype: string; shape: number[] | null
 export interface SignatureSummary { method: string; inputs: Record<string, TensorSig>; outputs: Record<string, TensorSig> }
 export interface MetaGraphSummary {
   tags: string[];
+  /** MetaInfoDef.meta_graph_version: the model's version as its writer stated it ('' when none). */
+  metaGraphVersion: string;
   tensorflowVersion: string;
   strippedDefaultAttrs: boolean;
   producer: number;
@@ -53,6 +55,7 @@ export function summarizeSavedModel(bytes: Uint8Array, what: string): SavedModel
     const sv = mg.saver_def;
     return {
       tags: mg.meta_info_def!.tags!,
+      metaGraphVersion: mg.meta_info_def!.meta_graph_version ?? '',
       tensorflowVersion: mg.meta_info_def!.tensorflow_version ?? '',
       strippedDefaultAttrs: mg.meta_info_def!.stripped_default_attrs ?? false,
       producer: mg.graph_def!.versions?.producer ?? 0,

@@ -6,7 +6,6 @@
  *   every unsupported node reported at once -> drop dead IR nodes -> validate.
  * Dynamic batch dims (-1) become the static `batch` option.
  */
-import path from 'node:path';
 import { addInput, emptyGraph, validateGraph, type IrGraph } from '../../src/ir/graph.js';
 import { A2mError } from '../../src/errors.js';
 import { UnsupportedOpsError, type UnsupportedOp } from '../types.js';
@@ -159,9 +158,8 @@ export function graphModelToIr(files: GraphModelFiles, opts: ImportOptions = {})
   }
   removeDeadValues(g);
   g.metadata = {
-    source: 'tfjs graph model',
-    // The model's folder and file name only: an absolute path would ship the build machine's layout in every export.
-    sourceFile: path.join(path.basename(path.dirname(file)), path.basename(file)).split(path.sep).join('/'),
+    // Where it came from (a portable path, in the model info) is the driver's to say: src/convert.
+    sourceFormat: 'tfjs graph model',
     ...Object.fromEntries(Object.entries(files.json.userDefinedMetadata ?? {}).filter(([, v]) => typeof v === 'string') as [string, string][]),
   };
   validateGraph(g);

@@ -9,8 +9,10 @@ const tfjsConverter: Converter = {
   format: 'tfjs',
   defaultName: 'tfjs_model',
   precisions: PRECISIONS,
+  // Signature keys are JSON object keys; tfjs's execute() takes them as given (Basic Pitch's own are "Identity_1:0").
+  publicNames: { valid: /^[\s\S]+$/, rule: 'any non-empty string' },
   async write(graph, outPath, opts) {
-    const { json, shards } = buildGraphModel(graph, { precision: opts.precision, metadata: opts.metadata });
+    const { json, shards } = buildGraphModel(graph, { precision: opts.precision, metadata: opts.metadata, info: opts.info });
     await writeDirAtomic(outPath, async (dir) => {
       await writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
       for (const s of shards) await writeFile(path.join(dir, s.name), s.bytes);

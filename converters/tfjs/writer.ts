@@ -6,7 +6,7 @@
 import type { IrGraph, IrNode } from '../../src/ir/graph.js';
 import type { OpName } from '../../src/ir/ops.js';
 import { toolVersion } from '../../src/util/version.js';
-import { UnsupportedOpsError, type Precision, type UnsupportedOp } from '../types.js';
+import { UnsupportedOpsError, metadataEntries, type ModelInfo, type Precision, type UnsupportedOp } from '../types.js';
 import { EMITTERS, type EmitContext, type Emitter } from './emitters.js';
 import { GraphDefBuilder } from './graphdef-builder.js';
 import { GRAPH_MODEL_FORMAT, GRAPH_PRODUCER, SHARD_BYTES, shapeJson, shardName, type GraphModelJson, type TensorInfoJson } from './format.js';
@@ -18,6 +18,7 @@ export const TARGET = 'tfjs';
 export interface BuildOptions {
   precision: Precision;
   metadata?: Record<string, string>;
+  info?: ModelInfo;
   /** Shard size in bytes (default 4 MiB, as tensorflowjs_converter). */
   shardBytes?: number;
 }
@@ -134,7 +135,7 @@ export function buildGraphModel(graph: IrGraph, opts: BuildOptions): BuiltGraphM
     modelTopology: { node: b.nodes, library: {}, versions: { producer: GRAPH_PRODUCER } },
     weightsManifest: [{ paths: shards.map((s) => s.name), weights: specs }],
     signature,
-    userDefinedMetadata: withoutReservedKeys({ ...graph.metadata, ...opts.metadata, precision: opts.precision }),
+    userDefinedMetadata: withoutReservedKeys(metadataEntries(graph, opts)),
   };
   return { json, shards };
 }

@@ -5,7 +5,9 @@
  * by public name (logits, probs, onset_logits, onset_probs, velocity).
  */
 import type { IrGraph } from '../../src/ir/graph.js';
-import { UnsupportedOpsError, type Precision, type UnsupportedOp } from '../types.js';
+import { UnsupportedOpsError, metadataEntries, type ModelInfo, type Precision, type UnsupportedOp } from '../types.js';
+import { tfliteMetadataEntry, type ModelMetadataSpec, type TensorMetadataSpec } from './metadata.js';
+import { TFLITE_METADATA_NAME } from './metadata-schema.js';
 import { TflBuilder } from './builder.js';
 import { EMITTERS, type Emitter } from './emitters.js';
 import type { TflModel } from './model.js';
@@ -18,6 +20,8 @@ export interface TfliteExportOptions {
   precision: Precision;
   /** Provenance written as a JSON metadata entry (`a2m_metadata`). */
   metadata?: Record<string, string>;
+  /** Author, licence, version, description, source: in `a2m_metadata`, and in a ModelMetadata (TFLITE_METADATA) unless extraMetadata brings one. */
+  info?: ModelInfo;
   /** Extra Model.metadata entries (e.g. TFLITE_METADATA for bundles). */
   extraMetadata?: { name: string; data: Uint8Array }[];
   /** Files the TFLite Metadata names (label lists), appended after the model as a zip (associated-files.ts). */
@@ -73,9 +77,13 @@ export function graphToTflModel(graph: IrGraph, opts: TfliteExportOptions): TflM
     m.signature.outputs.push({ name: out.name, tensor: t });
   }
 
-  const provenance = { ...graph.metadata, ...opts.metadata, precision: opts.precision };
+  const provenance = metadataEntries(graph, opts);
   m.metadata.push({ name: PROVENANCE_METADATA, data: new TextEncoder().encode(JSON.stringify(provenance)) });
   m.metadata.push(...(opts.extraMetadata ?? []));
+  // The model info also goes where Android's tooling reads it (MetadataDisplayer, ML Model Binding), unless the caller brought a fuller ModelMetadata (a bundle).
+  const info = opts.info ?? {};
+  const stated = (['name', 'description', 'author', 'license', 'version'] as const).some((k) => info[k] !== undefined);
+  if (stated && !m.metadata.some((e) => e.name === TFLITE_METADATA_NAME)) m.metadata.push(tfliteMetadataEntry(basicModelMetadata(graph, info)));
   return m;
 }
 
@@ -83,4 +91,13 @@ export function graphToTflite(graph: IrGraph, opts: TfliteExportOptions): Serial
   const serialized = serializeModel(graphToTflModel(graph, opts));
   if (!opts.associatedFiles?.length) return serialized;
   return { ...serialized, bytes: appendAssociatedFiles(serialized.bytes, opts.associatedFiles) };
+}
+
+/** A ModelMetadata with the model info and each signature tensor by name (no descriptions we would have to invent). */
+function basicModelMetadata(graph: IrGraph, info: ModelInfo): ModelMetadataSpec {
+  const tensor = (name: string): TensorMetadataSpec => ({ name, description: '' });
+  return {
+    name: info.name ?? '', description: info.description ?? '', version: info.version ?? '', author: info.author ?? '', license: info.license ?? '',
+    subgraph: { name: info.name ?? '', description: '', inputs: graph.inputs.map((i) => tensor(i.name)), outputs: graph.outputs.map((o) => tensor(o.name)) },
+  };
 }

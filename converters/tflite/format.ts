@@ -19,6 +19,8 @@ export const PLACEHOLDER_FOR_GREATER_OP_CODES = 127;
 export const MIN_RUNTIME_VERSION_NAME = 'min_runtime_version';
 export const MIN_RUNTIME_VERSION_BYTES = 16;
 export const DEFAULT_SIGNATURE_KEY = 'serving_default';
+/** SignatureDef keys and tensor names are flatbuffer strings: the interpreter looks them up as given (Python, Kotlin, LiteRT.js). */
+export const ANY_SIGNATURE_KEY = { valid: /^[\s\S]+$/, rule: 'any non-empty string' };
 
 /** enum BuiltinOperator: index = code (TF 2.21 schema). */
 export const BUILTIN_OPERATOR_NAMES = [

@@ -1,5 +1,6 @@
 /** The TFLite converter: IR graph -> one `.tflite` flatbuffer, written atomically. */
 import { PRECISIONS, type Converter, type ExportOptions } from '../types.js';
+import { ANY_SIGNATURE_KEY } from './format.js';
 import type { IrGraph } from '../../src/ir/graph.js';
 import { writeFileAtomic } from '../../src/util/atomic.js';
 import { graphToTflite } from './convert.js';
@@ -11,8 +12,9 @@ const tflite: Converter = {
   format: 'tflite',
   defaultName: 'model.tflite',
   precisions: PRECISIONS,
+  publicNames: ANY_SIGNATURE_KEY,
   async write(graph: IrGraph, outPath: string, opts: ExportOptions): Promise<string[]> {
-    const { bytes } = graphToTflite(graph, { precision: opts.precision, metadata: opts.metadata, extraMetadata: opts.tflite?.extraMetadata, associatedFiles: opts.tflite?.associatedFiles });
+    const { bytes } = graphToTflite(graph, { precision: opts.precision, metadata: opts.metadata, info: opts.info, extraMetadata: opts.tflite?.extraMetadata, associatedFiles: opts.tflite?.associatedFiles });
     await writeFileAtomic(outPath, bytes);
     return [outPath];
   },

@@ -12,12 +12,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { IrGraph } from '../ir/graph.js';
 import { runPasses } from '../ir/passes.js';
-import type { FormatOptions, Precision } from '../../converters/types.js';
+import { MODEL_INFO_KEYS, type FormatOptions, type ModelInfo, type Precision } from '../../converters/types.js';
 import { importTfjsModel, type TfjsModelKind } from '../../converters/tfjs/import-model.js';
 import { formatOptionsOf, planArtifacts, writeArtifacts } from '../export/artifacts.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { toolVersion } from '../util/version.js';
 import { A2mError } from '../errors.js';
+import { makePublicNamesValid, type NameChange } from './names.js';
 
 export const MANIFEST = 'convert.json';
 
@@ -28,8 +29,10 @@ export interface ConvertRequest extends FormatOptions {
   out: string;
   /** Size of a dynamic (-1) batch dim in the source; default 1. */
   batch?: number;
-  /** Output renames, old public name -> new (e.g. Basic Pitch's `Identity_1:0` -> `note`). */
+  /** Output renames, old public name -> new (e.g. Basic Pitch's `Identity_1:0` -> `note`); other names a format refuses are renamed automatically. */
   rename?: Record<string, string>;
+  /** Author, licence, version, ... stated by the caller; otherwise the source's own (its model.json userDefinedMetadata), or none. */
+  info?: ModelInfo;
   onProgress?: (msg: string) => void;
 }
 
@@ -52,6 +55,10 @@ export interface ConvertManifest {
   importSeconds: number;
   inputs: TensorSpec[];
   outputs: TensorSpec[];
+  /** Public names that differ from the source's: by --rename, or renamed for the formats named in `by` (names.ts). */
+  names: NameChange[];
+  /** What every artifact's metadata says about the model. */
+  info: ModelInfo;
   artifacts: ConvertEntry[];
 }
 
@@ -93,6 +100,20 @@ export function renameOutputs(g: IrGraph, rename: Record<string, string>, where:
   if (g.inputs.some((i) => after.includes(i.name))) throw new A2mError(`${where}: an output would share its name with an input (${g.inputs.map((i) => i.name).join(', ')})`);
 }
 
+/**
+ * A model we did not train keeps what its own files say about it (model.json's
+ * userDefinedMetadata, which the importer carries in the graph's metadata) and
+ * nothing of ours: no author or licence is made up. The caller's statement wins.
+ */
+export function sourceModelInfo(metadata: Record<string, string>, sourcePath: string, stated: ModelInfo = {}): ModelInfo {
+  const info: ModelInfo = {};
+  for (const k of MODEL_INFO_KEYS) {
+    const v = stated[k] ?? (k === 'source' ? sourcePath : metadata[k]);
+    if (v !== undefined) info[k] = v;
+  }
+  return info;
+}
+
 /** Imports the source and writes every requested format x precision into `req.out`. */
 export async function convertModel(source: string, req: ConvertRequest): Promise<ConvertManifest> {
   // Every format x precision is checked before the import and before anything is written.
@@ -102,22 +123,31 @@ export async function convertModel(source: string, req: ConvertRequest): Promise
   const t0 = performance.now();
   req.onProgress?.(`importing ${modelJson}`);
   const { graph: imported, kind } = await importTfjsModel(modelJson, { batch });
-  renameOutputs(imported, req.rename ?? {}, modelJson);
+  const renames = req.rename ?? {};
+  renameOutputs(imported, renames, modelJson);
+  const names: NameChange[] = Object.entries(renames).map(([from, to]) => ({ kind: 'output', original: from, written: to, by: '--rename' }));
+  const rules = [...new Map(plan.map((a) => [a.format, { format: a.format, ...a.converter.publicNames }])).values()];
+  names.push(...makePublicNamesValid(imported, rules, new Set(Object.values(renames)), modelJson));
   const g = runPasses(imported);
   const importSeconds = (performance.now() - t0) / 1000;
+  // Folder and file name, not the absolute path: convert.json and every artifact ship.
+  const sourcePath = path.join(path.basename(path.dirname(path.resolve(modelJson))), path.basename(modelJson)).split(path.sep).join('/');
+  const info = sourceModelInfo(g.metadata, sourcePath, req.info);
   g.metadata = { ...g.metadata, toolVersion: toolVersion() };
+  // The source's names stay findable from inside each artifact, not only from convert.json.
+  if (names.length) g.metadata.sourceNames = JSON.stringify(Object.fromEntries(names.map((n) => [n.written, n.original])));
 
   // Every target's unsupported ops are reported together; nothing lands unless every artifact was written.
-  const artifacts: ConvertEntry[] = await writeArtifacts(g, plan, req.out, { ...formatOptionsOf(req), metadata: g.metadata, onProgress: req.onProgress });
+  const artifacts: ConvertEntry[] = await writeArtifacts(g, plan, req.out, { ...formatOptionsOf(req), metadata: g.metadata, info, onProgress: req.onProgress });
 
   const spec = (name: string, shape: number[]): TensorSpec => ({ name, shape: [...shape], dtype: 'float32' });
   const manifest: ConvertManifest = {
     tool: 'audio-to-midi', toolVersion: toolVersion(),
-    // Folder and file name, not the absolute path: convert.json ships with the outputs.
-    source: { path: path.join(path.basename(path.dirname(path.resolve(modelJson))), path.basename(modelJson)).split(path.sep).join('/'), kind, sha256: await sourceHash(modelJson) },
+    source: { path: sourcePath, kind, sha256: await sourceHash(modelJson) },
     batch, importSeconds,
     inputs: g.inputs.map((i) => spec(i.name, i.shape)),
     outputs: g.outputs.map((o) => spec(o.name, g.shapes.get(o.value)!)),
+    names, info,
     artifacts,
   };
   await writeFileAtomic(path.join(req.out, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');

@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { ModelLike } from '../model/host-model.js';
 import type { IrGraph } from '../ir/graph.js';
 import { artifactName, formatOptionsOf, planArtifacts, writeArtifacts } from './artifacts.js';
-import type { FormatOptions, Precision } from '../../converters/types.js';
+import type { FormatOptions, ModelInfo, Precision } from '../../converters/types.js';
+import { ourModelInfo } from './model-info.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { toolVersion } from '../util/version.js';
 import { runPasses } from '../ir/passes.js';
@@ -52,6 +53,8 @@ export interface ExportRequest extends FormatOptions {
   precisions: Precision[];
   out: string;
   batch?: number;
+  /** Author, licence, version, ... stated by the caller; the rest defaults (model-info.ts). */
+  info?: ModelInfo;
   onProgress?: (msg: string) => void;
 }
 
@@ -80,7 +83,8 @@ export async function exportModel(model: ModelLike, req: ExportRequest, graph?: 
   const sha = await modelHash(model);
   const version = toolVersion();
   const g = runPasses(withProvenance(graph ?? (await model.graph(batch)), { preset: model.config.preset, modelSha256: sha, toolVersion: version }));
-  const written = await writeArtifacts(g, plan, req.out, { ...formatOptionsOf(req), metadata: g.metadata, onProgress: req.onProgress });
+  const info = ourModelInfo({ preset: model.config.preset, modelSha256: sha }, req.info);
+  const written = await writeArtifacts(g, plan, req.out, { ...formatOptionsOf(req), metadata: g.metadata, info, onProgress: req.onProgress });
   const artifacts: ExportEntry[] = written.map((a) => ({ format: a.format, precision: a.precision, path: a.path, seconds: a.seconds }));
   const manifest: ExportManifest = {
     tool: 'audio-to-midi', toolVersion: version, preset: model.config.preset, modelSha256: sha, batch,
