@@ -118,7 +118,8 @@ export async function buildBundle(model: Model, state: Record<string, unknown>, 
   // One record for every artifact's metadata; the TFLite ModelMetadata below reads the same one.
   const info = ourModelInfo({ preset: model.config.preset, modelSha256: sha, name: names.name, source: req.source }, { author: req.author, license: req.license, version: req.modelVersion });
   say(`golden inputs and canonical outputs (${req.goldenCases?.join(', ') ?? 'all cases'})`);
-  const golden = await buildGolden({ model, state, source: req.source ?? `preset:${model.config.preset}` }, { cases: req.goldenCases });
+  // The golden manifest ships too: it names the model's source as the artifacts do (a folder name, not this machine's path).
+  const golden = await buildGolden({ model, state, source: info.source }, { cases: req.goldenCases });
 
   let manifest!: BundleManifest;
   let parity!: VerifyReport;
