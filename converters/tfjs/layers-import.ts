@@ -7,7 +7,6 @@
  * Public names: inputs are the InputLayers (Sequential: "<first layer>_input"),
  * outputs the output layers' names. A leading null (batch) dim becomes `batch`.
  */
-import path from 'node:path';
 import { addInput, emptyGraph, validateGraph, type IrGraph, type IrValue } from '../../src/ir/graph.js';
 import { A2mError } from '../../src/errors.js';
 import { UnsupportedOpsError, type UnsupportedOp } from '../types.js';
@@ -93,9 +92,8 @@ export function layersModelToIr(files: LayersModelFiles, opts: LayersImportOptio
     g.outputs.push({ name, value: v.name });
   }
   g.metadata = {
-    source: 'tfjs layers model',
-    // The model's folder and file name only: an absolute path would ship the build machine's layout in every export.
-    sourceFile: path.join(path.basename(path.dirname(file)), path.basename(file)).split(path.sep).join('/'),
+    // Where it came from (a portable path, in the model info) is the driver's to say: src/convert.
+    sourceFormat: 'tfjs layers model',
     ...Object.fromEntries(Object.entries(files.json.userDefinedMetadata ?? {}).filter(([, v]) => typeof v === 'string') as [string, string][]),
   };
   validateGraph(g);
