@@ -119,7 +119,7 @@ export async function buildBundle(model: Model, state: Record<string, unknown>, 
   const info = ourModelInfo({ preset: model.config.preset, modelSha256: sha, name: names.name, source: req.source }, { author: req.author, license: req.license, version: req.modelVersion });
   say(`golden inputs and canonical outputs (${req.goldenCases?.join(', ') ?? 'all cases'})`);
   // The golden manifest ships too: it names the model's source as the artifacts do (a folder name, not this machine's path).
-  const golden = await buildGolden({ model, state, source: info.source }, { cases: req.goldenCases });
+  const golden = await buildGolden({ model, state, source: info.source ?? `preset:${model.config.preset}` }, { cases: req.goldenCases });
 
   let manifest!: BundleManifest;
   let parity!: VerifyReport;

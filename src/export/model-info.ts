@@ -14,15 +14,19 @@ export function defaultModelVersion(m: OurModel): string {
   return `${m.preset}-${m.modelSha256.slice(0, 12)}`;
 }
 
-export function ourModelInfo(m: OurModel, stated: ModelInfo = {}): Required<ModelInfo> {
+/** Every field but `source`, which is written only when known (a checkpoint folder's name, or `preset:x` for an untrained preset). */
+export type OurModelInfo = Required<Omit<ModelInfo, 'source'>> & Pick<ModelInfo, 'source'>;
+
+export function ourModelInfo(m: OurModel, stated: ModelInfo = {}): OurModelInfo {
   const tool = toolIdentity();
-  const defaults: Required<ModelInfo> = {
+  const source = portableSource(m.source);
+  const defaults: OurModelInfo = {
     name: m.name ?? tool.name,
     description: `Piano transcription (raw audio -> MIDI), preset ${m.preset}`,
     author: tool.name,
     license: tool.license,
     version: defaultModelVersion(m),
-    source: portableSource(m.source) ?? `preset:${m.preset}`,
+    ...(source ? { source } : {}),
   };
   const given = Object.fromEntries(Object.entries(stated).filter(([, v]) => v !== undefined)) as ModelInfo;
   return { ...defaults, ...given };
