@@ -154,7 +154,7 @@ export async function buildBundle(model: Model, state: Record<string, unknown>, 
     }
     if (req.targets.includes('web')) {
       say('web: ES module and demo page');
-      const pkg = { name: names.name, version: version, description: `${names.name}: piano transcription (audio -> notes, MIDI) in the browser with TensorFlow.js` };
+      const pkg = { name: names.name, version: version, description: `${names.name}: piano transcription (audio -> notes, MIDI) in the browser with TensorFlow.js`, author: info.author, license: info.license };
       for (const [f, bytes] of await webBundleFiles(pkg)) await writeBytes(dir, `web/${f}`, bytes);
     }
 

@@ -27,7 +27,10 @@ export const WEB_MODULE_TYPES = 'audio-to-midi-web.d.ts';
  * `npm install ./web` or a bundler takes it as a package), and the demo page that
  * imports it.
  */
-export async function webBundleFiles(pkg: { name: string; version: string; description: string }): Promise<Map<string, Uint8Array>> {
+/** What the web package.json says of itself; author and license are the model's (the bundle's ModelInfo), as in every artifact. */
+export interface WebPackageInfo { name: string; version: string; description: string; author?: string; license?: string }
+
+export async function webBundleFiles(pkg: WebPackageInfo): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
   const scripts = await webScripts();
   files.set(WEB_MODULE, scripts.module);
@@ -42,10 +45,12 @@ export async function webBundleFiles(pkg: { name: string; version: string; descr
 }
 
 /** tfjs is a peer: the app brings its own (one tfjs per page); its major version is the one the model was tested with. */
-function webPackageJson(pkg: { name: string; version: string; description: string }): Record<string, unknown> {
+function webPackageJson(pkg: WebPackageInfo): Record<string, unknown> {
   const tfjsMajor = String(require('@tensorflow/tfjs/package.json').version).split('.')[0];
   return {
-    name: `${pkg.name}-web`, version: pkg.version, description: pkg.description, type: 'module',
+    name: `${pkg.name}-web`, version: pkg.version, description: pkg.description,
+    ...(pkg.author ? { author: pkg.author } : {}), ...(pkg.license ? { license: pkg.license } : {}),
+    type: 'module',
     main: `./${WEB_MODULE}`, types: `./${WEB_MODULE_TYPES}`,
     exports: { '.': { types: `./${WEB_MODULE_TYPES}`, import: `./${WEB_MODULE}` }, './model/*': './model/*', './Audio2Midi.json': './Audio2Midi.json' },
     peerDependencies: { '@tensorflow/tfjs': `^${tfjsMajor}` },

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { loadModel } from '../../src/model/load.js';
@@ -44,7 +44,9 @@ test('bundle --author --license --model-version: the same in all five formats; n
       }
     }
   }
-  t.diagnostic(`checked: ${seen.join(', ')}`);
+  const webPkg = JSON.parse(readFileSync(path.join(out, 'web', 'package.json'), 'utf8')) as { author?: string; license?: string };
+  assert.deepEqual([webPkg.author, webPkg.license], [STATED.author, STATED.license], 'web/package.json');
+  t.diagnostic(`checked: ${seen.join(', ')}, web/package.json`);
 
   if (existsSync(venvPython)) {
     // The onnx package's own reader: metadata_props as the ONNX IR spec names them.
