@@ -6,6 +6,14 @@ import { A2mError } from '../src/errors.js';
 export const FORMATS = ['savedmodel', 'tflite', 'coreml', 'onnx', 'tfjs'] as const;
 export type Format = (typeof FORMATS)[number];
 
+/**
+ * The formats whose writer turns IrGraph.dynamicBatch into a free dim 0 (each
+ * README says how). Core ML is not among them: its writer has no flexible
+ * input shapes and MIL types pin every value's dim 0, so a dynamic graph is
+ * written at batch 1 there (export.json says so per artifact).
+ */
+export const DYNAMIC_BATCH_FORMATS: readonly Format[] = ['onnx', 'savedmodel', 'tflite', 'tfjs'];
+
 export function isFormat(s: string): s is Format {
   return (FORMATS as readonly string[]).includes(s);
 }

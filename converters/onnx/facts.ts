@@ -16,6 +16,12 @@ export const MAX_KNOWN_IR_VERSION = 12;
 
 export const PRODUCER_NAME = 'audio-to-midi';
 
+/**
+ * The symbolic dim_param of a batch-polymorphic graph's dim 0 (TensorShapeProto.Dimension):
+ * runtimes bind every dim with the same name to one size, so inputs and outputs share it.
+ */
+export const BATCH_DIM_PARAM = 'batch';
+
 /** TensorProto.DataType values (onnx.proto enum). */
 export const DataType = {
   UNDEFINED: 0, FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9,

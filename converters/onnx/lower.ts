@@ -11,7 +11,7 @@ import { validateAgainst } from '../types.js';
 import { pickEmitter, type EmitContext, type EmitFn } from './emitters.js';
 import { attr, type FloatType, type OnnxAttr, type OnnxGraph, type OnnxInitializer, type OnnxNode } from './model.js';
 import { type PrecisionPlan, quantizeInt8 } from './precision.js';
-import { DataType } from './facts.js';
+import { BATCH_DIM_PARAM, DataType } from './facts.js';
 import { toHalfArray } from './half.js';
 import { A2mError } from '../../src/errors.js';
 
@@ -46,7 +46,7 @@ class Lowering {
   constructor(private graph: IrGraph, private opts: LowerOptions) {
     this.out = { name: graph.metadata.preset ?? 'model', nodes: [], initializers: new Map(), inputs: [], outputs: [] };
     for (const i of graph.inputs) {
-      this.out.inputs.push({ name: i.name, type: 'float32', shape: [...i.shape] });
+      this.out.inputs.push({ name: i.name, type: 'float32', shape: this.publicShape(i.shape) });
       this.types.set(i.name, 'float32');
       this.used.add(i.name);
     }
@@ -54,6 +54,11 @@ class Lowering {
     for (const n of graph.nodes) this.used.add(n.output);
     for (const c of graph.constants.keys()) this.used.add(c);
     for (const o of graph.outputs) this.used.add(o.name);
+  }
+
+  /** An input/output shape as written: dim 0 symbolic when the IR graph's batch is dynamic. */
+  private publicShape(shape: readonly number[]): (number | string)[] {
+    return this.graph.dynamicBatch ? [BATCH_DIM_PARAM, ...shape.slice(1)] : [...shape];
   }
 
   private unique(base: string): string {
@@ -210,7 +215,7 @@ class Lowering {
         rename(o.name, aside);
         if (v === o.name) v = aside;
       }
-      this.out.outputs.push({ name: o.name, type: 'float32', shape: [...this.graph.shapes.get(o.value)!] });
+      this.out.outputs.push({ name: o.name, type: 'float32', shape: this.publicShape(this.graph.shapes.get(o.value)!) });
       if (this.types.get(v) === 'float16') {
         this.addNode('Cast', [v], { to: attr.int(DataType.FLOAT) }, `${o.name}/cast_float32`, o.name, 'float32');
       } else if (producer.has(v) && !publicOf.has(o.value)) {

@@ -36,7 +36,8 @@ export interface OnnxNode {
   attrs: Record<string, OnnxAttr>;
 }
 
-export interface OnnxValueInfo { name: string; type: FloatType; shape: number[] }
+/** A graph input/output; a string dim is symbolic (dim_param), e.g. a free batch. */
+export interface OnnxValueInfo { name: string; type: FloatType; shape: (number | string)[] }
 
 export interface OnnxGraph {
   name: string;

@@ -59,7 +59,7 @@ function attribute(name: string, a: OnnxAttr): PbAttribute {
 }
 
 function valueInfo(v: OnnxValueInfo): PbValueInfo {
-  return { name: v.name, type: { tensor_type: { elem_type: TYPE_CODE[v.type], shape: { dim: v.shape.map((d) => ({ dim_value: d })) } } } };
+  return { name: v.name, type: { tensor_type: { elem_type: TYPE_CODE[v.type], shape: { dim: v.shape.map((d) => (typeof d === 'string' ? { dim_param: d } : { dim_value: d })) } } } };
 }
 
 const alignUp = (n: number, a: number) => Math.ceil(n / a) * a;

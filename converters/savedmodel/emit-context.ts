@@ -14,6 +14,8 @@ export interface EmitContext {
   hasInput(i: number): boolean;
   inShape(i: number): number[];
   outShape: number[];
+  /** The graph's dim 0 is a free batch (IrGraph.dynamicBatch): in/outShape hold batch 1, so a shape an emitter writes leads with -1. */
+  dynamicBatch: boolean;
   /** Name of the IR node: the TF node producing its output is named after it, helpers below it. */
   base: string;
 }

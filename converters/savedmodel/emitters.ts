@@ -72,7 +72,8 @@ const dense: Emitter<'Dense'> = (c) => {
   } else {
     const flat = g.add('Reshape', `${base}/flatten`, [c.input(0), g.int32s([-1, K])], { T: F });
     const mm = g.add('MatMul', `${base}/MatMul`, [flat, c.input(1)], { T: F });
-    y = g.add('Reshape', hasBias ? `${base}/unflatten` : base, [mm, g.int32s([...xs.slice(0, -1), N])], { T: F });
+    const lead = c.dynamicBatch ? [-1, ...xs.slice(1, -1)] : xs.slice(0, -1);
+    y = g.add('Reshape', hasBias ? `${base}/unflatten` : base, [mm, g.int32s([...lead, N])], { T: F });
   }
   return hasBias ? g.add('BiasAdd', base, [y, c.input(2)], { T: F }) : y;
 };

@@ -51,7 +51,9 @@ export function buildSavedModel(graph: IrGraph, opts: ExportOptions): SavedModel
   const outputNames = graph.outputs.map((o) => g.uniqueName(o.name));
   const vars = new Variables(g, graph, planStorage(graph, opts.precision));
   const tensors = new Map<string, string>();
-  graph.inputs.forEach((inp, i) => tensors.set(inp.name, g.addAs('Placeholder', inputNames[i]!, [], { dtype: DT.FLOAT, shape: inp.shape })));
+  // A dynamic batch is TF's unknown dim (-1) in dim 0 of the placeholder and the signature: TF Serving can then batch requests.
+  const publicShape = (shape: readonly number[]) => (graph.dynamicBatch ? [-1, ...shape.slice(1)] : [...shape]);
+  graph.inputs.forEach((inp, i) => tensors.set(inp.name, g.addAs('Placeholder', inputNames[i]!, [], { dtype: DT.FLOAT, shape: publicShape(inp.shape) })));
 
   const valueTensor = (v: string) => tensors.get(v) ?? (graph.constants.has(v) ? vars.read(v) : undefined);
   for (const node of graph.nodes) {
@@ -62,18 +64,19 @@ export function buildSavedModel(graph: IrGraph, opts: ExportOptions): SavedModel
       hasInput: (i) => node.inputs[i] !== undefined,
       inShape: (i) => graph.shapes.get(node.inputs[i]!)!,
       outShape: graph.shapes.get(node.output)!,
+      dynamicBatch: Boolean(graph.dynamicBatch),
     };
     tensors.set(node.output, (EMITTERS[node.op] as Emitter<OpName>)(ctx, node as IrNode<OpName>));
   }
 
   const tensorInfo = (name: string, shape: number[]): TensorInfo => ({ name: `${name}:0`, dtype: DT.FLOAT, tensor_shape: shapeProto(shape) });
   const signature: SignatureDef = { inputs: {}, outputs: {}, method_name: PREDICT_METHOD };
-  graph.inputs.forEach((inp, i) => { signature.inputs![inp.name] = tensorInfo(inputNames[i]!, inp.shape); });
+  graph.inputs.forEach((inp, i) => { signature.inputs![inp.name] = tensorInfo(inputNames[i]!, publicShape(inp.shape)); });
   graph.outputs.forEach((o, i) => {
     const t = tensors.get(o.value) ?? valueTensor(o.value);
     if (!t) throw new Error(`IR output ${o.name} refers to unknown value ${o.value}`);
     g.addAs('Identity', outputNames[i]!, [t], { T: DT.FLOAT });
-    signature.outputs![o.name] = tensorInfo(outputNames[i]!, graph.shapes.get(o.value)!);
+    signature.outputs![o.name] = tensorInfo(outputNames[i]!, publicShape(graph.shapes.get(o.value)!));
   });
   const saverDef = vars.addSaver();
 

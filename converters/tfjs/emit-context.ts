@@ -14,6 +14,8 @@ export interface EmitContext {
   shape(i: number): number[];
   /** Static shape of the node's output. */
   readonly outShape: number[];
+  /** The graph's dim 0 is a free batch (IrGraph.dynamicBatch): shapes hold batch 1, so a shape an emitter writes leads with -1. */
+  readonly dynamicBatch: boolean;
   /** IR input i with the given shape: a Const when the input is an IR constant, else a Reshape. */
   inputAs(i: number, shape: number[]): string;
   /** Adds a TF node; without `suffix` it is the node that produces the IR output (and gets the IR name). */

@@ -100,11 +100,11 @@ export const EMITTERS = {
         c.op('BiasAdd', [c.op('MatMul', [c.input(0), w], matmulAttrs, 'MatMul'), c.input(2)], biasAttrs);
         return;
       }
-      const rows = xs.slice(0, -1).reduce((a, b) => a * b, 1);
+      const rows = c.dynamicBatch ? -1 : xs.slice(0, -1).reduce((a, b) => a * b, 1);
       const x2 = c.op('Reshape', [c.input(0), c.ints('rows_shape', [rows, K])], { ...T_FLOAT, Tshape: attr.type('DT_INT32') }, 'Reshape_rows');
       let y = c.op('MatMul', [x2, w], matmulAttrs, 'MatMul');
       if (hasBias) y = c.op('BiasAdd', [y, c.input(2)], biasAttrs, 'BiasAdd');
-      c.op('Reshape', [y, c.ints('out_shape', c.outShape)], { ...T_FLOAT, Tshape: attr.type('DT_INT32') });
+      c.op('Reshape', [y, c.ints('out_shape', c.dynamicBatch ? [-1, ...c.outShape.slice(1)] : c.outShape)], { ...T_FLOAT, Tshape: attr.type('DT_INT32') });
     },
   },
 

@@ -77,7 +77,9 @@ export function buildGraphModel(graph: IrGraph, opts: BuildOptions): BuiltGraphM
 
   // Public names first, so IR names can never take them.
   const outputNodes = graph.outputs.map((o) => b.unique(o.name));
-  for (const inp of graph.inputs) tfName.set(inp.name, b.placeholder(inp.name, inp.shape));
+  // A dynamic batch is -1 in dim 0 of the placeholder and the signature (tfjs and TF read it as unknown).
+  const publicShape = (shape: readonly number[]) => (graph.dynamicBatch ? [-1, ...shape.slice(1)] : [...shape]);
+  for (const inp of graph.inputs) tfName.set(inp.name, b.placeholder(inp.name, publicShape(inp.shape)));
 
   const constantName = (ir: string): string => {
     let n = tfName.get(ir);
@@ -93,6 +95,7 @@ export function buildGraphModel(graph: IrGraph, opts: BuildOptions): BuiltGraphM
       input: (i) => valueName(node.inputs[i]!),
       shape: (i) => shapes[i]!,
       outShape: graph.shapes.get(node.output)!,
+      dynamicBatch: Boolean(graph.dynamicBatch),
       inputAs(i, shape) {
         const ir = node.inputs[i]!;
         const t = graph.constants.get(ir);
@@ -117,10 +120,10 @@ export function buildGraphModel(graph: IrGraph, opts: BuildOptions): BuiltGraphM
 
   const info = (tensor: string, shape: number[]): TensorInfoJson => ({ name: `${tensor}:0`, dtype: 'DT_FLOAT', tensorShape: shapeJson(shape) });
   const signature = { inputs: {} as Record<string, TensorInfoJson>, outputs: {} as Record<string, TensorInfoJson> };
-  for (const inp of graph.inputs) signature.inputs[inp.name] = info(tfName.get(inp.name)!, inp.shape);
+  for (const inp of graph.inputs) signature.inputs[inp.name] = info(tfName.get(inp.name)!, publicShape(inp.shape));
   graph.outputs.forEach((o, k) => {
     const node = b.node(outputNodes[k]!, 'Identity', [valueName(o.value)], { T: { type: 'DT_FLOAT' } }, true);
-    signature.outputs[o.name] = info(node, graph.shapes.get(o.value)!);
+    signature.outputs[o.name] = info(node, publicShape(graph.shapes.get(o.value)!));
   });
 
   const { specs, bytes } = encodeWeights(b.weights, (w) => storageOf(plan, irConstantOf.get(w.name), w.data.length));

@@ -39,6 +39,16 @@ export class TflBuilder {
     };
   }
 
+  /**
+   * Dim 0 as written into a shape operand (RESHAPE's shape, SLICE's size):
+   * -1 when the graph's batch is dynamic, so an input resized by the
+   * interpreter (ResizeInputTensor) propagates: every op re-derives its output
+   * shape at AllocateTensors. Tensor shapes stay at batch 1 (README: dynamic batch).
+   */
+  lead(dim0: number): number {
+    return this.graph.dynamicBatch ? -1 : dim0;
+  }
+
   shapeOf(value: string): number[] {
     const s = this.graph.shapes.get(value);
     if (!s) throw new Error(`IR value ${value} has no recorded shape`);
@@ -55,7 +65,10 @@ export class TflBuilder {
 
   private addTensor(name: string, shape: number[], type: TensorTypeName, data?: Uint8Array, quantization?: TflQuantization): number {
     const buffer = data ? this.model.buffers.push(data) - 1 : 0;
-    return this.model.tensors.push({ name: this.uniqueName(name), shape: [...shape], type, buffer, quantization }) - 1;
+    // A dynamic batch: every activation is batch-led (B or B*frames in dim 0), and TFLite re-derives a
+    // tensor's shape after a resize only when its shape_signature says the dim is free (README).
+    const sig = !data && this.graph.dynamicBatch && shape.length > 0 ? { shapeSignature: [-1, ...shape.slice(1)] } : {};
+    return this.model.tensors.push({ name: this.uniqueName(name), shape: [...shape], type, buffer, quantization, ...sig }) - 1;
   }
 
   /** An activation tensor (no buffer): float32, or BOOL for comparison results. */

@@ -57,6 +57,8 @@ export function graphToTflModel(graph: IrGraph, opts: TfliteExportOptions): TflM
 
   for (const input of graph.inputs) {
     const t = b.output(input.name);
+    // No shape_signature on the input (README: dynamic batch): LiteRT.js refuses a -1 input, the interpreter resizes it anyway.
+    delete m.tensors[t]!.shapeSignature;
     m.inputs.push(t);
     m.signature.inputs.push({ name: input.name, tensor: t });
   }
@@ -68,7 +70,8 @@ export function graphToTflModel(graph: IrGraph, opts: TfliteExportOptions): TflM
     // A tensor can be only one subgraph output and must be computed: copy inputs, constants, repeats.
     if (taken.has(t) || m.tensors[t]!.buffer !== 0) {
       const copy = b.activation(out.name, m.tensors[t]!.shape);
-      b.op('RESHAPE', [t, b.int32(m.tensors[t]!.shape)], [copy], { new_shape: m.tensors[t]!.shape });
+      const shape = [b.lead(m.tensors[t]!.shape[0]!), ...m.tensors[t]!.shape.slice(1)];
+      b.op('RESHAPE', [t, b.int32(shape)], [copy], { new_shape: shape });
       t = copy;
     }
     taken.add(t);

@@ -68,7 +68,7 @@ const conv2d: Emitter<'Conv2D'> = {
       const parts: number[] = [];
       for (let g = 0; g < groups; g++) {
         const xs = b.activation(`${n.name}/group${g}/x`, [B, hp, wp, cinG]);
-        b.op('SLICE', [x, b.int32([0, 0, 0, g * cinG]), b.int32([B, hp, wp, cinG])], [xs]);
+        b.op('SLICE', [x, b.int32([0, 0, 0, g * cinG]), b.int32([b.lead(B), hp, wp, cinG])], [xs]);
         const filter = b.derived(`${wName}#ohwi_group${g}`, [coutG, KH, KW, cinG], () => toOhwi(w.data, KH * KW, cinG, cout, g * coutG, coutG), 'conv', wName);
         const ys = b.activation(`${n.name}/group${g}/y`, [B, HO, WO, coutG]);
         b.op('CONV_2D', [xs, filter, biasOf(g * coutG, coutG)], [ys], convOpts);

@@ -56,7 +56,8 @@ const conv1d: Emitter<'Conv1D'> = {
     const { stride, padBegin, padEnd, groups } = n.attrs;
 
     let x4 = b.activation(`${n.name}/nhwc`, [B, 1, L, cin]);
-    b.op('RESHAPE', [b.value(xName), b.int32([B, 1, L, cin])], [x4], { new_shape: [B, 1, L, cin] });
+    const nhwc = [b.lead(B), 1, L, cin];
+    b.op('RESHAPE', [b.value(xName), b.int32(nhwc)], [x4], { new_shape: nhwc });
     let padding: number = PADDING.VALID, lp = L;
     const same = samePads(L, K, stride);
     if (padBegin !== 0 || padEnd !== 0) {
@@ -90,7 +91,7 @@ const conv1d: Emitter<'Conv1D'> = {
       const parts: number[] = [];
       for (let g = 0; g < groups; g++) {
         const xs = b.activation(`${n.name}/group${g}/x`, [B, 1, lp, cinG]);
-        b.op('SLICE', [x4, b.int32([0, 0, 0, g * cinG]), b.int32([B, 1, lp, cinG])], [xs]);
+        b.op('SLICE', [x4, b.int32([0, 0, 0, g * cinG]), b.int32([b.lead(B), 1, lp, cinG])], [xs]);
         const filter = b.derived(`${wName}#ohwi_group${g}`, [coutG, 1, K, cinG], () => toOhwi(w.data, K, cinG, cout, g * coutG, coutG), 'conv', wName);
         const ys = b.activation(`${n.name}/group${g}/y`, [B, 1, lout, coutG]);
         b.op('CONV_2D', [xs, filter, biasOf(g * coutG, coutG)], [ys], convOpts);
@@ -98,7 +99,8 @@ const conv1d: Emitter<'Conv1D'> = {
       }
       b.op('CONCATENATION', parts, [y4], { axis: 3, fused_activation_function: ACTIVATION.NONE });
     }
-    b.op('RESHAPE', [y4, b.int32([B, lout, cout])], [b.output(n.output)], { new_shape: [B, lout, cout] });
+    const blc = [b.lead(B), lout, cout];
+    b.op('RESHAPE', [y4, b.int32(blc)], [b.output(n.output)], { new_shape: blc });
   },
 };
 

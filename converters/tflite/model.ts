@@ -19,6 +19,8 @@ export interface TflTensor {
   /** Index into TflModel.buffers; 0 (the empty sentinel) for every non-constant tensor. */
   buffer: number;
   quantization?: TflQuantization;
+  /** shape_signature: `shape` with -1 where the dim is free at run time (a dynamic batch); absent when static. */
+  shapeSignature?: number[];
 }
 
 export interface TflOperator {

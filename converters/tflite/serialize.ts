@@ -174,6 +174,7 @@ function writeQuantization(b: Builder, q: TflQuantization): Offset {
 function writeTensor(b: Builder, t: TflTensor): Offset {
   const name = b.createString(t.name);
   const shape = intVector(b, t.shape);
+  const signature = t.shapeSignature ? intVector(b, t.shapeSignature) : 0;
   const quant = t.quantization ? writeQuantization(b, t.quantization) : 0;
   return table(b, [
     [SLOTS.Tensor.shape, 'offset', shape],
@@ -181,7 +182,9 @@ function writeTensor(b: Builder, t: TflTensor): Offset {
     [SLOTS.Tensor.buffer, 'i32', t.buffer, 0],
     [SLOTS.Tensor.name, 'offset', name],
     [SLOTS.Tensor.quantization, 'offset', quant],
-    // Static shapes: no shape_signature (LiteRT.js rejects -1 dims); has_rank tells scalars from unknown rank.
+    // shape_signature only on a dynamic batch's activations (-1 in dim 0, README: dynamic batch); static
+    // tensors have none. has_rank tells scalars from unknown rank.
+    ...(signature ? [[SLOTS.Tensor.shape_signature, 'offset', signature] as Field] : []),
     [SLOTS.Tensor.has_rank, 'i8', 1, 0],
   ]);
 }

@@ -13,7 +13,9 @@ export function evaluateGraph(g: IrGraph, feeds: Record<string, HostTensor>, opt
   for (const inp of g.inputs) {
     const t = feeds[inp.name];
     if (!t) throw new Error(`IR evaluate: missing input ${inp.name}`);
-    if (!shapeEq(t.shape, inp.shape)) throw new Error(`IR evaluate: input ${inp.name} has shape ${fmtShape(t.shape)}, expected ${fmtShape(inp.shape)}`);
+    // A dynamic batch (graph.dynamicBatch) takes any dim 0: the ops derive their shapes from their inputs.
+    const expected = g.dynamicBatch ? [t.shape[0]!, ...inp.shape.slice(1)] : inp.shape;
+    if (!shapeEq(t.shape, expected)) throw new Error(`IR evaluate: input ${inp.name} has shape ${fmtShape(t.shape)}, expected ${g.dynamicBatch ? `[batch,${inp.shape.slice(1).join(',')}]` : fmtShape(inp.shape)}`);
     env.set(inp.name, t);
   }
   // Free intermediates after their last use so base-preset evaluation stays small.

@@ -30,6 +30,12 @@ export interface IrGraph {
   shapes: Map<string, number[]>;
   /** Free-form provenance (preset, tool version) carried into export metadata. */
   metadata: Record<string, string>;
+  /**
+   * Dim 0 of every input and output is the batch, free at run time
+   * (./dynamic-batch.ts): `shapes` hold the recording batch, and the attrs
+   * that depended on it hold -1. Converters write dim 0 as their dynamic form.
+   */
+  dynamicBatch?: boolean;
 }
 
 export function emptyGraph(): IrGraph {

@@ -198,6 +198,16 @@ function reduce(init: number, f: (acc: number, v: number) => number): OpDef<Redu
 }
 
 // ---- the op table ------------------------------------------------------------
+/** Reshape's output shape: `shape` with at most one -1, which takes the remaining elements. */
+function reshapeTarget(x: readonly number[], shape: readonly number[]): number[] {
+  const free = shape.filter((d) => d === -1).length;
+  if (free > 1 || shape.some((d) => d < -1)) fail(`Reshape target ${fmtShape(shape as number[])}: at most one -1 and no other negative dim`);
+  const known = sizeOf(shape.filter((d) => d !== -1)), total = sizeOf(x);
+  const out = shape.map((d) => (d === -1 ? (known === 0 ? 0 : total / known) : d));
+  if (out.some((d) => !Number.isInteger(d)) || sizeOf(out) !== total) fail(`Reshape ${fmtShape(x as number[])} -> ${fmtShape(shape as number[])} changes the element count`);
+  return out;
+}
+
 export const OPS = {
   Add: binary((a, b) => a + b),
   Sub: binary((a, b) => a - b),
@@ -375,11 +385,9 @@ export const OPS = {
     inputs: [activation('x')],
     kind: 'layout',
     flops: noFlops,
-    inferShape([x], a: ReshapeAttrs) {
-      if (sizeOf(a.shape) !== sizeOf(x!)) fail(`Reshape ${fmtShape(x!)} -> ${fmtShape(a.shape)} changes the element count`);
-      return [...a.shape];
-    },
-    evaluate([x], a: ReshapeAttrs) { return { shape: [...a.shape], data: x!.data }; },
+    // One -1 ("the rest") is allowed: a batch-polymorphic graph (./dynamic-batch.ts) writes it in the dim that carries the batch.
+    inferShape([x], a: ReshapeAttrs) { return reshapeTarget(x!, a.shape); },
+    evaluate([x], a: ReshapeAttrs) { return { shape: reshapeTarget(x!.shape, a.shape), data: x!.data }; },
   } satisfies OpDef<ReshapeAttrs>,
 
   Transpose: {

@@ -105,6 +105,7 @@ export function cloneGraph(g: IrGraph): IrGraph {
   c.constants = new Map(g.constants);
   c.shapes = new Map([...g.shapes].map(([k, v]) => [k, [...v]]));
   c.metadata = { ...g.metadata };
+  if (g.dynamicBatch) c.dynamicBatch = true;
   return c;
 }
 

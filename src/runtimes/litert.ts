@@ -88,7 +88,31 @@ class LiteRtSession implements Session {
     this.inputs = model.getInputDetails().map((d) => ({ name: d.name, shape: Array.from(d.shape), dtype: d.dtype }));
   }
 
+  /**
+   * LiteRT.js's CompiledModel has no resize and refuses a -1 input dim, so a
+   * dynamic-batch .tflite (converters/tflite/README.md) declares its input at
+   * batch 1: a larger batch on a batch-1 input runs one window per call and
+   * the outputs are stacked back (TFLite's interpreter resizes instead).
+   */
   async run(feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>> {
+    const rows = Object.values(feeds)[0]?.shape[0] ?? 1;
+    const perRow = rows > 1 && this.inputs.every((spec) => spec.shape[0] === 1 && feeds[spec.name]?.shape[0] === rows && fmt(feeds[spec.name]!.shape.slice(1)) === fmt(spec.shape.slice(1)));
+    if (!perRow) return this.runOnce(feeds);
+    const parts: Record<string, HostTensor>[] = [];
+    for (let r = 0; r < rows; r++) {
+      parts.push(await this.runOnce(Object.fromEntries(Object.entries(feeds).map(([k, t]) => {
+        const per = t.data.length / rows;
+        return [k, { shape: [1, ...t.shape.slice(1)], data: t.data.subarray(r * per, (r + 1) * per) }];
+      }))));
+    }
+    return Object.fromEntries(Object.keys(parts[0]!).map((name) => {
+      const first = parts[0]![name]!, per = first.data.length, data = new Float32Array(per * rows);
+      parts.forEach((p, r) => data.set(p[name]!.data, r * per));
+      return [name, { shape: [rows, ...first.shape.slice(1)], data }];
+    }));
+  }
+
+  private async runOnce(feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>> {
     const names = this.inputs.map((i) => i.name);
     const given = Object.keys(feeds);
     if (given.length !== names.length || !names.every((n) => n in feeds)) {
@@ -130,6 +154,7 @@ class LiteRtSession implements Session {
 const liteRt: Runtime = {
   name: `LiteRT.js ${LITERT_VERSION} (WASM, CPU)`,
   format: 'tflite',
+  batchNote: 'one window per call: LiteRT.js cannot resize',
   async load(file: string): Promise<Session> {
     const info = await stat(file).catch(() => null);
     if (!info?.isFile()) throw new A2mError(`${file}: no such TFLite model file`);

@@ -12,5 +12,7 @@ export interface Runtime {
   name: string;
   /** Which format it runs. */
   format: string;
+  /** Set when a batch larger than the file's static input batch is not one call (LiteRT.js: one window per call). */
+  batchNote?: string;
   load(path: string): Promise<Session>;
 }

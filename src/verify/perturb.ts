@@ -20,7 +20,7 @@ import type { IrGraph } from '../ir/graph.js';
 import { OPS, type OpName } from '../ir/ops.js';
 import { cloneGraph, runPasses } from '../ir/passes.js';
 import { validateGraph } from '../ir/graph.js';
-import { exportModel, type ExportManifest, type ExportRequest } from '../export/export.js';
+import { exportModel, recordGraph, type ExportManifest, type ExportRequest } from '../export/export.js';
 import { A2mError } from '../errors.js';
 
 export const PERTURB_ENV = 'A2M_VERIFY_PERTURB';
@@ -75,6 +75,6 @@ export function perturbGraph(graph: IrGraph, p: Perturbation): IrGraph {
 
 /** Exports `model` through the normal export path with the defect applied to the graph the converters get. */
 export async function exportPerturbed(model: Model, req: ExportRequest, p: Perturbation): Promise<ExportManifest> {
-  const graph = perturbGraph(runPasses(await model.graph(req.batch ?? 1)), p);
+  const graph = perturbGraph(runPasses(await recordGraph(model, req.batch ?? 1)), p);
   return exportModel(model, req, graph);
 }
