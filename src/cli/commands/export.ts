@@ -3,12 +3,13 @@ import { COMMANDS } from '../registry.js';
 import path from 'node:path';
 import { loadHostModel } from '../../model/load.js';
 import { exportModel } from '../../export/export.js';
+import { portableSource } from '../../export/model-info.js';
 import { FORMATS } from '../../../converters/index.js';
 import { PRECISIONS, type Precision } from '../../../converters/types.js';
 import { A2mError } from '../../errors.js';
 import { intInRange, positiveInt } from '../options.js';
 
-interface Args { model: string; format: string; precision: string; out: string; batch: number; ios?: number; opset?: number }
+interface Args { model: string; format: string; precision: string; out: string; batch: number; ios?: number; opset?: number; author?: string; license?: string; 'model-version'?: string }
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
@@ -22,6 +23,9 @@ const command: CommandModule<object, Args> = {
     .option('batch', { ...positiveInt('batch'), default: 1, describe: 'static batch size of the exported graphs' })
     .option('ios', { ...intInRange('ios', 15, 18), describe: 'Core ML deployment target 15..18 (default 16)' })
     .option('opset', { type: 'number', choices: [17, 20], describe: 'ONNX opset: 17 (IR 8, the widest runtime support) or 20 (IR 9, native Gelu) [default: 17]' })
+    .option('author', { type: 'string', describe: 'model author in every artifact\'s metadata [default: audio-to-midi]' })
+    .option('license', { type: 'string', describe: 'model licence in every artifact\'s metadata [default: this tool\'s, Apache-2.0]' })
+    .option('model-version', { type: 'string', describe: 'model version in every artifact\'s metadata (default <preset>-<weights sha256 prefix>)' })
     .example('a2m export -o out/ --format onnx,tflite', 'the default model as ONNX and TFLite')
     .example('a2m export runs/small/best -o out/ --precision fp32,fp16', 'a checkpoint, every format, two precisions'),
   handler: async (a) => {
@@ -30,6 +34,7 @@ const command: CommandModule<object, Args> = {
     const { model, source } = await loadHostModel(a.model);
     const m = await exportModel(model, {
       formats: list(a.format), precisions, out: a.out, batch: a.batch, coreml: { ios: a.ios }, onnx: { opset: a.opset },
+      info: { author: a.author, license: a.license, version: a['model-version'], source: portableSource(source) },
       onProgress: (msg) => process.stderr.write(`exporting ${msg}\n`),
     });
     for (const e of m.artifacts) process.stdout.write(`${e.format.padEnd(10)} ${e.precision.padEnd(5)} ${path.join(a.out, e.path)}  (${e.seconds.toFixed(2)} s)\n`);
