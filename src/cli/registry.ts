@@ -12,7 +12,7 @@ export const COMMANDS = {
   verify: { command: 'verify <export>', describe: 'run every artifact of an export in its own runtime on the golden inputs and check it matches the canonical model (exit 1 on any failure)' },
   golden: { command: 'golden [model]', describe: 'write golden inputs, the canonical model\'s outputs on them and the notes they decode to (what `a2m verify` compares exports against)' },
   bundle: { command: 'bundle', describe: 'app-ready bundles for iOS, Android, web, TF Serving and Triton (a2m bundle --help; a2m bundle verify --help)' },
-  convert: { command: 'convert <source>', describe: 'convert a model we did not train (a tfjs graph model) to SavedModel, TFLite, Core ML, ONNX and/or tfjs, through the IR' },
+  convert: { command: 'convert <source>', describe: 'convert a model we did not train (a tfjs graph model, or a tfjs-layers model from model.save()) to SavedModel, TFLite, Core ML, ONNX and/or tfjs, through the IR' },
   inspect: { command: 'inspect [model]', describe: 'print the model\'s IR summary: ops by type, parameters, sizes, inputs/outputs, FLOPs per window' },
   train: { command: 'train', describe: 'train a model preset on a dataset folder (tfjs-node, native TensorFlow)' },
   validate: { command: 'validate <dataset>', describe: 'score a model on a dataset folder: note P/R/F1 (mir_eval-exact) per piece and mean, plus the seed\'s window metrics' },

@@ -27,7 +27,7 @@ const mib = (n: number) => `${(n / 2 ** 20).toFixed(2)} MiB`;
 const command: CommandModule<object, Args> = {
   ...COMMANDS.convert,
   builder: (y) => y
-    .positional('source', { type: 'string', demandOption: true, describe: 'tfjs graph model directory or its model.json' })
+    .positional('source', { type: 'string', demandOption: true, describe: 'tfjs graph model or tfjs-layers model (model.save()): its directory or model.json' })
     .option('to', { type: 'string', default: FORMATS.join(','), describe: `comma-separated target formats: ${FORMATS.join(', ')}` })
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder (convert.json lists what was written)' })
     .option('precision', { type: 'string', default: 'fp32', describe: 'comma-separated: fp32, fp16, int8' })
