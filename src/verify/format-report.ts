@@ -1,4 +1,5 @@
 /** The verify report as a terminal table and as Markdown (for CI job summaries and PR comments). */
+import { batchParityTable } from './batch-parity.js';
 import type { ResultRow, VerifyReport } from './report.js';
 
 interface Column { head: string; cell(r: ResultRow): string; right?: boolean }
@@ -42,6 +43,7 @@ export function formatTerminal(rep: VerifyReport): string {
     const p = problems(r);
     if (p.length) out.push('', `${r.format} ${r.precision} on ${r.runtime}:`, ...p.map((l) => `  - ${l}`));
   }
+  if (rep.batchParity?.length) out.push('', 'Batch parity (max abs error vs the batch-1 canonical outputs, golden windows cycled to whole batches):', batchParityTable(rep.batchParity));
   const s = rep.summary;
   out.push('', `${rep.passed ? 'PASS' : 'FAIL'}: ${s.passed}/${s.rows} passed, ${s.failed} failed, ${s.errors} could not run ` +
     `(model ${rep.export.preset} ${rep.export.modelSha256.slice(0, 12)}, ${rep.golden.cases.length} golden cases, batch ${rep.export.batch})`);
@@ -68,6 +70,7 @@ export function formatMarkdown(rep: VerifyReport): string {
     '|---|---:|---:|---|---|---:|---:|',
     ...Object.entries(rep.tolerances).map(([p, t]) => `| ${p} | ${t.atol} | ${t.rtol} | ${t.tensors ? 'yes' : 'no'} | ${t.exactNotes ? 'yes' : 'no'} | ${t.minNoteF1} | ${t.bisect} |`),
   ];
+  if (rep.batchParity?.length) out.push('', '## Batch parity', '', 'Max abs error of every output against the batch-1 canonical outputs, golden windows cycled to whole batches.', '', batchParityTable(rep.batchParity));
   const failing = rep.results.filter((r) => problems(r).length);
   if (failing.length) {
     out.push('', '## Failures');

@@ -101,5 +101,16 @@ export const REPORT_SCHEMA = {
       properties: { rows: { type: 'integer', minimum: 0 }, passed: { type: 'integer', minimum: 0 }, failed: { type: 'integer', minimum: 0 }, errors: { type: 'integer', minimum: 0 } },
     },
     results: { type: 'array', items: row },
+    batchParity: {
+      type: 'array',
+      items: {
+        type: 'object', required: ['format', 'precision', 'artifact', 'runtime', 'oracle', 'batch', 'maxAbsError', 'beyond', 'status'],
+        properties: {
+          format: str, precision: { enum: [...PRECISIONS] }, artifact: str, runtime: str, oracle: { type: 'boolean' },
+          batch: { type: 'integer', minimum: 1 }, maxAbsError: { type: ['number', 'null'] }, beyond: { type: 'integer', minimum: 0 },
+          status: { enum: ['pass', 'fail', 'error'] }, note: str,
+        },
+      },
+    },
   },
 } as const;

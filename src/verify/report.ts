@@ -5,6 +5,7 @@
  * what verify writes. Adding a field keeps `version`; renaming, removing or
  * changing the meaning of one bumps it.
  */
+import type { BatchParityRow } from './batch-parity.js';
 import type { Precision } from '../../converters/types.js';
 import type { Tolerances } from './tolerances.js';
 
@@ -99,6 +100,8 @@ export interface VerifyReport {
   tolerances: Tolerances;
   summary: { rows: number; passed: number; failed: number; errors: number };
   results: ResultRow[];
+  /** Dynamic-batch artifacts at PARITY_BATCHES (batch-parity.ts); absent when the export has none. */
+  batchParity?: BatchParityRow[];
 }
 
 /** JSON has no NaN / Infinity: those become null. */

@@ -1,6 +1,7 @@
 /**
  * Runs one exported artifact in its format's own runtime (src/runtimes) on the
- * golden inputs, at the export's static batch: inputs go in groups of `batch`
+ * golden inputs, at the export's static batch or, for a dynamic-batch artifact,
+ * any batch verify's batch parity picks: inputs go in groups of `batch`
  * (the last group padded with silence, whose outputs are dropped), one by one
  * for batch 1. Times every call.
  */
@@ -22,6 +23,8 @@ export interface ArtifactRun {
   /** Per input (in order): outputs by public name, each with batch dimension 1. */
   outputs: Record<string, HostTensor>[];
   latency: Latency;
+  /** How the runtime ran a batch larger than the file's static one, when not as one call (Runtime.batchNote). */
+  batchNote?: string;
 }
 
 /** Stacks [1, ...] tensors into one [batch, ...] tensor, zero-padding missing rows. */
@@ -44,7 +47,7 @@ export function median(values: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** Runs `file` (a `format` artifact with static batch `batch`) on every input; `inputName` is the graph's input. */
+/** Runs `file` (a `format` artifact that takes batch `batch`) on every input; `inputName` is the graph's input. */
 export async function runArtifact(format: string, file: string, batch: number, inputs: readonly HostTensor[], inputName = 'samples'): Promise<ArtifactRun> {
   const runtime = await loadRuntime(format);
   const t0 = performance.now();
@@ -68,5 +71,5 @@ export async function runArtifact(format: string, file: string, batch: number, i
   } finally {
     await session.dispose();
   }
-  return { runtime: runtime.name, outputs, latency: { loadMs, firstWindowMs: perWindow[0] ?? 0, medianWindowMs: median(perWindow) } };
+  return { runtime: runtime.name, outputs, latency: { loadMs, firstWindowMs: perWindow[0] ?? 0, medianWindowMs: median(perWindow) }, ...(runtime.batchNote ? { batchNote: runtime.batchNote } : {}) };
 }

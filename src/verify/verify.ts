@@ -22,6 +22,7 @@ import { hasOracles, ORACLE_FORMATS, runOracles, type OracleJob } from './oracle
 import { bisectExport } from './bisect.js';
 import { DEFAULT_TOLERANCES, type Tolerances } from './tolerances.js';
 import { REPORT_SCHEMA_NAME, REPORT_VERSION, type ResultRow, type VerifyReport } from './report.js';
+import { PARITY_BATCHES, cycledInputs, judgeBatch, type BatchParityRow } from './batch-parity.js';
 
 export interface VerifyOptions {
   exportDir: string;
@@ -35,6 +36,8 @@ export interface VerifyOptions {
   model?: Model | null;
   /** Only these formats (default: every artifact). */
   formats?: string[];
+  /** Batch sizes for the batch-parity rows of dynamic-batch artifacts (default PARITY_BATCHES; [] skips them). */
+  parityBatches?: readonly number[];
   onProgress?: (msg: string) => void;
 }
 
@@ -120,12 +123,36 @@ export async function verifyExport(o: VerifyOptions): Promise<VerifyReport> {
       oracleJobs.push({ id: String(oracleJobs.length), format: a.format, file, batch: manifest.batch, inputs, inputName: manifest.input.name, identity: { ...identity, oracle: true } });
     }
   }
-  if (oracleJobs.length) {
-    o.onProgress?.(`Python oracles: ${oracleJobs.length} artifact(s)`);
-    const results = await runOracles(oracleJobs);
+  // Batch parity: each dynamic-batch artifact at every parity batch, in its runtime and (as one more row) its Python oracle.
+  const parity: BatchParityRow[] = [];
+  const parityOracleJobs: (OracleJob & { row: Omit<BatchParityRow, 'maxAbsError' | 'beyond' | 'status' | 'runtime'> })[] = [];
+  for (const a of artifacts.filter((x) => x.dynamicBatch && checked.get(x))) {
+    const file = checked.get(a)!;
+    for (const batch of o.parityBatches ?? PARITY_BATCHES) {
+      const row = { format: a.format, precision: a.precision, artifact: a.path, oracle: false, batch };
+      o.onProgress?.(`${a.format} ${a.precision}: batch ${batch}`);
+      const batchInputs = cycledInputs(inputs, batch);
+      try {
+        const run = await runArtifact(a.format, file, batch, batchInputs, manifest.input.name);
+        parity.push({ ...judgeBatch(row, run, golden, tolerances[a.precision]), ...(batch > 1 && run.batchNote ? { note: run.batchNote } : {}) });
+      } catch (e) {
+        parity.push({ ...row, runtime: a.format, maxAbsError: null, beyond: 0, status: 'error', note: firstLine(e) });
+      }
+      if ((o.oracles ?? hasOracles()) && ORACLE_FORMATS.includes(a.format)) {
+        parityOracleJobs.push({ id: `parity-${parityOracleJobs.length}`, format: a.format, file, batch, inputs: batchInputs, inputName: manifest.input.name, row: { ...row, oracle: true } });
+      }
+    }
+  }
+  if (oracleJobs.length || parityOracleJobs.length) {
+    o.onProgress?.(`Python oracles: ${oracleJobs.length} artifact(s)${parityOracleJobs.length ? `, ${parityOracleJobs.length} batch-parity run(s)` : ''}`);
+    const results = await runOracles([...oracleJobs, ...parityOracleJobs]);
     for (const job of oracleJobs) {
       const r = results.get(job.id)!;
       rows.push('error' in r ? errorRow(job.identity, `python ${job.format} oracle`, r.error) : judgeRun(job.identity, r, golden, tolerances[job.identity.precision]).row);
+    }
+    for (const job of parityOracleJobs) {
+      const r = results.get(job.id)!;
+      parity.push('error' in r ? { ...job.row, runtime: `python ${job.format} oracle`, maxAbsError: null, beyond: 0, status: 'error', note: r.error } : judgeBatch(job.row, r, golden, tolerances[job.row.precision]));
     }
   }
 
@@ -149,12 +176,13 @@ export async function verifyExport(o: VerifyOptions): Promise<VerifyReport> {
   const count = (s: ResultRow['status']) => rows.filter((r) => r.status === s).length;
   return {
     schema: REPORT_SCHEMA_NAME, version: REPORT_VERSION, tool: 'audio-to-midi', toolVersion: toolVersion(),
-    passed: rows.every((r) => r.status === 'pass'),
+    passed: rows.every((r) => r.status === 'pass') && parity.every((r) => r.status === 'pass'),
     exportDir: path.resolve(o.exportDir),
     export: { preset: manifest.preset, modelSha256: manifest.modelSha256, batch: manifest.batch },
     golden: { dir: golden.dir, modelSha256: golden.model.sha256, producedBy: `${golden.producedBy.runtime} (TensorFlow ${golden.producedBy.tensorflow})`, cases: golden.cases.map((c) => c.name) },
     tolerances,
     summary: { rows: rows.length, passed: count('pass'), failed: count('fail'), errors: count('error') },
     results: rows,
+    ...(parity.length ? { batchParity: parity } : {}),
   };
 }
