@@ -1,6 +1,12 @@
 /**
  * Roofline: how much of the machine's arithmetic each runtime gets out of our model.
- *   npm run bench:roofline [-- --quick] [--runs 10] [--matmul 2048] [--models default,preset:base] [--out bench/results/roofline.json]
+ *   npm run bench:roofline [-- --quick] [--runs 10] [--matmul 2048] [--models default,preset:base] [--batches 1,8] [--formats onnx,...] [--out bench/results/roofline.json]
+ *
+ * Batches: the exports are batch-polymorphic (a2m export --batch dynamic), and
+ * each model row is measured at every --batches size (default 1 and 8):
+ * ms per window = call ms / batch, so batched windows' throughput sits next
+ * to batch 1's (#21). LiteRT.js cannot resize and runs a batch one window per
+ * call (src/runtimes/litert.ts), so its batched rows measure that.
  *
  * Numerator: FLOPs per 5 s window from the IR after the export passes
  * (src/ir/flops.ts, multiply-add = 2). Measured: wall ms per window (batch 1,
@@ -21,7 +27,7 @@ import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConverter, FORMATS as EXPORT_FORMATS } from '../converters/index.js';
-import { exportModel } from '../src/export/export.js';
+import { exportModel, recordGraph } from '../src/export/export.js';
 import { graphFlops } from '../src/ir/flops.js';
 import { addConstant, addInput, addNode, emptyGraph } from '../src/ir/graph.js';
 import { runPasses } from '../src/ir/passes.js';
@@ -34,12 +40,16 @@ import { projectRoot, venvPython } from '../src/util/paths.js';
 import { tempDir } from '../fixtures/temp-dir.js';
 import { benchArgs, median, writeResult } from './lib.js';
 
-const ctx = benchArgs('roofline', { runs: { type: 'string', default: '10' }, matmul: { type: 'string', default: '2048' }, models: { type: 'string' } });
+const ctx = benchArgs('roofline', { runs: { type: 'string', default: '10' }, matmul: { type: 'string', default: '2048' }, models: { type: 'string' }, batches: { type: 'string', default: '1,8' }, formats: { type: 'string' } });
 const runs = ctx.quick ? 2 : Math.max(1, Number(ctx.values.runs));
 const N = ctx.quick ? 1024 : Number(ctx.values.matmul);
 const MODELS = (ctx.values.models as string | undefined)?.split(',') ?? (ctx.quick ? ['preset:tiny-logspec'] : ['default', 'preset:base']);
 /** Exported formats timed in their own runtime: all but Core ML (see the header). */
-const FORMATS = EXPORT_FORMATS.filter((f) => f !== 'coreml');
+const FORMATS = EXPORT_FORMATS.filter((f) => f !== 'coreml' && (!ctx.values.formats || (ctx.values.formats as string).split(',').includes(f)));
+const BATCHES = [...new Set((ctx.values.batches as string).split(',').map((s) => {
+  if (!/^[1-9]\d*$/.test(s.trim())) throw new Error(`--batches: expected positive integers separated by commas, got "${ctx.values.batches}"`);
+  return Number(s);
+}))];
 const RUNTIME_LABEL: Record<string, string> = {
   canonical: 'tfjs-node (canonical model, eager)', savedmodel: 'TF SavedModel', tflite: 'LiteRT (WASM)', onnx: 'ONNX Runtime', tfjs: 'tfjs graph model (tfjs-node)',
 };
@@ -66,24 +76,36 @@ async function timeSession(format: string, file: string, feeds: Record<string, H
   try { return { runtime: runtime.name, ms: await timeCalls(count, () => session.run(feeds)) }; } finally { await session.dispose(); }
 }
 
-interface Timing { key: string; runtime: string; ms: number[]; medianMs: number; bestMs: number }
-const timing = (key: string, runtime: string, ms: number[]): Timing => ({ key, runtime, ms, medianMs: median(ms), bestMs: Math.min(...ms) });
+/** ms: per call; medianMs / bestMs: per window (call ms / batch). */
+interface Timing { key: string; runtime: string; batch: number; ms: number[]; medianMs: number; bestMs: number }
+const timing = (key: string, runtime: string, ms: number[], batch = 1): Timing => ({ key, runtime, batch, ms, medianMs: median(ms) / batch, bestMs: Math.min(...ms) / batch });
+
+/** `window` repeated to [batch, ...]. */
+function stacked(window: HostTensor, batch: number): HostTensor {
+  const data = new Float32Array(window.data.length * batch);
+  for (let i = 0; i < batch; i++) data.set(window.data, i * window.data.length);
+  return { shape: [batch, ...window.shape.slice(1)], data };
+}
 
 /** Latency per window of one model in the canonical model and every exported format. */
 async function benchModel(spec: string, dir: string) {
   const { model } = await loadModel(spec);
   try {
-    const graph = await model.graph(1);
-    const flops = graphFlops(runPasses(graph));
+    const flops = graphFlops(runPasses(await model.graph(1)));
     const window: HostTensor = { shape: [1, model.config.channels, model.config.windowSamples], data: noise(model.config.channels * model.config.windowSamples, 1, 0.1) };
     const timings: Timing[] = [];
-    timings.push(timing('canonical', `TensorFlow via tfjs-node ${tf.version['tfjs-node']}`, await timeCalls(runs, () => (model as Model).predict(window))));
+    for (const b of BATCHES) {
+      const feed = stacked(window, b);
+      timings.push(timing('canonical', `TensorFlow via tfjs-node ${tf.version['tfjs-node']}`, await timeCalls(runs, () => (model as Model).predict(feed)), b));
+    }
     const out = path.join(dir, model.config.preset);
-    const manifest = await exportModel(model, { formats: [...FORMATS], precisions: ['fp32'], out }, graph);
+    const manifest = await exportModel(model, { formats: [...FORMATS], precisions: ['fp32'], out, batch: 'dynamic' }, await recordGraph(model, 'dynamic'));
     for (const a of manifest.artifacts) {
-      const t = await timeSession(a.format, path.join(out, a.path), { [manifest.input.name]: window }, runs);
-      timings.push(timing(a.format, t.runtime, t.ms));
-      console.log(`${model.config.preset} ${a.format}: ${median(t.ms).toFixed(1)} ms/window`);
+      for (const b of a.dynamicBatch ? BATCHES : [manifest.batch]) {
+        const t = await timeSession(a.format, path.join(out, a.path), { [manifest.input.name]: stacked(window, b) }, runs);
+        timings.push(timing(a.format, t.runtime, t.ms, b));
+        console.log(`${model.config.preset} ${a.format} batch ${b}: ${(median(t.ms) / b).toFixed(1)} ms/window`);
+      }
     }
     return { spec, preset: model.config.preset, parameters: model.paramCount(), flopsPerWindow: flops, timings };
   } finally {
@@ -167,7 +189,7 @@ try {
   for (const m of models) {
     for (const t of m.timings) {
       const g = gflops(m.flopsPerWindow, t.medianMs);
-      rows.push([`${m.preset} (${(m.flopsPerWindow / 1e9).toFixed(3)} GFLOP/window)`, RUNTIME_LABEL[t.key]!, t.medianMs.toFixed(1), g.toFixed(1), pct(g, runtimePeak.get(t.key)!), pct(g, machinePeak)]);
+      rows.push([`${m.preset} (${(m.flopsPerWindow / 1e9).toFixed(3)} GFLOP/window)`, `${RUNTIME_LABEL[t.key]!}, batch ${t.batch}`, t.medianMs.toFixed(1), g.toFixed(1), pct(g, runtimePeak.get(t.key)!), pct(g, machinePeak)]);
     }
   }
   for (const t of matmul) {
@@ -180,11 +202,12 @@ try {
 
   const summary = {
     title: `Roofline: achieved GFLOP/s per runtime vs the measured matmul peak${ctx.quick ? ' (quick: tiny-logspec, 1024 matmul)' : ''}`,
-    baseline: `each runtime's model throughput (FLOPs per window from the IR / median ms per window, batch 1) is compared with the best fp32 ${N}x${N} matmul run in that same runtime and with the machine's best matmul (${machinePeak.toFixed(1)} GFLOP/s), all measured in this run`,
+    baseline: `each runtime's model throughput (FLOPs per window from the IR / median ms per window, at batch ${BATCHES.join(' and ')}) is compared with the best fp32 ${N}x${N} matmul run in that same runtime and with the machine's best matmul (${machinePeak.toFixed(1)} GFLOP/s), all measured in this run`,
     columns: ['model', 'runtime', 'ms (window or matmul)', 'GFLOP/s', '% of own matmul', '% of machine matmul peak'],
     rows,
     notes: [
-      `model ms: median of ${runs} runs after a warm-up, feeds and readback included; matmul ms: best of ${runs}`,
+      `model ms: median of ${runs} calls after a warm-up, per window (call ms / batch), feeds and readback included; matmul ms: best of ${runs}`,
+      'model rows at batch > 1: one call on the window repeated `batch` times, from the same dynamic-batch export as batch 1',
       'a runtime\'s matmul row goes through the same session API as its model row (feeds and readback of N x N included), so "% of own matmul" compares like with like; tf.matMul, numpy and TF Python time the product alone',
       'FLOPs: src/ir/flops.ts on the exported graph (multiply-add = 2; LayerNorm/GELU/softmax counted as 8 per element, data movement as 0)',
       ...(theoretical ? [`theoretical peak ${theoretical.gflops.toFixed(0)} GFLOP/s = ${theoretical.how}`] : ['theoretical peak: /proc/cpuinfo unreadable or no FMA flag']),

@@ -1,6 +1,11 @@
 /**
  * Transcription speed per backend, next to Basic Pitch on the same audio.
- *   npm run bench:transcribe [-- --quick] [--out <json>] [--repeats N]
+ *   npm run bench:transcribe [-- --quick] [--out <json>] [--repeats N] [--batches 1,4] [--backends onnx] [--models default] [--no-basic-pitch]
+ *
+ * Batches: each backend runs the piece at every --batches size (5 s windows
+ * per model call; `default` is the runner's own: DEFAULT_BATCH, or
+ * TFJS_DEFAULT_BATCH for tfjs; default "1,default"), so the model-only
+ * real-time factor with batched windows sits next to batch 1's (#21).
  *
  * Audio: one procedural piece (generatePiece, fixed seed) rendered by our own
  * renderer with FluidR3_GM and cut or padded to exactly 60 s (10 s with
@@ -70,7 +75,7 @@ const BP_ONNX_INPUT = 'serving_default_input_2:0';
 
 type ChildSpec =
   | { kind: 'export'; model: string; backend: ExportBackend; result: string }
-  | { kind: 'ours'; model: string; backend: Backend; audio: string; warmup: string; repeats: number; result: string }
+  | { kind: 'ours'; model: string; backend: Backend; batch: number; audio: string; warmup: string; repeats: number; result: string }
   | { kind: 'bp-tfjs'; audio: string; warmup: string; repeats: number; result: string }
   | { kind: 'bp-onnx'; audio: string; repeats: number; result: string };
 
@@ -80,6 +85,8 @@ type ChildRequest = WithoutResult<ChildSpec>;
 
 interface Measured {
   runtime: string;
+  /** Ours: windows per model call. */
+  batch?: number;
   /** Seconds to load the model and create the runner or session (export cache warm). */
   loadSeconds: number;
   audioSeconds: number;
@@ -115,7 +122,8 @@ const CHILD: { [K in ChildSpec['kind']]: (spec: Extract<ChildSpec, { kind: K }>)
     const t = performance.now();
     const { model, state } = await loadModel(spec.model);
     const thresholds = (state.thresholds ?? {}) as Partial<EventThresholds>;
-    const runner = await makeRunner(model, spec.backend);
+    // batch 0: the runner's default.
+    const runner = await makeRunner(model, spec.backend, 'fp32', { batch: spec.batch || undefined });
     const loadSeconds = (performance.now() - t) / 1000;
     await transcribeFile(spec.warmup, runner, { thresholds });
     const best = await medianRun(spec.repeats, async () => {
@@ -124,7 +132,7 @@ const CHILD: { [K in ChildSpec['kind']]: (spec: Extract<ChildSpec, { kind: K }>)
       return { e2eSeconds: r.timing.totalSeconds, levelPassSeconds: r.timing.decodeSeconds, modelSeconds: r.timing.modelSeconds, notes: r.notes.length, audioSeconds: r.seconds, windows };
     });
     await runner.dispose();
-    return { runtime: runner.name, loadSeconds, ...best, maxRssMiB: rssMiB() };
+    return { runtime: runner.name, batch: runner.batch, loadSeconds, ...best, maxRssMiB: rssMiB() };
   },
 
   async 'bp-tfjs'(spec): Promise<Measured> {
@@ -206,7 +214,7 @@ function exactLength(a: PlanarAudio, seconds: number): PlanarAudio {
 }
 
 async function runInChild<T>(dir: string, spec: ChildRequest, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<T> {
-  const id = [spec.kind, 'model' in spec ? spec.model : '', 'backend' in spec ? spec.backend : ''].filter(Boolean).join('-').replace(/[^\w.-]+/g, '_');
+  const id = [spec.kind, 'model' in spec ? spec.model : '', 'backend' in spec ? spec.backend : '', 'batch' in spec ? `b${spec.batch}` : ''].filter(Boolean).join('-').replace(/[^\w.-]+/g, '_');
   const specFile = path.join(dir, `${id}.spec.json`), result = path.join(dir, `${id}.result.json`);
   writeFileSync(specFile, JSON.stringify({ ...spec, result }));
   process.stderr.write(`  ${id} ...`);
@@ -220,15 +228,27 @@ async function runInChild<T>(dir: string, spec: ChildRequest, env: NodeJS.Proces
   return JSON.parse(readFileSync(result, 'utf8')) as T;
 }
 
-interface Row { backend: string; model: string; label: string; exportSeconds?: number; measured?: Measured; error?: string }
+interface Row { backend: string; model: string; label: string; batch?: number; exportSeconds?: number; measured?: Measured; error?: string }
+
+/** A comma-separated list of positive integers or `default` (0: the runner's default) (--batches). */
+function batchList(text: string): number[] {
+  const out = text.split(',').map((s) => s.trim());
+  if (!out.length || out.some((s) => s !== 'default' && !/^[1-9]\d*$/.test(s))) throw new Error(`--batches: expected positive integers or "default" separated by commas, got "${text}"`);
+  return [...new Set(out.map((s) => (s === 'default' ? 0 : Number(s))))];
+}
 
 async function main(): Promise<void> {
-  const ctx = benchArgs('transcribe', { repeats: { type: 'string' } });
+  const ctx = benchArgs('transcribe', { repeats: { type: 'string' }, batches: { type: 'string' }, backends: { type: 'string' }, models: { type: 'string' }, 'no-basic-pitch': { type: 'boolean', default: false } });
   const quick = ctx.quick;
   const seconds = quick ? 10 : 60;
   const repeats = Math.max(1, Number(ctx.values.repeats ?? (quick ? 1 : 3)));
-  const models: [spec: string, label: string][] = [['default', 'default (committed)'], quick ? ['preset:tiny-logspec', 'tiny-logspec (random weights)'] : ['preset:base', 'base (random weights)']];
-  const backends: readonly Backend[] = quick ? ['onnx'] : BACKENDS;
+  const allModels: [spec: string, label: string][] = [['default', 'default (committed)'], quick ? ['preset:tiny-logspec', 'tiny-logspec (random weights)'] : ['preset:base', 'base (random weights)']];
+  const modelArg = ctx.values.models as string | undefined;
+  const models = modelArg ? modelArg.split(',').map((m): [string, string] => allModels.find(([s]) => s === m) ?? [m, m]) : allModels;
+  const backendArg = ctx.values.backends as string | undefined;
+  const backends: readonly Backend[] = backendArg ? backendArg.split(',').map((b) => { if (!(BACKENDS as readonly string[]).includes(b)) throw new Error(`--backends: unknown backend ${b}`); return b as Backend; }) : quick ? ['onnx'] : BACKENDS;
+  const batches = batchList((ctx.values.batches as string | undefined) ?? '1,default');
+  const basicPitch = !ctx.values['no-basic-pitch'];
   const timeoutMs = (quick ? 600 : 3600) * 1000;
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'a2m-bench-transcribe-'));
@@ -238,25 +258,38 @@ async function main(): Promise<void> {
     const rendered = await renderNotes(generatePiece(PIECE_SEED, { seconds }), PIECE_SETTINGS);
     const audio = path.join(dir, 'piece.flac'), warmup = path.join(dir, 'warmup.flac');
     await writeAudioFile(audio, exactLength(rendered.audio, seconds));
-    await writeAudioFile(warmup, exactLength(rendered.audio, Math.min(seconds, WARMUP_SECONDS)));
+    // The warm-up holds at least one full batch of the largest --batches (windows hop 4.5 s), so timed runs meet no new shapes.
+    const warmupSeconds = Math.min(seconds, Math.max(WARMUP_SECONDS, 4.5 * Math.max(...batches, 4) + 1));
+    await writeAudioFile(warmup, exactLength(rendered.audio, warmupSeconds));
 
     const rows: Row[] = [];
     for (const [model, label] of models) {
       for (const backend of backends) {
-        const row: Row = { backend, model, label };
-        rows.push(row);
+        let exportSeconds: number | undefined, exportError: string | undefined;
         try {
-          if (backend !== 'tfjs') row.exportSeconds = (await runInChild<{ exportSeconds: number }>(dir, { kind: 'export', model, backend }, env, timeoutMs)).exportSeconds;
-          row.measured = await runInChild<Measured>(dir, { kind: 'ours', model, backend, audio, warmup, repeats }, env, timeoutMs);
-        } catch (e) { row.error = (e as Error).message; }
+          if (backend !== 'tfjs') exportSeconds = (await runInChild<{ exportSeconds: number }>(dir, { kind: 'export', model, backend }, env, timeoutMs)).exportSeconds;
+        } catch (e) { exportError = (e as Error).message; }
+        for (const batch of batches) {
+          const row: Row = { backend, model, label, batch: batch || undefined, exportSeconds };
+          rows.push(row);
+          if (exportError) { row.error = exportError; continue; }
+          try {
+            row.measured = await runInChild<Measured>(dir, { kind: 'ours', model, backend, batch, audio, warmup, repeats }, env, timeoutMs);
+            row.batch = row.measured.batch;
+          } catch (e) { row.error = (e as Error).message; }
+          // `default` equal to a listed size measures it twice: keep one row.
+          if (!batch && rows.some((r) => r !== row && r.model === model && r.backend === backend && r.batch === row.batch)) rows.splice(rows.indexOf(row), 1);
+        }
       }
     }
     // TF's oneDNN kernels are ~100x slower on Basic Pitch's graph here (its official SavedModel: 21 s vs 0.2 s per
     // window in Python TF 2.21), while our model runs ~2x faster with them: each side gets its own best setting.
     const bpTfjs: Row = { backend: 'tfjs', model: 'basic-pitch', label: 'Basic Pitch (npm model.json, TF_ENABLE_ONEDNN_OPTS=0)' };
-    try { bpTfjs.measured = await runInChild<Measured>(dir, { kind: 'bp-tfjs', audio, warmup, repeats }, { ...env, TF_ENABLE_ONEDNN_OPTS: '0' }, timeoutMs); } catch (e) { bpTfjs.error = (e as Error).message; }
+    if (!basicPitch) bpTfjs.error = 'skipped: --no-basic-pitch';
+    else try { bpTfjs.measured = await runInChild<Measured>(dir, { kind: 'bp-tfjs', audio, warmup, repeats }, { ...env, TF_ENABLE_ONEDNN_OPTS: '0' }, timeoutMs); } catch (e) { bpTfjs.error = (e as Error).message; }
     const bpOnnx: Row = { backend: 'onnx', model: 'basic-pitch-official', label: 'Basic Pitch (official nmp.onnx)' };
-    if (!hasReference) bpOnnx.error = 'skipped: ../shared not present';
+    if (!basicPitch) bpOnnx.error = 'skipped: --no-basic-pitch';
+    else if (!hasReference) bpOnnx.error = 'skipped: ../shared not present';
     else try { bpOnnx.measured = await runInChild<Measured>(dir, { kind: 'bp-onnx', audio, repeats }, env, timeoutMs); } catch (e) { bpOnnx.error = (e as Error).message; }
     rows.push(bpTfjs, bpOnnx);
 
@@ -268,28 +301,36 @@ async function main(): Promise<void> {
       rtfEndToEnd: rtf(r.measured, r.measured?.e2eSeconds), rtfModelOnly: rtf(r.measured, r.measured?.modelSeconds),
     }));
     const ours = (model: string, by: 'rtfEndToEnd' | 'rtfModelOnly') =>
-      results.filter((r) => r.model === model && r[by] !== undefined).sort((a, b) => b[by]! - a[by]!).map((r) => `${r.backend} ${fmtRtf(r[by])}`);
+      results.filter((r) => r.model === model && r[by] !== undefined).sort((a, b) => b[by]! - a[by]!).map((r) => `${r.backend}${r.batch ? ` batch ${r.batch}` : ''} ${fmtRtf(r[by])}`);
+    // Model-only RTF at each batch next to batch 1's, per model and backend.
+    const batchGain = (model: string) => backends.flatMap((b) => {
+      const at = (n: number) => results.find((r) => r.model === model && r.backend === b && r.batch === n)?.rtfModelOnly;
+      const one = at(1);
+      const measured = [...new Set(results.filter((r) => r.model === model && r.backend === b && r.batch).map((r) => r.batch!))];
+      return measured.filter((n) => n !== 1 && at(n) !== undefined).map((n) => `${b} batch ${n} ${fmtRtf(at(n))}${one ? ` (${(at(n)! / one).toFixed(2)}x batch 1's ${fmtRtf(one)})` : ''}`);
+    });
     const baseline = `Basic Pitch (@spotify/basic-pitch model.json in tfjs-node with oneDNN off, its fastest setting here; its own pipeline) end to end on the same ${seconds} s audio, same run`;
     const summary: BenchSummary = {
       title: `Transcription speed per backend (${seconds} s piece; real-time factor = audio s / wall s)`,
       baseline,
-      columns: ['backend', 'model', 'runtime', 'RTF end to end', 'RTF model only', 'vs Basic Pitch tfjs (e2e)', 'peak RSS MiB', 'export s'],
+      columns: ['backend', 'model', 'batch', 'runtime', 'RTF end to end', 'RTF model only', 'vs Basic Pitch tfjs (e2e)', 'peak RSS MiB', 'export s'],
       rows: results.map((r) => [
-        r.backend, r.label, r.measured?.runtime ?? r.error ?? '—', fmtRtf(r.rtfEndToEnd), fmtRtf(r.rtfModelOnly),
+        r.backend, r.label, r.batch ?? '—', r.measured?.runtime ?? r.error ?? '—', fmtRtf(r.rtfEndToEnd), fmtRtf(r.rtfModelOnly),
         r.rtfEndToEnd !== undefined && baselineRtf ? fmtRatio(r.rtfEndToEnd / baselineRtf) : '—',
         r.measured?.maxRssMiB ?? '—', r.exportSeconds !== undefined ? Number(r.exportSeconds.toFixed(2)) : '—',
       ]),
       notes: [
         `Our backends, fastest first (default model, end to end): ${ours('default', 'rtfEndToEnd').join(', ')}; model only: ${ours('default', 'rtfModelOnly').join(', ')}.`,
-        `${models[1]![1]}: end to end ${ours(models[1]![0], 'rtfEndToEnd').join(', ')}.`,
-        `Audio: generatePiece(${PIECE_SEED}) rendered with FluidR3_GM (no effects), cut/padded to ${seconds} s; each figure is the median of ${repeats} run(s) after a warm-up (ours: the first ${Math.min(seconds, WARMUP_SECONDS)} s, up to one full tfjs batch of 4 windows; Basic Pitch: one window), each measurement in a fresh process (peak RSS per process).`,
+        ...(models[1] ? [`${models[1][1]}: end to end ${ours(models[1][0], 'rtfEndToEnd').join(', ')}.`] : []),
+        ...models.map(([m, label]) => `Batched windows, model only (${label}): ${batchGain(m).join('; ') || 'no batch > 1 measured'}.`),
+        `Audio: generatePiece(${PIECE_SEED}) rendered with FluidR3_GM (no effects), cut/padded to ${seconds} s; each figure is the median of ${repeats} run(s) after a warm-up (ours: the first ${warmupSeconds} s, at least one full batch of the largest batch; Basic Pitch: one window), each measurement in a fresh process (peak RSS per process).`,
         'Export seconds: writing the fp32 export into an empty cache (own process), excluded from the RTFs. Official nmp.onnx: model only (Basic Pitch windowing: 43844-sample windows, hop 36164).',
         ...rows.filter((r) => r.error).map((r) => `${r.label} on ${r.backend}: ${r.error}`),
         ...(quick ? ['--quick: 10 s of audio, tiny-logspec instead of base, onnx only, 1 run: a smoke test, not a measurement.'] : []),
       ],
     };
     await writeResult(ctx, {
-      audio: { seconds, source: `generatePiece(${PIECE_SEED}, { seconds: ${seconds} }) rendered by renderNotes with ${path.basename(PIECE_SETTINGS.soundfont)} program 0, no reverb/noise/codec, peak ${PIECE_SETTINGS.peakDb} dBFS, cut/padded to exactly ${seconds} s (temp file)`, warmupSeconds: Math.min(seconds, WARMUP_SECONDS), basicPitchWarmupSeconds: BP_WARMUP_SECONDS },
+      audio: { seconds, source: `generatePiece(${PIECE_SEED}, { seconds: ${seconds} }) rendered by renderNotes with ${path.basename(PIECE_SETTINGS.soundfont)} program 0, no reverb/noise/codec, peak ${PIECE_SETTINGS.peakDb} dBFS, cut/padded to exactly ${seconds} s (temp file)`, warmupSeconds, batches, basicPitchWarmupSeconds: BP_WARMUP_SECONDS },
       repeats, results,
     }, summary);
     for (const row of summary.rows) console.log(row.join(' | '));

@@ -26,6 +26,8 @@ export interface TranscriberOptions {
   backend?: Backend | 'auto';
   /** Export precision for an exported backend: fp32 (default), fp16, int8. */
   precision?: Precision;
+  /** 5 s windows per model call (default DEFAULT_BATCH for an exported backend, chosen by measurement; TFJS_DEFAULT_BATCH for tfjs); notes do not depend on it. */
+  batch?: number;
   /** Decoding thresholds over the model card's tuned ones (e.g. `{ onset: 0.3, minNoteFrames: 3 }`). */
   thresholds?: Partial<EventThresholds>;
   /** Warnings and details from the backends (default: warnings to stderr, details dropped). */
@@ -81,7 +83,8 @@ export class Transcriber {
     const loaded = await loadHostModel(opts.model ?? 'default');
     try {
       const thresholds = { ...DEFAULT_THRESHOLDS, ...loaded.thresholds, ...checkThresholds(opts.thresholds, 'thresholds') };
-      const runner = await makeRunner(loaded.model, opts.backend ?? 'auto', opts.precision ?? 'fp32', { warn: opts.warn, log: opts.log });
+      if (opts.batch !== undefined && !(Number.isSafeInteger(opts.batch) && opts.batch >= 1)) throw new A2mError(`batch: expected a positive integer, got ${opts.batch}`);
+      const runner = await makeRunner(loaded.model, opts.backend ?? 'auto', opts.precision ?? 'fp32', { warn: opts.warn, log: opts.log, batch: opts.batch });
       return new Transcriber(loaded, runner, thresholds);
     } catch (e) {
       loaded.model.dispose();

@@ -49,6 +49,16 @@ export function positiveInt(name: string, max = Number.MAX_SAFE_INTEGER): Numeri
   return numericOption(name, expected, (v) => Number.isSafeInteger(v) && v >= 1 && v <= max);
 }
 
+/**
+ * Exactly `word` (`--batch dynamic`), or a positive integer <= max parsed as
+ * strictly as positiveInt, with positiveInt's message (the option's help
+ * names the word).
+ */
+export function positiveIntOr<W extends string>(name: string, word: W, max = Number.MAX_SAFE_INTEGER): { type: 'string'; requiresArg: true; coerce: (raw: unknown) => number | W } {
+  const int = positiveInt(name, max);
+  return { type: 'string', requiresArg: true, coerce: (raw: unknown) => (raw === word ? word : int.coerce(raw)) };
+}
+
 /** An integer >= 0: seeds, counts that may be zero. */
 export function nonNegativeInt(name: string): NumericOption {
   return numericOption(name, 'an integer >= 0', (v) => Number.isSafeInteger(v) && v >= 0);

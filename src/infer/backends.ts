@@ -29,7 +29,7 @@ import { checkSums, recordSums, removeArtifact } from './cache-sums.js';
 /** Runs batches of windows [B, 2, 80000]; returns each output flattened [B, 250, 90]. */
 export interface WindowRunner {
   name: string;
-  /** Windows per call (exports have a static batch). */
+  /** Windows per call: the runner's chosen batch (a dynamic-batch export runs any; a static one its own). */
   batch: number;
   run(windows: Float32Array, count: number): Promise<Record<string, Float32Array>>;
   dispose(): Promise<void>;
@@ -46,8 +46,31 @@ export function exportCacheDir(): string {
   return path.join(process.env.A2M_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'a2m'), 'exports');
 }
 
+/**
+ * Windows per model call when the caller does not choose (`--batch`), chosen by
+ * measurement on the 2-core machine (ONNX Runtime, 2 intra-op threads, default
+ * model; other jobs sharing it, so three runs each). bench:transcribe, 60 s piece
+ * (13 windows), model-only real-time factor at batch 1 / 2 / 4 / 8: 160 / 186 /
+ * 143 / 122, 181 / 194 / 170 / 24 (contended), 173 / 167 / 178 / 126
+ * (bench/results/transcribe-batch.json is the last); bench:roofline, ms per
+ * window: 33.1 / 32.0 / 30.0 / 21.6, 24.7 / 20.4 / 21.9 / 22.7, 21.5 / 20.9 /
+ * 22.5 / 23.0. Batch 2 is never slower than batch 1 by more than the noise and
+ * has the best median; 8 loses in transcription (a short last batch and 8
+ * windows' activations). Two threads already keep both cores busy at batch 1,
+ * so batching gains little here.
+ */
+export const DEFAULT_BATCH = 2;
+/**
+ * The canonical tfjs model's batch (as before #21): tfjs-node gains from
+ * batching here (bench:roofline: 67.7 / 44.4 / 38.0 / 36.2 ms per window at
+ * batch 1 / 2 / 4 / 8).
+ */
+export const TFJS_DEFAULT_BATCH = 4;
+/** The largest --batch (activation memory grows with it). */
+export const MAX_BATCH = 64;
+
 /** The canonical tfjs model as a runner (loads tfjs-node; a host model is copied into it and released with the runner). */
-export async function tfjsRunner(model: ModelLike, batch = 4): Promise<WindowRunner> {
+export async function tfjsRunner(model: ModelLike, batch = TFJS_DEFAULT_BATCH): Promise<WindowRunner> {
   const tfModel = await asTfjsModel(model);
   const c = model.config;
   return {
@@ -70,6 +93,8 @@ export interface RunnerOptions {
   warn?: (msg: string) => void;
   /** Details, e.g. why `auto` skipped a backend (default: dropped). */
   log?: (msg: string) => void;
+  /** Windows per model call (default DEFAULT_BATCH, TFJS_DEFAULT_BATCH for tfjs); a static-batch export ignores it. */
+  batch?: number;
 }
 
 const stderrWarn = (msg: string) => { process.stderr.write(`a2m: warning: ${msg}\n`); };
@@ -89,8 +114,12 @@ const EXPORT_SOURCES = ['converters', path.join('src', 'ir'), path.join('src', '
 /** Where that code is: the clone's sources (src/infer/ -> root), or the compiled package's dist/ (dist/src/infer/ -> dist). */
 const CODE_ROOT = path.resolve(path.dirname(HERE), '..', '..');
 
-/** Exports are cached at batch 1 (runners pad a short last batch). */
-const CACHE_BATCH = 1;
+/**
+ * Exports are cached batch-polymorphic (dim 0 free, src/ir/dynamic-batch.ts):
+ * one artifact serves every --batch. A format that writes no dynamic batch
+ * (Core ML, not a backend) would be cached at batch 1.
+ */
+const CACHE_BATCH = 'dynamic';
 
 /**
  * The cache folder name for an export of `graph` (exportGraph's: the recorded
@@ -158,15 +187,19 @@ export async function exportedRunner(model: ModelLike, format: ExportBackend, pr
   const session = await runtime.load(file);
   const c = model.config;
   const per = c.channels * c.windowSamples;
+  const dynamic = manifest.artifacts.some((a) => path.join(path.dirname(file), a.path) === file && a.dynamicBatch);
+  const batch = dynamic ? (opts.batch ?? DEFAULT_BATCH) : manifest.batch;
   return {
     // The precision is part of the name so reports (validate's `runtime`) say which export ran.
     name: precision === 'fp32' ? runtime.name : `${runtime.name} (${precision} export)`,
-    batch: manifest.batch,
+    batch,
     async run(windows, count) {
-      if (count > manifest.batch) throw new A2mError(`${format} export has batch ${manifest.batch}, got ${count} windows`);
-      const data = new Float32Array(manifest.batch * per);
+      if (count > batch) throw new A2mError(`${format} runner has batch ${batch}, got ${count} windows`);
+      // A dynamic batch runs the windows there are; a static export is padded to its batch.
+      const rows = dynamic ? count : batch;
+      const data = new Float32Array(rows * per);
       data.set(windows.subarray(0, count * per));
-      const feeds: Record<string, HostTensor> = { samples: { shape: [manifest.batch, c.channels, c.windowSamples], data } };
+      const feeds: Record<string, HostTensor> = { samples: { shape: [rows, c.channels, c.windowSamples], data } };
       const out = await session.run(feeds);
       return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data.subarray(0, count * c.frames * c.keys)]));
     },
@@ -189,7 +222,7 @@ export async function makeRunner(model: ModelLike, backend: Backend | 'auto', pr
     const failed: { backend: Backend; error: unknown }[] = [];
     for (const b of BACKEND_PREFERENCE) {
       if (b === 'tfjs' && precision !== 'fp32') continue;
-      try { return b === 'tfjs' ? await tfjsRunner(model) : await exportedRunner(model, b, precision, opts); } catch (e) {
+      try { return b === 'tfjs' ? await tfjsRunner(model, opts.batch) : await exportedRunner(model, b, precision, opts); } catch (e) {
         failed.push({ backend: b, error: e });
         opts.log?.(`backend auto: skipped ${b} (${errorReason(e)})`);
       }
@@ -201,7 +234,7 @@ export async function makeRunner(model: ModelLike, backend: Backend | 'auto', pr
   if (!(BACKENDS as readonly string[]).includes(backend)) throw new A2mError(`unknown backend "${backend}" (expected: ${BACKENDS.join(', ')})`);
   if (backend === 'tfjs') {
     if (precision !== 'fp32') throw new A2mError(`precision ${precision} needs an exported backend: the tfjs backend is the canonical fp32 model (use --backend ${BACKENDS.filter((b) => b !== 'tfjs').join('|')})`);
-    return tfjsRunner(model);
+    return tfjsRunner(model, opts.batch);
   }
   return exportedRunner(model, backend, precision, opts);
 }

@@ -7,9 +7,9 @@ import { portableSource } from '../../export/model-info.js';
 import { FORMATS } from '../../../converters/index.js';
 import { PRECISIONS, type Precision } from '../../../converters/types.js';
 import { A2mError } from '../../errors.js';
-import { intInRange, positiveInt } from '../options.js';
+import { intInRange, positiveIntOr } from '../options.js';
 
-interface Args { model: string; format: string; precision: string; out: string; batch: number; ios?: number; opset?: number; author?: string; license?: string; 'model-version'?: string }
+interface Args { model: string; format: string; precision: string; out: string; batch: number | 'dynamic'; ios?: number; opset?: number; author?: string; license?: string; 'model-version'?: string }
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
@@ -20,7 +20,7 @@ const command: CommandModule<object, Args> = {
     .option('format', { type: 'string', default: FORMATS.join(','), describe: `comma-separated: ${FORMATS.join(', ')}` })
     .option('precision', { type: 'string', default: 'fp32', describe: 'comma-separated: fp32, fp16, int8' })
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder (export.json lists what was written)' })
-    .option('batch', { ...positiveInt('batch'), default: 1, describe: 'static batch size of the exported graphs' })
+    .option('batch', { ...positiveIntOr('batch', 'dynamic'), default: 'dynamic', describe: 'batch of the exported graphs: "dynamic" (dim 0 free at run time; Core ML stays at 1) or a static size' })
     .option('ios', { ...intInRange('ios', 15, 18), describe: 'Core ML deployment target 15..18 (default 16)' })
     .option('opset', { type: 'number', choices: [17, 20], describe: 'ONNX opset: 17 (IR 8, the widest runtime support) or 20 (IR 9, native Gelu) [default: 17]' })
     .option('author', { type: 'string', describe: 'model author in every artifact\'s metadata [default: audio-to-midi]' })

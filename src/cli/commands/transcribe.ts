@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { COMMANDS } from '../registry.js';
-import { BACKENDS, PRECISIONS, type Backend } from '../../infer/backends.js';
+import { BACKENDS, DEFAULT_BATCH, MAX_BATCH, TFJS_DEFAULT_BATCH, PRECISIONS, type Backend } from '../../infer/backends.js';
 import type { Precision } from '../../../converters/types.js';
 import type { EventFormat } from '../../infer/midi-out.js';
 import type { EventThresholds } from '../../infer/events.js';
@@ -13,7 +13,7 @@ import { A2mError } from '../../errors.js';
 import { FRAMES_PER_SECOND } from '../../types.js';
 
 interface Args {
-  audio: string[]; out?: string; 'out-dir'?: string; events?: EventFormat; plot?: string; backend: string; precision: string;
+  audio: string[]; out?: string; 'out-dir'?: string; events?: EventFormat; plot?: string; backend: string; precision: string; batch?: number;
   model: string; force: boolean; jobs: number; verbose?: boolean;
   'onset-threshold'?: number; 'frame-threshold'?: number; 'minimum-note-length'?: number; 'midi-tempo': number; 'save-model-outputs': boolean;
 }
@@ -78,6 +78,7 @@ const command: CommandModule<object, Args> = {
     .option('precision', { type: 'string', default: 'fp32', describe: `export precision for an exported backend: ${PRECISIONS.join(', ')} (accuracy cost: npm run bench:quantization)` })
     .option('model', { type: 'string', default: 'default', describe: 'checkpoint folder or "default"' })
     .option('force', { type: 'boolean', default: false, describe: 'overwrite existing outputs' })
+    .option('batch', { ...positiveInt('batch', MAX_BATCH), describe: `5 s windows per model call (default ${DEFAULT_BATCH} for exported backends, measured in ONNX Runtime; ${TFJS_DEFAULT_BATCH} for tfjs); notes do not depend on it` })
     .option('jobs', { ...positiveInt('jobs', 256), default: 2, describe: 'files decoded / processed concurrently' })
     .example('a2m transcribe fixtures/demo/melody-over-chords.flac -o /tmp/demo.mid --plot /tmp/demo.png', 'one file, with a piano roll')
     .example('a2m transcribe recordings/ --out-dir midi/ --events csv', 'a folder')
@@ -96,7 +97,7 @@ const command: CommandModule<object, Args> = {
     const { Transcriber } = await import('../../api/transcribe.js');
     const { notesToMidi, writeEvents, writeOutputFile } = await import('../../infer/midi-out.js');
     const log = a.verbose ? (m: string) => process.stderr.write(`${m}\n`) : undefined;
-    const transcriber = await Transcriber.create({ model: a.model, backend: a.backend as Backend | 'auto', precision: a.precision as Precision, thresholds: thresholdFlags(a), log });
+    const transcriber = await Transcriber.create({ model: a.model, backend: a.backend as Backend | 'auto', precision: a.precision as Precision, batch: a.batch, thresholds: thresholdFlags(a), log });
     process.stderr.write(`model ${transcriber.preset} on ${transcriber.runtime}\n`);
     const progress = await import('../progress.js');
     const bar = progress.bar(plans.length === 1 ? 'windows' : 'files');

@@ -1,14 +1,15 @@
 import type { CommandModule } from 'yargs';
 import { COMMANDS } from '../registry.js';
 import { loadModel } from '../../model/load.js';
-import { makeRunner, BACKENDS, PRECISIONS, type Backend } from '../../infer/backends.js';
+import { makeRunner, BACKENDS, DEFAULT_BATCH, MAX_BATCH, TFJS_DEFAULT_BATCH, PRECISIONS, type Backend } from '../../infer/backends.js';
+import { positiveInt } from '../options.js';
 import type { Precision } from '../../../converters/types.js';
 import { validateDataset } from '../../eval/validate.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { loadCheckpoint, saveCheckpoint } from '../../model/checkpoint.js';
 import { formatBreakdown } from '../../eval/breakdown.js';
 
-interface Args { dataset: string; model: string; backend: string; precision: string; json?: string; 'seed-metrics': boolean; tune: boolean; 'write-thresholds': boolean; breakdown: boolean }
+interface Args { dataset: string; model: string; backend: string; precision: string; batch?: number; json?: string; 'seed-metrics': boolean; tune: boolean; 'write-thresholds': boolean; breakdown: boolean }
 
 const f3 = (x: number | undefined) => (x === undefined ? '  -  ' : x.toFixed(3));
 
@@ -19,6 +20,7 @@ const command: CommandModule<object, Args> = {
     .option('model', { type: 'string', default: 'default', describe: 'checkpoint folder or "default"' })
     .option('backend', { type: 'string', default: 'tfjs', describe: `where the model runs: ${BACKENDS.join(', ')}` })
     .option('precision', { type: 'string', choices: PRECISIONS, default: 'fp32', describe: 'score the fp32, fp16 or int8 export (needs --backend savedmodel, onnx or tflite)' })
+    .option('batch', { ...positiveInt('batch', MAX_BATCH), describe: `5 s windows per model call (default ${DEFAULT_BATCH} for exported backends, measured in ONNX Runtime; ${TFJS_DEFAULT_BATCH} for tfjs); notes do not depend on it` })
     .option('json', { type: 'string', describe: 'write the full report as JSON' })
     .option('seed-metrics', { type: 'boolean', default: true, describe: 'also compute loss / hit rate / eventized diff on consecutive windows' })
     .option('tune', { type: 'boolean', default: false, describe: 'grid-search decoding thresholds for onset F1 on this dataset (use a validation split, never test data)' })
@@ -30,7 +32,7 @@ const command: CommandModule<object, Args> = {
     .example('a2m validate data/val --model runs/small/best --tune --write-thresholds', 'tune decoding thresholds into a checkpoint'),
   handler: async (a) => {
     const { model, source, thresholds } = await loadModel(a.model);
-    const runner = await makeRunner(model, a.backend as Backend, a.precision as Precision);
+    const runner = await makeRunner(model, a.backend as Backend, a.precision as Precision, { batch: a.batch });
     const report = await validateDataset(model, source, runner, a.dataset, {
       thresholds, seedMetrics: a['seed-metrics'], tune: a.tune, breakdown: a.breakdown,
       onPiece: (name, i, n) => process.stderr.write(`\r[${i + 1}/${n}] ${name}`.padEnd(60)),
