@@ -33,8 +33,10 @@ function randomizeWeights(model: tf.LayersModel, seed: number): void {
   const r = mulberry32(seed);
   model.setWeights(model.weights.map((w) => {
     const positive = /moving_variance/.test(w.originalName);
-    const data = Float32Array.from({ length: w.shape.reduce((a, b) => a * (b ?? 1), 1) }, () => (positive ? 0.5 + r() : r() * 2 - 1));
-    return tf.tensor(data, w.shape as number[]);
+    // Weight shapes are static (only layer outputs carry a null batch dim).
+    const shape = w.shape as number[];
+    const data = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (positive ? 0.5 + r() : r() * 2 - 1));
+    return tf.tensor(data, shape);
   }));
 }
 
