@@ -49,6 +49,7 @@ import { buildGolden, modelThresholds, readGolden, writeGolden } from '../verify
 import { formatMarkdown } from '../verify/format-report.js';
 import type { VerifyReport } from '../verify/report.js';
 import type { Tolerances } from '../verify/tolerances.js';
+import { recordGraph } from '../export/export.js';
 
 export const MODEL_CARD_FILE = 'MODEL_CARD.md';
 
@@ -105,7 +106,9 @@ export async function buildBundle(model: Model, state: Record<string, unknown>, 
   const plan = await planArtifactList(artifacts);
   const say = req.onProgress ?? (() => {});
 
-  const graph = runPasses(await model.graph(1));
+  // Batch-polymorphic where the format allows (ONNX, SavedModel, TFLite, tfjs): servers batch requests
+  // (the Triton configs read max_batch_size from the written artifacts); Core ML stays at batch 1.
+  const graph = runPasses(await recordGraph(model, 'dynamic'));
   const sha = await modelHash(model);
   const version = toolVersion();
   graph.metadata = { ...graph.metadata, preset: model.config.preset, modelSha256: sha, toolVersion: version };
@@ -160,6 +163,7 @@ export async function buildBundle(model: Model, state: Record<string, unknown>, 
 
     await writeText(dir, EXPORT_FILE, JSON.stringify(bundleExportManifest({
       toolVersion: version, preset: contract.model.preset, modelSha256: sha, input: contract.input, outputs: contract.outputs, artifacts,
+      dynamicBatch: graph.dynamicBatch,
     }), null, 2) + '\n');
     await writeGolden(goldenDirOf(dir), golden);
     parity = await verifyBundleParity(dir, await readGolden(goldenDirOf(dir)), { oracles: req.oracles, tolerances: req.tolerances, onProgress: say });

@@ -14,6 +14,7 @@ import { verifyExport } from '../verify/verify.js';
 import type { VerifyReport } from '../verify/report.js';
 import type { Tolerances } from '../verify/tolerances.js';
 import type { Artifact } from './targets.js';
+import { DYNAMIC_BATCH_FORMATS, type Format } from '../../converters/index.js';
 
 export const EXPORT_FILE = 'export.json';
 export const GOLDEN_DIR = 'golden';
@@ -27,6 +28,8 @@ export interface BundleExportInputs {
   input: { name: string; shape: number[] };
   outputs: { name: string; shape: number[] }[];
   artifacts: Artifact[];
+  /** The artifacts were written from a batch-polymorphic graph: the formats that can take it say so (verify then checks batches 3 and 8). */
+  dynamicBatch?: boolean;
 }
 
 /**
@@ -39,7 +42,11 @@ export function bundleExportManifest(b: BundleExportInputs): Omit<ExportManifest
     tool: 'audio-to-midi', toolVersion: b.toolVersion, preset: b.preset, modelSha256: b.modelSha256, batch: 1,
     input: { name: b.input.name, shape: b.input.shape, dtype: 'float32' },
     outputs: b.outputs.map((o) => ({ name: o.name, shape: o.shape, dtype: 'float32' as const })),
-    artifacts: b.artifacts.map((a) => ({ format: a.format, precision: a.precision, path: a.path })),
+    ...(b.dynamicBatch ? { dynamicBatch: true } : {}),
+    artifacts: b.artifacts.map((a) => ({
+      format: a.format, precision: a.precision, path: a.path,
+      ...(b.dynamicBatch && DYNAMIC_BATCH_FORMATS.includes(a.format as Format) ? { dynamicBatch: true } : {}),
+    })),
   };
 }
 
