@@ -4,7 +4,9 @@
  * the model and each tensor from the app contract, written through the TFLite
  * converter's `tflite.extraMetadata` option block (src/bundle/build.ts).
  */
-import type { ModelMetadataSpec, TensorMetadataSpec } from '../../converters/tflite/metadata.js';
+import { associatedFileNames, tfliteMetadataEntry, type ModelMetadataSpec, type TensorMetadataSpec } from '../../converters/tflite/metadata.js';
+import type { FormatOptions } from '../../converters/types.js';
+import { A2mError } from '../errors.js';
 import type { AssociatedFileBytes } from '../../converters/tflite/associated-files.js';
 import { noteName } from '../util/note-name.js';
 import type { AppContract } from './contract.js';
@@ -65,4 +67,16 @@ export function tfliteMetadataSpec(c: AppContract, o: AndroidMetadataOptions): M
       outputs,
     },
   };
+}
+
+/**
+ * The TFLite option block of the Android artifact: the metadata entry and the files it names, made
+ * together so a label file the metadata promises is never left out of the archive.
+ */
+export function androidTfliteOptions(c: AppContract, o: AndroidMetadataOptions): NonNullable<FormatOptions['tflite']> {
+  const spec = tfliteMetadataSpec(c, o);
+  const files = tfliteAssociatedFiles(c);
+  const missing = associatedFileNames(spec).filter((n) => !files.some((f) => f.name === n));
+  if (missing.length) throw new A2mError(`TFLite Metadata names associated files without bytes: ${missing.join(', ')}`);
+  return { extraMetadata: [tfliteMetadataEntry(spec)], associatedFiles: files };
 }

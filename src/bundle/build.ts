@@ -29,13 +29,12 @@ import { ourModelInfo } from '../export/model-info.js';
 import { runPasses } from '../ir/passes.js';
 import { planArtifactList, writeArtifacts } from '../export/artifacts.js';
 import type { FormatOptions, Precision } from '../../converters/types.js';
-import { tfliteMetadataEntry } from '../../converters/tflite/metadata.js';
 import { writeDirAtomic } from '../util/atomic.js';
 import { toolVersion } from '../util/version.js';
 import { A2mError } from '../errors.js';
 import { buildContract, CONTRACT_FILE, type AppContract } from './contract.js';
 import { artifactsFor, bundleNames, type Target } from './targets.js';
-import { tfliteAssociatedFiles, tfliteMetadataSpec } from './android.js';
+import { androidTfliteOptions } from './android.js';
 import { webBundleFiles } from './web.js';
 import { tritonConfigText, TRITON_BACKENDS, type TritonFormat } from './triton.js';
 import { tfServingFiles } from './tf-serving.js';
@@ -130,7 +129,7 @@ export async function buildBundle(model: Model, state: Record<string, unknown>, 
     await writeArtifacts(graph, plan, dir, {
       metadata: graph.metadata, info, coreml: req.coreml,
       // Only the Android .tflite is written, so the TFLite Metadata block reaches just that artifact.
-      tflite: { extraMetadata: [tfliteMetadataEntry(tfliteMetadataSpec(contract, { version: info.version, author: info.author, license: info.license }))], associatedFiles: tfliteAssociatedFiles(contract) },
+      tflite: androidTfliteOptions(contract, { version: info.version, author: info.author, license: info.license }),
       onProgress: say,
     });
     // Serving configs are read from the artifacts just written: they describe the files the servers load.
