@@ -4,15 +4,18 @@
  * them so the tables import it one way instead of importing each other.
  */
 import type { IrNode } from '../../src/ir/graph.js';
+import type { OpName } from '../../src/ir/ops.js';
 import type { HostTensor } from '../../src/ir/tensor.js';
+import type { EmitFn as KitEmitFn, NodeContext } from '../kit/emitter.js';
 import type { IosTarget } from './format.js';
 
-/** What an emitter may do; all names are MIL value names. */
-export interface EmitApi {
-  node: IrNode;
+/** What an emitter for op O may do (`attrs` typed by O, from NodeContext); all names are MIL value names. */
+export interface EmitApi<O extends OpName = OpName> extends NodeContext<O> {
+  node: IrNode<O>;
   /** The node's compute dtype (MIL_DTYPE.FLOAT32 or FLOAT16). */
   dtype: number;
   base: string;
+  /** Shapes, -1 where a dim is the free batch of a dynamic-batch graph (src/ir/dynamic-batch.ts symbolicBatchShapes). */
   outShape: number[];
   inShape(i: number): number[];
   hasInput(i: number): boolean;
@@ -33,5 +36,7 @@ export interface EmitApi {
   final(type: string, inputs: Record<string, string | string[]>): string;
 }
 
-export type EmitFn = (e: EmitApi) => string;
-export type Emitter = Partial<Record<IosTarget, EmitFn>>;
+/** Returns the MIL value that holds the node's output. */
+export type EmitFn<O extends OpName = OpName> = KitEmitFn<EmitApi<O>, string>;
+/** Variants keyed by the first iOS target they lower on (kit's Versioned, keys limited to real targets). */
+export type Emitter<O extends OpName = OpName> = Partial<Record<IosTarget, EmitFn<O>>>;

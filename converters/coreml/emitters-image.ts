@@ -5,10 +5,7 @@
  * Conv1D does.
  */
 import type { HostTensor } from '../../src/ir/tensor.js';
-import type { Conv2DAttrs, PadAttrs } from '../../src/ir/ops.js';
-import type { EmitApi, Emitter } from './emit-context.js';
-
-const attrs = <A>(e: EmitApi) => e.node.attrs as A;
+import type { Emitter } from './emit-context.js';
 
 /** Conv2D weight HWIO [KH, KW, Cin/g, Cout] -> MIL conv weight OIHW [Cout, Cin/g, KH, KW]. */
 export function hwioToOihw(t: HostTensor, out: Float32Array): void {
@@ -25,7 +22,7 @@ export const IMAGE_EMITTERS = {
     // IR Pad(x; mode constant|reflect, pads [[before, after] per axis], value)
     // MIL pad(x, pad [b, a per axis over the LAST N axes], mode, constant_val): N from the first padded axis
     15: (e) => {
-      const { mode, pads, value = 0 } = attrs<PadAttrs>(e);
+      const { mode, pads, value = 0 } = e.attrs;
       const padded = pads.findIndex(([b, a]) => b !== 0 || a !== 0);
       const first = padded < 0 ? pads.length - 1 : padded;
       return e.final('pad', {
@@ -39,7 +36,7 @@ export const IMAGE_EMITTERS = {
     // MIL transpose(x,[0,3,1,2]) -> conv(x [B,Cin,H,W], weight [Cout,Cin/g,KH,KW], bias, strides, pad_type=custom,
     //     pad [t,b,l,r], dilations, groups) -> transpose(., [0,2,3,1])
     15: (e) => {
-      const { strides, pads, groups } = attrs<Conv2DAttrs>(e);
+      const { strides, pads, groups } = e.attrs;
       const [B, H, W, Cin] = e.inShape(0) as [number, number, number, number];
       const [KH, KW, cinG, Cout] = e.inShape(1) as [number, number, number, number];
       const [, HO, WO] = e.outShape as [number, number, number, number];
@@ -60,4 +57,4 @@ export const IMAGE_EMITTERS = {
       return e.final('transpose', { x: y, perm: e.ints('nhwc_perm', [0, 2, 3, 1]) });
     },
   },
-} satisfies Record<string, Emitter>;
+} satisfies { readonly [O in 'Pad' | 'Conv2D']: Emitter<O> };

@@ -5,15 +5,14 @@
  * its conv in transposes and the cancel-transposes pass removes the pairs that
  * meet (e.g. the model's own NCL->NLC input transpose).
  */
-import type { OpName, ReduceAttrs, Conv1DAttrs, LayerNormAttrs, BatchMatMulAttrs, ReshapeAttrs, TransposeAttrs, SliceAttrs, ConcatAttrs } from '../../src/ir/ops.js';
+import type { OpName } from '../../src/ir/ops.js';
 import { MIL_DTYPE, type IosTarget } from './format.js';
+import { pickVersion, versionsOf } from '../kit/emitter.js';
 import { reverseAxes3, transposeMatrix } from './layout.js';
 import { IMAGE_EMITTERS } from './emitters-image.js';
 import type { EmitApi, EmitFn, Emitter } from './emit-context.js';
 
 export type { EmitApi, EmitFn, Emitter } from './emit-context.js';
-
-const attrs = <A>(e: EmitApi) => e.node.attrs as A;
 
 const binary = (type: string): Emitter => ({
   // IR Add/Sub/Mul/Div(a, b) numpy broadcasting -> MIL <type>(x, y), same broadcasting
@@ -24,10 +23,11 @@ const unary = (type: string): Emitter => ({
   15: (e) => e.final(type, { x: e.input(0) }),
 });
 
-const reduce = (type: 'reduce_min' | 'reduce_max'): Emitter => ({
+// Typed over the union, not a generic O: AttrsOf of the union is ReduceAttrs, which a generic O would hide.
+const reduce = (type: 'reduce_min' | 'reduce_max'): Emitter<'ReduceMin' | 'ReduceMax'> => ({
   // IR ReduceMin|ReduceMax(x; axes, keepDims) -> MIL reduce_min|reduce_max(x, axes, keep_dims)
   15: (e) => {
-    const { axes, keepDims } = attrs<ReduceAttrs>(e);
+    const { axes, keepDims } = e.attrs;
     return e.final(type, { x: e.input(0), axes: e.ints('axes', axes), keep_dims: e.bools('keep_dims', [keepDims], true) });
   },
 });
@@ -60,7 +60,7 @@ export const COREML_EMITTERS = {
     // IR LayerNorm(x [..., C], gamma [C], beta [C]; epsilon) -> MIL layer_norm(x, axes=[-1], gamma, beta, epsilon)
     15: (e) => e.final('layer_norm', {
       x: e.input(0), axes: e.ints('axes', [-1]), gamma: e.input(1), beta: e.input(2),
-      epsilon: e.scalar('epsilon', attrs<LayerNormAttrs>(e).epsilon),
+      epsilon: e.scalar('epsilon', e.attrs.epsilon),
     }),
   },
   Conv1D: {
@@ -68,7 +68,7 @@ export const COREML_EMITTERS = {
     // MIL transpose(x,[0,2,1]) -> conv(x [B,Cin,L], weight [Cout,Cin/g,K], bias, strides, pad_type=custom, pad, dilations, groups)
     //     -> transpose(., [0,2,1])
     15: (e) => {
-      const a = attrs<Conv1DAttrs>(e);
+      const a = e.attrs;
       const [B, L, Cin] = e.inShape(0) as [number, number, number];
       const [K, cinG, Cout] = e.inShape(1) as [number, number, number];
       const Lout = e.outShape[1]!;
@@ -111,27 +111,31 @@ export const COREML_EMITTERS = {
     15: (e) => e.final('matmul', {
       x: e.input(0), y: e.input(1),
       transpose_x: e.bools('transpose_x', [false], true),
-      transpose_y: e.bools('transpose_y', [attrs<BatchMatMulAttrs>(e).transposeB], true),
+      transpose_y: e.bools('transpose_y', [e.attrs.transposeB], true),
     }),
   },
   Reshape: {
     // IR Reshape(x; shape) -> MIL reshape(x, shape)
-    15: (e) => e.final('reshape', { x: e.input(0), shape: e.ints('shape', attrs<ReshapeAttrs>(e).shape) }),
+    15: (e) => e.final('reshape', { x: e.input(0), shape: e.ints('shape', e.attrs.shape) }),
   },
   Transpose: {
     // IR Transpose(x; perm) -> MIL transpose(x, perm)
-    15: (e) => e.final('transpose', { x: e.input(0), perm: e.ints('perm', attrs<TransposeAttrs>(e).perm) }),
+    15: (e) => e.final('transpose', { x: e.input(0), perm: e.ints('perm', e.attrs.perm) }),
   },
   Slice: {
-    // IR Slice(x; begin, size) -> MIL slice_by_index(x, begin, end = begin + out size) (static shapes)
+    // IR Slice(x; begin, size) -> MIL slice_by_index(x, begin, end = begin + out size)
+    //     a dim whose out size is the free batch (-1: the slice runs to the end, size -1) -> end_mask there
     15: (e) => {
-      const { begin } = attrs<SliceAttrs>(e);
-      return e.final('slice_by_index', { x: e.input(0), begin: e.ints('begin', begin), end: e.ints('end', begin.map((b, d) => b + e.outShape[d]!)) });
+      const { begin } = e.attrs;
+      const free = e.outShape.map((d) => d === -1);
+      const end = e.ints('end', begin.map((b, d) => (free[d] ? 0 : b + e.outShape[d]!)));
+      if (!free.some(Boolean)) return e.final('slice_by_index', { x: e.input(0), begin: e.ints('begin', begin), end });
+      return e.final('slice_by_index', { x: e.input(0), begin: e.ints('begin', begin), end, end_mask: e.bools('end_mask', free) });
     },
   },
   Concat: {
     // IR Concat(a, b; axis) -> MIL concat(values=[a, b], axis, interleave=false)
-    15: (e) => e.final('concat', { values: [e.input(0), e.input(1)], axis: e.ints('axis', [attrs<ConcatAttrs>(e).axis], true), interleave: e.bools('interleave', [false], true) }),
+    15: (e) => e.final('concat', { values: [e.input(0), e.input(1)], axis: e.ints('axis', [e.attrs.axis], true), interleave: e.bools('interleave', [false], true) }),
   },
   // IR Relu(x) -> MIL relu(x)
   Relu: { 15: (e) => e.final('relu', { x: e.input(0) }) },
@@ -147,19 +151,18 @@ export const COREML_EMITTERS = {
     },
   },
   ...IMAGE_EMITTERS,
-} satisfies Record<OpName, Emitter>;
+} satisfies CoremlEmitterTable;
+
+/** Every IR op -> its MIL lowering; indexing with a generic O gives Emitter<O> (no cast at lookup). */
+type CoremlEmitterTable = { readonly [O in OpName]: Emitter<O> };
+const TABLE: CoremlEmitterTable = COREML_EMITTERS;
 
 /** The emitter for `op` at deployment target `ios`: the highest version key <= ios. */
-export function pickEmitter(op: OpName, ios: IosTarget): EmitFn | null {
-  const versions = COREML_EMITTERS[op] as Emitter;
-  const keys = (Object.keys(versions).map(Number) as IosTarget[]).filter((k) => k <= ios).sort((a, b) => b - a);
-  return keys.length ? versions[keys[0]!]! : null;
+export function pickEmitter<O extends OpName>(op: O, ios: IosTarget): EmitFn<O> | null {
+  return pickVersion<EmitFn<O>>(TABLE[op], ios);
 }
 
 /** Why `op` cannot be exported for `ios`, or null. */
 export function unsupportedReason(op: OpName, ios: IosTarget): string | null {
-  const versions = COREML_EMITTERS[op] as Emitter | undefined;
-  if (!versions) return 'no MIL lowering';
-  const first = Math.min(...Object.keys(versions).map(Number));
-  return pickEmitter(op, ios) ? null : `needs iOS ${first}+ (target iOS ${ios})`;
+  return pickEmitter(op, ios) ? null : `needs iOS ${versionsOf(TABLE[op])[0]}+ (target iOS ${ios})`;
 }

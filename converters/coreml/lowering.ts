@@ -72,7 +72,9 @@ export function lowerGraph(graph: IrGraph, ios: IosTarget, dtypes: Map<string, n
     if (!emit) throw new Error(`no Core ML emitter for ${node.op} at iOS ${ios} (validation should have caught this)`);
     const base = sanitize(node.name);
     const api: EmitApi = {
-      node: node as IrNode,
+      node,
+      name: node.name,
+      attrs: node.attrs,
       dtype,
       base,
       outShape: graph.shapes.get(node.output)!,

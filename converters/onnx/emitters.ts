@@ -7,13 +7,15 @@
  * Layout: IR activations are channels-last; ONNX Conv wants NCL, so Conv1D brackets itself
  * with transposes and passes.ts cancels the back-to-back pairs this leaves.
  */
-import type { OpName, AttrsOf, ReduceAttrs } from '../../src/ir/ops.js';
+import type { OpName } from '../../src/ir/ops.js';
 import { attr, type OnnxAttr } from './model.js';
 import { decomposeGeluTanh } from '../kit/decompose.js';
+import { pickVersion, versionsOf, type EmitFn as KitEmitFn, type NodeContext, type Unsupported, type Versioned } from '../kit/emitter.js';
 
-export interface EmitContext<O extends OpName = OpName> {
-  readonly name: string;
-  readonly attrs: AttrsOf<O>;
+export type { Unsupported } from '../kit/emitter.js';
+
+/** What an emitter for op O may do (`name` and `attrs` typed by O, from NodeContext). */
+export interface EmitContext<O extends OpName = OpName> extends NodeContext<O> {
   readonly opset: number;
   /** Number of IR inputs present (optional trailing inputs may be absent). */
   readonly inputCount: number;
@@ -37,10 +39,10 @@ export interface EmitContext<O extends OpName = OpName> {
   emit(opType: string, inputs: string[], attrs?: Record<string, OnnxAttr>, role?: string): string;
 }
 
-export type EmitFn<O extends OpName> = (ctx: EmitContext<O>) => void;
+export type EmitFn<O extends OpName> = KitEmitFn<EmitContext<O>, void>;
 /** Emission variants keyed by the first opset they are valid in. */
-export type Emitter<O extends OpName> = { readonly [sinceOpset: number]: EmitFn<O> };
-export interface Unsupported { readonly unsupported: string }
+export type Emitter<O extends OpName> = Versioned<EmitFn<O>>;
+/** Every IR op -> its ONNX emission; indexing with a generic O gives `Emitter<O> | Unsupported` (no cast at lookup). */
 export type EmitterTable = { readonly [O in OpName]: Emitter<O> | Unsupported };
 
 // IR:   Add|Sub|Mul|Div(a, b) with numpy broadcasting
@@ -56,13 +58,11 @@ const unary = <O extends OpName>(opType: string): Emitter<O> => ({
 
 // IR:   ReduceMin|ReduceMax(x) {axes, keepDims}
 // ONNX: ReduceMin|ReduceMax(data) axes attribute (until opset 17), axes INT64 input (from 18); keepdims
-const reduce = <O extends 'ReduceMin' | 'ReduceMax'>(opType: O): Emitter<O> => {
-  const attrsOf = (c: EmitContext<O>) => c.attrs as ReduceAttrs;
-  return {
-    1: (c) => { const a = attrsOf(c); c.emit(opType, [c.input(0)], { axes: attr.ints(a.axes), keepdims: attr.int(a.keepDims ? 1 : 0) }); },
-    18: (c) => { const a = attrsOf(c); c.emit(opType, [c.input(0), c.int64s(a.axes)], { keepdims: attr.int(a.keepDims ? 1 : 0) }); },
-  };
-};
+// Typed over the union, not a generic O: AttrsOf of the union is ReduceAttrs, which a generic O would hide.
+const reduce = (opType: 'ReduceMin' | 'ReduceMax'): Emitter<'ReduceMin' | 'ReduceMax'> => ({
+  1: (c) => { const a = c.attrs; c.emit(opType, [c.input(0)], { axes: attr.ints(a.axes), keepdims: attr.int(a.keepDims ? 1 : 0) }); },
+  18: (c) => { const a = c.attrs; c.emit(opType, [c.input(0), c.int64s(a.axes)], { keepdims: attr.int(a.keepDims ? 1 : 0) }); },
+});
 
 export const onnxEmitters = {
   Add: binary('Add'),
@@ -221,11 +221,11 @@ export const onnxEmitters = {
   },
 } satisfies EmitterTable;
 
+const TABLE: EmitterTable = onnxEmitters;
+
 /** The variant for `opset`, or why there is none. */
 export function pickEmitter<O extends OpName>(op: O, opset: number): EmitFn<O> | string {
-  const entry = onnxEmitters[op] as Emitter<O> | Unsupported;
-  if ('unsupported' in entry) return entry.unsupported as string;
-  const since = Object.keys(entry).map(Number).filter((v) => v <= opset).sort((a, b) => b - a)[0];
-  if (since === undefined) return `needs opset >= ${Math.min(...Object.keys(entry).map(Number))}, target is ${opset}`;
-  return entry[since]!;
+  const entry = TABLE[op];
+  if ('unsupported' in entry) return entry.unsupported;
+  return pickVersion(entry, opset) ?? `needs opset >= ${versionsOf(entry)[0]}, target is ${opset}`;
 }

@@ -8,7 +8,7 @@ import { OPS, type OpName } from '../../src/ir/ops.js';
 import type { IrGraph, IrNode } from '../../src/ir/graph.js';
 import type { HostTensor } from '../../src/ir/tensor.js';
 import { validateAgainst } from '../types.js';
-import { pickEmitter, type EmitContext, type EmitFn } from './emitters.js';
+import { pickEmitter, type EmitContext } from './emitters.js';
 import { attr, type FloatType, type OnnxAttr, type OnnxGraph, type OnnxInitializer, type OnnxNode } from './model.js';
 import { type PrecisionPlan, quantizeInt8 } from './precision.js';
 import { BATCH_DIM_PARAM, DataType } from './facts.js';
@@ -161,7 +161,8 @@ class Lowering {
 
   lowerNode(n: IrNode): void {
     const type = this.opts.plan.computeType(n);
-    const emit = pickEmitter(n.op, this.opts.opset) as EmitFn<OpName>;
+    const emit = pickEmitter(n.op, this.opts.opset);
+    if (typeof emit === 'string') throw new Error(`ONNX: ${n.name} (${n.op}): ${emit} (validation should have caught this)`);
     let produced = false;
     const shapes = n.inputs.map((i) => this.graph.shapes.get(i)!);
     const ctx: EmitContext = {

@@ -19,8 +19,9 @@ const binary = (op: 'AddV2' | 'Sub' | 'Mul' | 'RealDiv') => (c: EmitContext) => 
 const unary = (op: 'Sigmoid' | 'Sqrt' | 'Log' | 'Tanh' | 'Softmax') => (c: EmitContext) => c.g.add(op, c.base, [c.input(0)], { T: F });
 
 /** ReduceMin|ReduceMax(x; axes, keepDims) -> Min|Max(input, reduction_indices int32; keep_dims) */
-const reduce = <O extends 'ReduceMin' | 'ReduceMax'>(op: 'Min' | 'Max'): Emitter<O> => (c: EmitContext, n) => {
-  const { axes, keepDims } = n.attrs as { axes: number[]; keepDims: boolean };
+// Typed over the union, not a generic O: AttrsOf of the union is ReduceAttrs, which a generic O would hide.
+const reduce = (op: 'Min' | 'Max'): Emitter<'ReduceMin' | 'ReduceMax'> => (c: EmitContext, n) => {
+  const { axes, keepDims } = n.attrs;
   return c.g.add(op, c.base, [c.input(0), c.g.int32s(axes)], { T: F, keep_dims: keepDims });
 };
 
@@ -129,7 +130,7 @@ export const EMITTERS = {
   Relu: (c) => c.g.add('Relu', c.base, [c.input(0)], { T: F }),
   // DivNoNan(a, b) -> DivNoNan(x, y) (TF's own op: 0 where y == 0)
   DivNoNan: (c) => c.g.add('DivNoNan', c.base, [c.input(0), c.input(1)], { T: F }),
-  ReduceMin: reduce<'ReduceMin'>('Min'),
-  ReduceMax: reduce<'ReduceMax'>('Max'),
+  ReduceMin: reduce('Min'),
+  ReduceMax: reduce('Max'),
   ...IMAGE_EMITTERS,
 } satisfies { [O in OpName]: Emitter<O> };

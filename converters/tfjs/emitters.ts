@@ -6,7 +6,7 @@
  * and conv weights are [K, Cin/groups, Cout], so a conv1d becomes an NHWC
  * conv2d over a height-1 image with an HWIO filter of the same bytes.
  */
-import type { OpName, ReduceAttrs } from '../../src/ir/ops.js';
+import type { OpName } from '../../src/ir/ops.js';
 import { attr, type AttrValueJson } from './format.js';
 import type { EmitContext, Emitter } from './emit-context.js';
 import { T_FLOAT } from './graphdef-builder.js';
@@ -19,9 +19,10 @@ const unary = (tfOp: string): Emitter<OpName> => ({ emit: (_n, c) => void c.op(t
 const binary = (tfOp: string): Emitter<OpName> => ({ emit: (_n, c) => void c.op(tfOp, [c.input(0), c.input(1)], T_FLOAT) });
 
 /** IR ReduceMin|ReduceMax(x; axes, keepDims) -> Min|Max(x, Const int32 axes; keep_dims) */
-const reduce = <O extends 'ReduceMin' | 'ReduceMax'>(tfOp: 'Min' | 'Max'): Emitter<O> => ({
+// Typed over the union, not a generic O: AttrsOf of the union is ReduceAttrs, which a generic O would hide.
+const reduce = (tfOp: 'Min' | 'Max'): Emitter<'ReduceMin' | 'ReduceMax'> => ({
   emit(n, c) {
-    const { axes, keepDims } = n.attrs as ReduceAttrs;
+    const { axes, keepDims } = n.attrs;
     c.op(tfOp, [c.input(0), c.ints('axes', axes)], { ...T_FLOAT, Tidx: attr.type('DT_INT32'), keep_dims: attr.bool(keepDims) });
   },
 });
@@ -143,8 +144,8 @@ export const EMITTERS = {
   Relu: { emit: (_n, c) => void c.op('Relu', [c.input(0)], T_FLOAT) },
   // DivNoNan(a, b) -> DivNoNan(a, b) (tfjs' divNoNan: 0 where b == 0)
   DivNoNan: { emit: (_n, c) => void c.op('DivNoNan', [c.input(0), c.input(1)], T_FLOAT) },
-  ReduceMin: reduce<'ReduceMin'>('Min'),
-  ReduceMax: reduce<'ReduceMax'>('Max'),
+  ReduceMin: reduce('Min'),
+  ReduceMax: reduce('Max'),
 
   ...IMAGE_EMITTERS,
 } satisfies { [O in OpName]: Emitter<O> };

@@ -5,7 +5,7 @@
  * NHWC with H = 1, weights as OHWI / [out,in]) happen here, at the op that
  * needs them; layouts never leak into the graph between ops.
  */
-import type { OpName, ReduceAttrs } from '../../src/ir/ops.js';
+import type { OpName } from '../../src/ir/ops.js';
 import { samePads } from '../../src/ir/shape-rules.js';
 import { ACTIVATION, PADDING, type EmittedOp } from './format.js';
 import type { Emitter } from './emit-context.js';
@@ -212,9 +212,10 @@ const concat: Emitter<'Concat'> = {
 };
 
 /** IR ReduceMin|ReduceMax(x; axes, keepDims) -> TFL REDUCE_MIN|REDUCE_MAX(x, axes int32; keep_dims) */
-const reduce = <O extends 'ReduceMin' | 'ReduceMax'>(op: 'REDUCE_MIN' | 'REDUCE_MAX'): Emitter<O> => ({
+// Typed over the union, not a generic O: AttrsOf of the union is ReduceAttrs, which a generic O would hide.
+const reduce = (op: 'REDUCE_MIN' | 'REDUCE_MAX'): Emitter<'ReduceMin' | 'ReduceMax'> => ({
   emit(n, b) {
-    const { axes, keepDims } = n.attrs as ReduceAttrs;
+    const { axes, keepDims } = n.attrs;
     b.op(op, [b.value(n.inputs[0]!), b.int32(axes)], [b.output(n.output)], { keep_dims: keepDims });
   },
 });
@@ -261,7 +262,7 @@ export const EMITTERS = {
   Concat: concat,
   Relu: relu,
   DivNoNan: divNoNan,
-  ReduceMin: reduce<'ReduceMin'>('REDUCE_MIN'),
-  ReduceMax: reduce<'ReduceMax'>('REDUCE_MAX'),
+  ReduceMin: reduce('REDUCE_MIN'),
+  ReduceMax: reduce('REDUCE_MAX'),
   ...IMAGE_EMITTERS,
 } satisfies { [O in OpName]: Emitter<O> | Emitter };
