@@ -18,7 +18,7 @@ import type { VerifyReport } from './verify/report.js';
 import { buildBundle, type BundleRequest, type BundleResult } from './bundle/build.js';
 import { convertModel, type ConvertManifest, type ConvertRequest } from './convert/convert.js';
 
-export { transcribe, Transcriber } from './api/transcribe.js';
+export { transcribe, Transcriber, prefetchAudio, PrefetchedAudio } from './api/transcribe.js';
 export type { TranscribeInput, TranscribeResult, TranscriberOptions, TranscribeCallOptions, PcmInput, NoteEvent, EventThresholds, Rolls } from './api/transcribe.js';
 export { notesToMidi, type MidiOptions } from './infer/midi-out.js';
 import { A2mError } from './errors.js';

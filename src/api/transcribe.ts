@@ -13,6 +13,7 @@ import { DEFAULT_THRESHOLDS, type EventThresholds } from '../infer/events.js';
 import { checkThresholds } from '../infer/threshold-bounds.js';
 import { fileSource, transcribeSource, type AudioSource, type Rolls } from '../infer/transcribe.js';
 import { pcmSource, type PcmInput } from '../infer/pcm-source.js';
+import { decodeAhead, type DecodeAhead } from '../audio/decode-ahead.js';
 import { notesToMidi, toNoteEvents, type MidiOptions, type NoteEvent } from '../infer/midi-out.js';
 import type { Note } from '../types.js';
 
@@ -62,11 +63,36 @@ export interface TranscribeResult {
   runtime: string;
 }
 
-/** A file path, or PCM samples in memory (any rate; mono, stereo or more channels). */
-export type TranscribeInput = string | PcmInput;
+/**
+ * A file whose decoding has already started, in a worker thread (see
+ * `prefetchAudio`). Pass it to `transcribe` in place of the path.
+ */
+export class PrefetchedAudio {
+  /** @internal */
+  constructor(readonly file: string, readonly ahead: DecodeAhead) {}
+  /** Stops decoding when the file will not be transcribed after all. */
+  cancel(): void { this.ahead.cancel(); }
+}
+
+/**
+ * Starts decoding `file` now, in a worker thread, so it overlaps whatever the
+ * caller does next, typically `Transcriber.create` (loading the model and its
+ * runtime session): `prefetchAudio(f)` then `transcriber.transcribe(prefetched)`.
+ * Up to 8.7 minutes of audio are held in memory; a longer file is streamed
+ * when transcribed, as a path is. Errors (missing file, not audio) surface
+ * from `transcribe`.
+ */
+export function prefetchAudio(file: string): PrefetchedAudio {
+  if (typeof file !== 'string' || !file) throw new A2mError('prefetchAudio: expected a file path');
+  return new PrefetchedAudio(file, decodeAhead(file));
+}
+
+/** A file path (or a prefetched one), or PCM samples in memory (any rate; mono, stereo or more channels). */
+export type TranscribeInput = string | PrefetchedAudio | PcmInput;
 
 function sourceOf(input: TranscribeInput): AudioSource {
   if (typeof input === 'string') return fileSource(input);
+  if (input instanceof PrefetchedAudio) return fileSource(input.file, input.ahead);
   if (input && typeof input === 'object' && 'channels' in input) return pcmSource(input);
   throw new A2mError('transcribe: input must be a file path or { channels: Float32Array[], sampleRate }');
 }
@@ -148,11 +174,19 @@ export class Transcriber {
   }
 }
 
-/** One call: load the model, transcribe one input, release everything. */
+/** One call: load the model (while a file input is already decoding), transcribe one input, release everything. */
 export async function transcribe(input: TranscribeInput, opts: TranscriberOptions & TranscribeCallOptions = {}): Promise<TranscribeResult> {
-  const t = await Transcriber.create(opts);
+  // A path is decoded in a worker while the model loads (the two overlap on two cores).
+  const audio = typeof input === 'string' && input ? prefetchAudio(input) : input;
+  let t: Transcriber;
   try {
-    return await t.transcribe(input, { ...opts, thresholds: undefined });
+    t = await Transcriber.create(opts);
+  } catch (e) {
+    if (audio instanceof PrefetchedAudio) audio.cancel();
+    throw e;
+  }
+  try {
+    return await t.transcribe(audio, { ...opts, thresholds: undefined });
   } finally {
     await t.dispose();
   }

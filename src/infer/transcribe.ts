@@ -1,6 +1,7 @@
 /**
  * Audio file -> notes in memory bounded by one batch of windows (plus the
- * notes), whatever the file's length: streaming decode (twice: level, then
+ * notes and, up to 8.7 minutes, the decoded audio), whatever the file's length:
+ * decode (kept for the second pass when short, else streamed twice: level, then
  * windows), whole-file RMS normalisation, 5 s windows with 0.5 s overlap, the
  * model, the seed's cross-fade stitching frame by frame (StitchStream), event
  * extraction chunk by chunk (NoteStream) with the model card's thresholds.
@@ -8,6 +9,7 @@
  * threshold tuning).
  */
 import { decodeStream, type AudioChunk } from '../audio/decode.js';
+import { DECODE_AHEAD_BYTES, type DecodeAhead } from '../audio/decode-ahead.js';
 import { LevelMeter, normalizationGain } from '../audio/normalize.js';
 import { windowStream, frameCount, windowCount, SAMPLE_RATE, WINDOW_FRAMES, WINDOW_SAMPLES } from '../audio/window.js';
 import { StitchStream } from '../audio/stitch-stream.js';
@@ -51,7 +53,34 @@ export interface AudioSource {
   chunks(): AsyncIterable<AudioChunk>;
 }
 
-export const fileSource = (file: string): AudioSource => ({ label: file, chunks: () => decodeStream(file) });
+/**
+ * A file as an AudioSource, decoded once: the first pass keeps the decoded
+ * chunks (up to DECODE_AHEAD_BYTES, 8.7 minutes) and the second replays them,
+ * so ffmpeg runs once; a longer file is decoded again for the second pass,
+ * keeping memory bounded. With `ahead` (decodeAhead started earlier, e.g.
+ * while the model loaded) the chunks come from that worker. `keepBytes`
+ * lowers the budget (tests).
+ */
+export function fileSource(file: string, ahead?: DecodeAhead, keepBytes = DECODE_AHEAD_BYTES): AudioSource {
+  let kept: AudioChunk[] | null = null;
+  return {
+    label: file,
+    async *chunks() {
+      if (!kept && ahead) kept = await ahead.result; // null: longer than the budget, stream it
+      if (kept) { yield* kept; return; }
+      const record: AudioChunk[] = [];
+      let bytes = 0;
+      for await (const c of decodeStream(file)) {
+        if (bytes <= keepBytes) {
+          bytes += c.channels[0].byteLength + c.channels[1].byteLength;
+          if (bytes <= keepBytes) record.push(c); else record.length = 0;
+        }
+        yield c;
+      }
+      if (bytes <= keepBytes) kept = record;
+    },
+  };
+}
 
 /** Output name -> the roll it becomes. */
 const ROLL_OF_OUTPUT = { probs: 'frames', onset_probs: 'onsets', velocity: 'velocities' } as const satisfies Record<string, keyof Rolls>;

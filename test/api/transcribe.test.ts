@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ToneMidi from '@tonejs/midi';
-import { transcribe, Transcriber, notesToMidi, type NoteEvent } from '../../src/index.js';
+import { transcribe, Transcriber, notesToMidi, prefetchAudio, type NoteEvent } from '../../src/index.js';
 import { decodeFile } from '../../src/audio/decode.js';
 import { projectRoot, venvPython } from '../../src/util/paths.js';
 
@@ -38,6 +38,12 @@ test('a file and the same samples as PCM give the same notes (ONNX Runtime)', as
   assert.deepEqual(pcm.notes, fileNotes);
   const mono = await t.transcribe({ channels: [audio.channels[0]], sampleRate: 16000 });
   assert.ok(mono.notes.length > 50, 'mono PCM is doubled to stereo and transcribed');
+});
+
+test('a file prefetched (decoded in a worker while the model loads) gives the same notes as its path', async () => {
+  const pre = prefetchAudio(DEMO);
+  assert.deepEqual((await t.transcribe(pre)).notes, fileNotes);
+  await assert.rejects(t.transcribe(prefetchAudio(path.join(tmp, 'nothing-here.wav'))), /nothing-here\.wav: no such file/);
 });
 
 test('PCM at another rate is resampled by ffmpeg like a file: 44.1 kHz samples give notes close to the file\'s', async () => {

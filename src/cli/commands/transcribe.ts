@@ -94,10 +94,18 @@ const command: CommandModule<object, Args> = {
       if (clash.length) throw new A2mError(`${clash[0]} exists (${clash.length} output(s) would be overwritten): pass --force to overwrite`);
     }
     // Loaded here, not at the top: `a2m --help` and the other commands never pay for them.
-    const { Transcriber } = await import('../../api/transcribe.js');
     const { notesToMidi, writeEvents, writeOutputFile } = await import('../../infer/midi-out.js');
+    const { Transcriber, prefetchAudio } = await import('../../api/transcribe.js');
     const log = a.verbose ? (m: string) => process.stderr.write(`${m}\n`) : undefined;
-    const transcriber = await Transcriber.create({ model: a.model, backend: a.backend as Backend | 'auto', precision: a.precision as Precision, batch: a.batch, thresholds: thresholdFlags(a), log });
+    // The first files (one per job) decode in worker threads while the model and its runtime load.
+    const prefetched = plans.slice(0, Math.max(1, a.jobs)).map((p) => prefetchAudio(p.file));
+    let transcriber: import('../../api/transcribe.js').Transcriber;
+    try {
+      transcriber = await Transcriber.create({ model: a.model, backend: a.backend as Backend | 'auto', precision: a.precision as Precision, batch: a.batch, thresholds: thresholdFlags(a), log });
+    } catch (e) {
+      for (const f of prefetched) f.cancel();
+      throw e;
+    }
     process.stderr.write(`model ${transcriber.preset} on ${transcriber.runtime}\n`);
     const progress = await import('../progress.js');
     const bar = progress.bar(plans.length === 1 ? 'windows' : 'files');
@@ -105,11 +113,12 @@ const command: CommandModule<object, Args> = {
     let next = 0;
     const worker = async () => {
       while (next < plans.length) {
-        const p = plans[next++]!;
+        const i = next++;
+        const p = plans[i]!;
         try {
           // Whole rolls only for the plot or the saved outputs: without them memory stays bounded on long files.
           const keepRolls = Boolean(p.plot || p.modelOutputs);
-          const r = await transcriber.transcribe(p.file, {
+          const r = await transcriber.transcribe(prefetched[i] ?? p.file, {
             rolls: keepRolls,
             onProgress: plans.length === 1 ? ({ windowsDone, windowsTotal }) => bar.update(windowsDone, windowsTotal, path.basename(p.file)) : undefined,
           });
