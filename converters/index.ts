@@ -8,11 +8,11 @@ export type Format = (typeof FORMATS)[number];
 
 /**
  * The formats whose writer turns IrGraph.dynamicBatch into a free dim 0 (each
- * README says how). Core ML is not among them: its writer has no flexible
- * input shapes and MIL types pin every value's dim 0, so a dynamic graph is
- * written at batch 1 there (export.json says so per artifact).
+ * README says how): export.json, the bundle and verify's batch parity read it.
+ * Core ML's is an enumerated batch (1..8, converters/coreml/format.ts
+ * ENUMERATED_BATCHES), not any batch: its runtime refuses the others.
  */
-export const DYNAMIC_BATCH_FORMATS: readonly Format[] = ['onnx', 'savedmodel', 'tflite', 'tfjs'];
+export const DYNAMIC_BATCH_FORMATS: readonly Format[] = ['onnx', 'savedmodel', 'tflite', 'tfjs', 'coreml'];
 
 export function isFormat(s: string): s is Format {
   return (FORMATS as readonly string[]).includes(s);

@@ -28,6 +28,21 @@ export const CAST_DTYPE_NAMES: Record<string, number> = { fp16: MIL_DTYPE.FLOAT1
 /** ArrayFeatureType.ArrayDataType (a different numbering from MIL's). */
 export const ARRAY_DTYPE = { FLOAT32: 65568, DOUBLE: 65600, INT32: 131104, INT8: 131080, FLOAT16: 65552 } as const;
 
+/**
+ * The batch sizes a dynamic-batch model's input enumerates
+ * (ArrayFeatureType.enumeratedShapes = 21; the default shape, batch 1, first).
+ * Enumerated rather than a ShapeRange (= 31) because Core ML compiles an ML
+ * Program for each enumerated shape and can run every one of them on the
+ * Neural Engine, while a range runs on the Neural Engine only at its default
+ * shape and falls back to GPU/CPU elsewhere (coremltools "Flexible Input
+ * Shapes": "Use EnumeratedShapes for best performance"; Apple's forum answer
+ * on range flexibility). Every size 1..8, not powers of two: an app that
+ * batches windows has a short last batch of any size (our transcription runs
+ * it as is, no padding), and 8 is the largest batch the serving configs form
+ * (src/bundle/batching.ts SERVING_MAX_BATCH). Upstream allows up to 128 shapes.
+ */
+export const ENUMERATED_BATCHES: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8];
+
 /** MIL identifiers: [A-Za-z_][A-Za-z0-9_]* (upstream also allows '@' after the first char; we never write it). */
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -5,6 +5,7 @@
  * in the dtype their reader computes in, and names public outputs exactly.
  */
 import type { IrGraph, IrNode } from '../../src/ir/graph.js';
+import { symbolicBatchShapes } from '../../src/ir/dynamic-batch.js';
 import type { HostTensor } from '../../src/ir/tensor.js';
 import { MIL_DTYPE, type IosTarget } from './format.js';
 import { MilBuilder, type TypeSpec } from './mil-builder.js';
@@ -28,7 +29,10 @@ export function lowerGraph(graph: IrGraph, ios: IosTarget, dtypes: Map<string, n
   const held = new Map<string, Map<number, string>>();
   const hold = (v: string, dtype: number, mil: string) => { let m = held.get(v); if (!m) held.set(v, (m = new Map())); m.set(dtype, mil); };
 
-  const inputs = graph.inputs.map((i) => ({ name: b.input(i.name, { dtype: MIL_DTYPE.FLOAT32, shape: i.shape }), type: { dtype: MIL_DTYPE.FLOAT32, shape: i.shape } }));
+  // Every MIL value declares its type: in a dynamic-batch graph the dims that scale with the
+  // batch are -1 (unknown) here, so emitters that build shapes from these ([B, Cin, L]) carry it.
+  const shapes = symbolicBatchShapes(graph);
+  const inputs = graph.inputs.map((i) => ({ name: b.input(i.name, { dtype: MIL_DTYPE.FLOAT32, shape: shapes.get(i.name)! }), type: { dtype: MIL_DTYPE.FLOAT32, shape: shapes.get(i.name)! } }));
   for (const i of inputs) hold(i.name, MIL_DTYPE.FLOAT32, i.name);
   // Public output names are claimed up front so no intermediate can take them.
   const exactName = new Map<string, string>();
@@ -77,8 +81,8 @@ export function lowerGraph(graph: IrGraph, ios: IosTarget, dtypes: Map<string, n
       attrs: node.attrs,
       dtype,
       base,
-      outShape: graph.shapes.get(node.output)!,
-      inShape: (i) => graph.shapes.get(node.inputs[i]!)!,
+      outShape: shapes.get(node.output)!,
+      inShape: (i) => shapes.get(node.inputs[i]!)!,
       input: (i) => valueIn(node.inputs[i]!, dtype),
       hasInput: (i) => i < node.inputs.length,
       constant: (i): HostTensor | null => graph.constants.get(node.inputs[i]!) ?? null,
@@ -100,14 +104,14 @@ export function lowerGraph(graph: IrGraph, ios: IosTarget, dtypes: Map<string, n
       temp: (type, what, ins, shape, tempDtype = dtype) => b.op(type, `${base}_${what}`, ins, { dtype: tempDtype, shape }),
       final: (type, ins) => {
         const exact = exactName.get(node.output);
-        return b.op(type, exact ?? base, ins, { dtype, shape: graph.shapes.get(node.output)! }, exact !== undefined);
+        return b.op(type, exact ?? base, ins, { dtype, shape: shapes.get(node.output)! }, exact !== undefined);
       },
     };
     hold(node.output, dtype, emit(api));
   }
 
   const outputs = graph.outputs.map((o) => {
-    const shape = graph.shapes.get(o.value)!;
+    const shape = shapes.get(o.value)!;
     const type = { dtype: MIL_DTYPE.FLOAT32, shape };
     if (exactName.get(o.value) === o.name) return { name: o.name, type };
     const have = held.get(o.value);

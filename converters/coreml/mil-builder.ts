@@ -11,10 +11,16 @@ import { float32ToHalf } from './fp16.js';
 import { NameAllocator } from './names.js';
 import type { Operation, TensorValue, Value, ValueType } from './schema.js';
 
+/** A value's type; a -1 dim is unknown (the free batch of a dynamic-batch graph). */
 export interface TypeSpec { dtype: number; shape: number[] }
 
+/**
+ * A MIL TensorType. A -1 dim is written as Dimension.unknown (variadic false:
+ * the rank stays fixed), as coremltools writes a symbolic dim: Core ML then
+ * infers that dim from the input it is given, within the input's flexible shapes.
+ */
 export function tensorType(dtype: number, shape: number[]): ValueType {
-  return { tensorType: { dataType: dtype, rank: shape.length, dimensions: shape.map((size) => ({ constant: { size } })) } };
+  return { tensorType: { dataType: dtype, rank: shape.length, dimensions: shape.map((size) => (size === -1 ? { unknown: { variadic: false } } : { constant: { size } })) } };
 }
 
 export function immediate(dtype: number, shape: number[], tensor: TensorValue): Value {

@@ -58,7 +58,12 @@ export interface Operation {
 export interface Block { inputs?: NamedValueType[]; outputs?: string[]; operations?: Operation[]; attributes?: Record<string, Value> }
 export interface MilFunction { inputs?: NamedValueType[]; opset?: string; block_specializations?: Record<string, Block>; attributes?: Record<string, Value> }
 export interface Program { version?: number; functions?: Record<string, MilFunction>; docString?: string; attributes?: Record<string, Value> }
-export interface ArrayFeatureType { shape?: number[]; dataType?: number }
+export interface ArrayFeatureType {
+  shape?: number[];
+  dataType?: number;
+  enumeratedShapes?: { shapes?: { shape?: number[] }[] };
+  shapeRange?: { sizeRanges?: { lowerBound?: number; upperBound?: number }[] };
+}
 export interface FeatureType { multiArrayType?: ArrayFeatureType; isOptional?: boolean }
 export interface FeatureDescription { name?: string; shortDescription?: string; type?: FeatureType }
 export interface Metadata { shortDescription?: string; versionString?: string; author?: string; license?: string; userDefined?: Record<string, string> }

@@ -105,8 +105,8 @@ export async function buildBundle(model: Model, state: Record<string, unknown>, 
   const plan = await planArtifactList(artifacts);
   const say = req.onProgress ?? (() => {});
 
-  // Batch-polymorphic where the format allows (ONNX, SavedModel, TFLite, tfjs): servers batch requests
-  // (the Triton configs read max_batch_size from the written artifacts); Core ML stays at batch 1.
+  // Batch-polymorphic in every format (converters/index.ts DYNAMIC_BATCH_FORMATS): servers batch requests
+  // (the Triton configs read max_batch_size from the written artifacts); Core ML takes batches 1..8 (enumerated).
   const graph = runPasses(await recordGraph(model, 'dynamic'));
   const sha = await modelHash(model);
   const version = toolVersion();

@@ -116,8 +116,8 @@ const CODE_ROOT = path.resolve(path.dirname(HERE), '..', '..');
 
 /**
  * Exports are cached batch-polymorphic (dim 0 free, src/ir/dynamic-batch.ts):
- * one artifact serves every --batch. A format that writes no dynamic batch
- * (Core ML, not a backend) would be cached at batch 1.
+ * one artifact serves every --batch. (Core ML, not a backend, would take only
+ * its enumerated batches 1..8.)
  */
 const CACHE_BATCH = 'dynamic';
 

@@ -14,7 +14,7 @@
  * each converter writes its dynamic dim 0 from this one decision.
  */
 import type { IrGraph, IrNode } from './graph.js';
-import type { ReshapeAttrs, SliceAttrs } from './ops.js';
+import { OPS, type ReshapeAttrs, type SliceAttrs } from './ops.js';
 import { cloneGraph } from './passes.js';
 import { fmtShape } from './tensor.js';
 
@@ -58,4 +58,38 @@ function dynamicNode(n1: IrNode, n2: IrNode, b1: number, b2: number, fail: (what
     return { ...n1, inputs: [...n1.inputs], attrs: { begin: [...a1.begin], size: [-1, ...a1.size.slice(1)] } } as IrNode;
   }
   return fail(`${where}: attrs ${JSON.stringify(n1.attrs)} vs ${JSON.stringify(n2.attrs)} depend on the batch`);
+}
+
+/**
+ * A dynamic-batch graph's shapes with -1 where a dim scales with the batch:
+ * the shape rules re-run at the recorded batch + 1 (a Reshape's -1 and a
+ * whole-batch Slice follow the new batch), and every dim that moved is the
+ * batch's. This catches dim 0 of [B, 250, 90] and of the key head's
+ * [B*250, 88, 12] alike, for writers (Core ML) that declare every
+ * intermediate value's type. A static graph's shapes come back as they are.
+ */
+export function symbolicBatchShapes(g: IrGraph): Map<string, number[]> {
+  if (!g.dynamicBatch) return new Map([...g.shapes].map(([k, s]) => [k, [...s]]));
+  const moved = new Map<string, number[]>();
+  for (const [k, t] of g.constants) moved.set(k, [...t.shape]);
+  for (const i of g.inputs) moved.set(i.name, [i.shape[0]! + 1, ...i.shape.slice(1)]);
+  for (const n of g.nodes) {
+    const ins = n.inputs.map((v) => moved.get(v) ?? symbolicFail(`node ${n.name} (${n.op}) reads ${v} before it is defined`));
+    try {
+      moved.set(n.output, OPS[n.op].inferShape(ins, n.attrs as never));
+    } catch (e) {
+      symbolicFail(`node ${n.name} (${n.op}) has no shape at batch ${g.inputs[0]!.shape[0]! + 1}: ${(e as Error).message}`);
+    }
+  }
+  const out = new Map<string, number[]>();
+  for (const [k, s] of g.shapes) {
+    const m = moved.get(k);
+    if (!m || m.length !== s.length) symbolicFail(`value ${k} changes rank with the batch`);
+    out.set(k, s.map((d, i) => (d === m![i] ? d : -1)));
+  }
+  return out;
+}
+
+function symbolicFail(what: string): never {
+  throw new Error(`symbolicBatchShapes: ${what}`);
 }

@@ -6,7 +6,8 @@
  * row against the IR reference evaluator's batch-1 output for that window.
  * Also the format facts that make the batch free: ONNX dim_param, SavedModel
  * and tfjs -1 in the signature, TFLite's -1 shape operands and activation
- * shape_signatures; Core ML stays at batch 1 and export.json says so.
+ * shape_signatures; Core ML's enumerated batches (1..8) on the input, unknown
+ * dim 0 in the program, and coreml-ref refusing a batch it does not list.
  * Prints the parity table (format x runtime x batch: max abs error).
  */
 import { test, after } from 'node:test';
@@ -23,6 +24,9 @@ import { readOnnx } from '../../converters/onnx/read.js';
 import { readSavedModelSummary } from '../../converters/savedmodel/reader.js';
 import { readTfliteFile } from '../../converters/tflite/read.js';
 import { DYNAMIC_BATCH_FORMATS } from '../../converters/index.js';
+import { readPackage } from '../../converters/coreml/package.js';
+import { ENUMERATED_BATCHES } from '../../converters/coreml/format.js';
+import { loadMlPackage, runPlan } from '../../src/runtimes/coreml-ref/index.js';
 import type { HostTensor } from '../../src/ir/tensor.js';
 import { randomizedModel, testInput } from '../helpers/models.js';
 
@@ -89,6 +93,16 @@ test('dynamic-batch exports run at batch 1, 3 and 8 in every runtime, each row e
     const tfjsDir = manifest.artifacts.find((a) => a.format === 'tfjs')!.path;
     const tfjs = JSON.parse(readFileSync(path.join(tmp, tfjsDir, 'model.json'), 'utf8'));
     assert.equal(tfjs.signature.inputs.samples.tensorShape.dim[0].size, '-1');
+    const mlpackage = path.join(tmp, manifest.artifacts.find((a) => a.format === 'coreml')!.path);
+    const { model: ml } = await readPackage(mlpackage);
+    const input = ml.description!.input![0]!.type!.multiArrayType!;
+    assert.deepEqual(input.shape, [1, 2, 80000], 'the default shape is batch 1');
+    assert.deepEqual(input.enumeratedShapes!.shapes!.map((x) => x.shape![0]), [...ENUMERATED_BATCHES]);
+    for (const o of ml.description!.output!) assert.equal(o.type!.multiArrayType!.shape, undefined, `${o.name}: a symbolic output declares no shape`);
+    const fnInput = ml.mlProgram!.functions!.main!.inputs![0]!.type!.tensorType!;
+    assert.deepEqual(fnInput.dimensions![0], { unknown: {} }, 'dim 0 of the program input is unknown');
+    const plan = await loadMlPackage(mlpackage);
+    assert.throws(() => runPlan(plan, { samples: stackBatch(windows.slice(0, 1), 9) }), /shape \[9,2,80000\]: the model's enumerated shapes are \[1,2,80000\]/);
   } finally {
     model.dispose();
   }

@@ -6,7 +6,7 @@
  */
 import { A2mError } from '../../errors.js';
 import { IDENTIFIER, MAIN_FUNCTION, MIN_ML_PROGRAM_SPEC, MIL_PROGRAM_VERSION } from '../../../converters/coreml/format.js';
-import type { Block, Operation } from '../../../converters/coreml/schema.js';
+import type { ArrayFeatureType, Block, Operation } from '../../../converters/coreml/schema.js';
 import type { LoadedPackage } from '../../../converters/coreml/package.js';
 import { MIL_OPS, type MilOpDef } from './ops/index.js';
 import type { MilTensor } from './tensor.js';
@@ -23,11 +23,25 @@ export interface Step {
   outputs: { name: string; type: DeclaredType }[];
 }
 
+/**
+ * The shapes a model description lets an input take (FeatureTypes.proto
+ * ArrayFeatureType): `shape` alone is the one fixed shape; with enumeratedShapes
+ * (= 21) or shapeRange (= 31) it is the default and those bound the rest. Core ML
+ * refuses a feed outside them before it runs anything, so the evaluator does too.
+ */
+export interface InputShapes {
+  /** The description's shape (the default when flexible); empty when it declares none. */
+  default: number[];
+  enumerated?: number[][];
+  /** Per dim, inclusive; upper < 0 = unbounded. */
+  ranges?: { lower: number; upper: number }[];
+}
+
 export interface Plan {
   file: string;
   specVersion: number;
   opset: string;
-  inputs: { name: string; type: DeclaredType }[];
+  inputs: { name: string; type: DeclaredType; shapes: InputShapes }[];
   /** Block outputs = the model's output feature names, in order. */
   outputs: string[];
   consts: Map<string, MilTensor>;
@@ -71,9 +85,11 @@ async function buildPlan(pkg: LoadedPackage): Promise<Plan> {
     defined.add(name);
   };
 
+  const describedTypes = new Map((m.description?.input ?? []).map((d) => [d.name ?? '', d.type?.multiArrayType]));
   const inputs = (fn.inputs ?? []).map((i) => {
     define(i.name, 'function input');
-    return { name: i.name ?? '', type: declaredType(i.type?.tensorType, `${file}: function input ${i.name}`) };
+    const type = declaredType(i.type?.tensorType, `${file}: function input ${i.name}`);
+    return { name: i.name ?? '', type, shapes: inputShapes(describedTypes.get(i.name ?? ''), type, `input ${i.name}`, problems) };
   });
 
   const consts = new Map<string, MilTensor>();
@@ -131,4 +147,52 @@ async function buildPlan(pkg: LoadedPackage): Promise<Plan> {
   if (describedIn.join() !== inputs.map((i) => i.name).join()) problems.push(`ModelDescription inputs [${describedIn}] differ from the function inputs [${inputs.map((i) => i.name)}]`);
   if (problems.length) throw new A2mError(`${file}: ${problems.length} problem(s): ${problems.join('; ')}`);
   return { file, specVersion: m.specificationVersion!, opset, inputs, outputs, consts, steps, opCounts };
+}
+
+/**
+ * An input's allowed shapes from its description, checked as upstream's
+ * InterfaceValidators.cpp does (enumerated: non-empty, each shape non-empty, the
+ * default among them; ranges: one per dim, lower <= upper, the default inside)
+ * and against the function input's declared type: every allowed shape must have
+ * its rank and its known dims, or the program could not run at that shape.
+ */
+function inputShapes(a: ArrayFeatureType | undefined, type: DeclaredType, where: string, problems: string[]): InputShapes {
+  const fits = (s: readonly number[]) => s.length === type.shape.length && type.shape.every((d, k) => d === null || d === s[k]);
+  const typeText = `[${type.shape.map((d) => d ?? '?').join(',')}]`;
+  const out: InputShapes = { default: [...(a?.shape ?? [])] };
+  const hasDefault = out.default.length > 0;
+  if (a?.enumeratedShapes) {
+    const shapes = (a.enumeratedShapes.shapes ?? []).map((s) => [...(s.shape ?? [])]);
+    if (!shapes.length) problems.push(`${where}: enumeratedShapes lists no shape`);
+    if (shapes.some((s) => !s.length)) problems.push(`${where}: an enumerated shape has no dimensions`);
+    if (hasDefault && !shapes.some((s) => s.join() === out.default.join())) problems.push(`${where}: default shape [${out.default}] is not among the enumerated shapes`);
+    for (const s of shapes) if (s.length && !fits(s)) problems.push(`${where}: enumerated shape [${s}] does not fit the program's input type ${typeText}`);
+    out.enumerated = shapes;
+    if (!hasDefault && shapes[0]) out.default = shapes[0];
+  } else if (a?.shapeRange) {
+    const ranges = (a.shapeRange.sizeRanges ?? []).map((r) => ({ lower: r.lowerBound ?? 0, upper: r.upperBound ?? 0 }));
+    if (ranges.some((r) => r.upper >= 0 && r.upper < r.lower)) problems.push(`${where}: a shapeRange has upperBound < lowerBound`);
+    if (ranges.length !== type.shape.length) problems.push(`${where}: shapeRange has ${ranges.length} dims, the program's input type ${typeText}`);
+    else if (type.shape.some((d, k) => d !== null && (d < ranges[k]!.lower || (ranges[k]!.upper >= 0 && d > ranges[k]!.upper)))) problems.push(`${where}: shapeRange excludes the program's input type ${typeText}`);
+    if (hasDefault && (out.default.length !== ranges.length || out.default.some((d, k) => d < ranges[k]!.lower || (ranges[k]!.upper >= 0 && d > ranges[k]!.upper)))) problems.push(`${where}: default shape [${out.default}] is outside the shapeRange`);
+    out.ranges = ranges;
+    if (!hasDefault) out.default = ranges.map((r) => r.lower);
+  } else if (hasDefault && !fits(out.default)) {
+    problems.push(`${where}: described shape [${out.default}] does not fit the program's input type ${typeText}`);
+  }
+  return out;
+}
+
+/** Why a feed of `shape` is refused by the input's described shapes, or null (accepted). */
+export function shapeRefusal(shapes: InputShapes, shape: readonly number[]): string | null {
+  const text = (s: readonly number[]) => `[${s.join(',')}]`;
+  if (shapes.enumerated) {
+    return shapes.enumerated.some((s) => s.join() === shape.join()) ? null : `the model's enumerated shapes are ${shapes.enumerated.map(text).join(' ')}`;
+  }
+  if (shapes.ranges) {
+    const ok = shape.length === shapes.ranges.length && shape.every((d, k) => d >= shapes.ranges![k]!.lower && (shapes.ranges![k]!.upper < 0 || d <= shapes.ranges![k]!.upper));
+    return ok ? null : `the model's shape range is ${shapes.ranges.map((r) => `${r.lower}..${r.upper < 0 ? '' : r.upper}`).join(' x ')}`;
+  }
+  if (shapes.default.length && shapes.default.join() !== shape.join()) return `the model takes ${text(shapes.default)} only`;
+  return null;
 }

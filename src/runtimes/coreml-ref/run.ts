@@ -7,7 +7,7 @@
 import { A2mError } from '../../errors.js';
 import { MIL_DTYPE } from '../../../converters/coreml/format.js';
 import type { HostTensor } from '../../ir/tensor.js';
-import type { Plan, Step } from './program.js';
+import { shapeRefusal, type Plan, type Step } from './program.js';
 import type { OpContext } from './ops/types.js';
 import { type MilTensor, convertData, dtypeName, fmt, isFloat, isInt, settle, sizeOf } from './tensor.js';
 
@@ -86,6 +86,8 @@ export function runPlan(plan: Plan, feeds: Record<string, HostTensor>, opts: Run
   for (const inp of plan.inputs) {
     const f = feeds[inp.name];
     if (!f) throw new A2mError(`${plan.file}: missing input "${inp.name}" (inputs: ${plan.inputs.map((i) => i.name).join(', ')})`);
+    const refused = shapeRefusal(inp.shapes, f.shape);
+    if (refused) throw new A2mError(`${plan.file}: input "${inp.name}" has shape ${fmt(f.shape)}: ${refused}`);
     if (f.shape.length !== inp.type.shape.length || inp.type.shape.some((d, k) => d !== null && d !== f.shape[k]))
       throw new A2mError(`${plan.file}: input "${inp.name}" has shape ${fmt(f.shape)}, the model expects ${fmt(inp.type.shape.map((d) => d ?? -1))}`);
     env.set(inp.name, settle({ dtype: inp.type.dtype, shape: [...f.shape], data: convertData(f.data, inp.type.dtype) }));
