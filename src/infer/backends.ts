@@ -8,7 +8,8 @@
  * checked before use, and a damaged or incomplete one is rebuilt (cache-sums.ts).
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import type { ModelLike } from '../model/host-model.js';
@@ -25,6 +26,7 @@ import { errorReason } from '../util/error-reason.js';
 import { fileURLToPath } from 'node:url';
 import { sourceFingerprint } from '../util/source-fingerprint.js';
 import { checkSums, recordSums, removeArtifact } from './cache-sums.js';
+import { writeFileAtomic } from '../util/atomic.js';
 
 /** Runs batches of windows [B, 2, 80000]; returns each output flattened [B, 250, 90]. */
 export interface WindowRunner {
@@ -158,26 +160,85 @@ async function cachedManifest(dir: string, rel: string, precision: Precision): P
 }
 
 /**
+ * What the recorded graph depends on besides the checkpoint: the forward pass
+ * and its helpers (src/model, src/util) and everything EXPORT_SOURCES lists.
+ * The checkpoint index below is keyed by their fingerprint.
+ */
+const GRAPH_SOURCES = [path.join('src', 'model'), path.join('src', 'util'), ...EXPORT_SOURCES];
+/** A cache folder name as exportCacheKey makes it. */
+const CACHE_ENTRY = /^[0-9a-f]{16}-[0-9a-f]{12}$/;
+
+/**
+ * The index file naming the cache folder of a checkpoint's export, or null
+ * for a model with no verified content hash (a preset, an in-memory model).
+ * Recording and hashing the graph costs about 0.1 s of CPU at every start;
+ * the checkpoint's content hash (already computed when its shards were
+ * verified) plus the code's fingerprint names the same graph without recording it.
+ */
+async function checkpointIndexFile(model: ModelLike): Promise<string | null> {
+  if (!model.contentId) return null;
+  const code = await sourceFingerprint(CODE_ROOT, GRAPH_SOURCES);
+  const key = createHash('sha256').update(`${model.contentId}\0${code}\0${CACHE_BATCH}`).digest('hex').slice(0, 32);
+  return path.join(exportCacheDir(), 'by-checkpoint', key);
+}
+
+async function readIndex(file: string | null): Promise<string | null> {
+  if (!file) return null;
+  const name = await readFile(file, 'utf8').then((t) => t.trim(), () => null);
+  return name && CACHE_ENTRY.test(name) ? name : null;
+}
+
+/**
  * The model exported to `format` at `precision`, written on first use and
  * reused after. A present artifact is used only when export.json lists it and
  * its files hash as written; otherwise it is rebuilt, with a warning, so one
  * damaged entry does not fail (or, under `auto`, silently demote) every later run.
+ * A checkpoint seen before finds its folder through the index without recording the graph.
  */
 export async function cachedExport(model: ModelLike, format: ExportBackend, precision: Precision = 'fp32', opts: RunnerOptions = {}): Promise<CachedExport> {
   if (!PRECISIONS.includes(precision)) throw new A2mError(`unknown precision "${precision}" (expected: ${PRECISIONS.join(', ')})`);
-  const graph = await exportGraph(model, CACHE_BATCH);
-  const { dir, rel } = await cacheLocation(graph, format, precision);
-  const file = path.join(dir, rel);
-  if (existsSync(file)) {
-    const manifest = await cachedManifest(dir, rel, precision);
-    const problem = typeof manifest === 'string' ? manifest : await checkSums(dir, rel);
-    if (problem === null && typeof manifest !== 'string') return { file, manifest };
-    (opts.warn ?? stderrWarn)(`export cache ${file}: ${problem}; rebuilding it`);
+  const conv = await loadConverter(format);
+  const rel = artifactName(format, precision, conv.defaultName);
+  const indexFile = await checkpointIndexFile(model);
+  const indexed = await readIndex(indexFile);
+  let graph: IrGraph | undefined;
+  const entry = indexed ?? await exportCacheKey(graph = await exportGraph(model, CACHE_BATCH));
+  const usable = await usableEntry(path.join(exportCacheDir(), entry), rel, precision, opts);
+  if (usable) {
+    if (!indexed) await rememberEntry(indexFile, entry, opts);
+    return usable;
   }
+  // Writing: the folder is named by the graph itself (an index naming another folder is not trusted here).
+  graph ??= await exportGraph(model, CACHE_BATCH);
+  const dir = path.join(exportCacheDir(), await exportCacheKey(graph));
+  const file = path.join(dir, rel);
   await removeArtifact(dir, rel);
   const manifest = await exportModel(model, { formats: [format], precisions: [precision], out: dir, batch: CACHE_BATCH }, graph);
   await recordSums(dir, rel);
+  await rememberEntry(indexFile, path.basename(dir), opts);
   return { file, manifest };
+}
+
+/** The cached artifact when it is present, listed and intact; a damaged one is reported (and then rebuilt by the caller). */
+async function usableEntry(dir: string, rel: string, precision: Precision, opts: RunnerOptions): Promise<CachedExport | null> {
+  const file = path.join(dir, rel);
+  if (!existsSync(file)) return null;
+  const manifest = await cachedManifest(dir, rel, precision);
+  const problem = typeof manifest === 'string' ? manifest : await checkSums(dir, rel);
+  if (problem === null && typeof manifest !== 'string') return { file, manifest };
+  (opts.warn ?? stderrWarn)(`export cache ${file}: ${problem}; rebuilding it`);
+  return null;
+}
+
+/** Records which folder holds the checkpoint's export; failing to only costs the next start the graph recording. */
+async function rememberEntry(indexFile: string | null, entry: string, opts: RunnerOptions): Promise<void> {
+  if (!indexFile) return;
+  try {
+    await mkdir(path.dirname(indexFile), { recursive: true });
+    await writeFileAtomic(indexFile, `${entry}\n`);
+  } catch (e) {
+    opts.log?.(`export cache: could not write the checkpoint index ${indexFile} (${errorReason(e)})`);
+  }
 }
 
 /** Exports (once, cached) and loads the model in a format's runtime. */

@@ -36,6 +36,12 @@ export interface CheckpointContents {
 export interface LoadedCheckpoint extends CheckpointContents {
   /** state.thresholds, checked (absent keys keep the defaults downstream; {} when none were tuned). */
   thresholds: Partial<EventThresholds>;
+  /**
+   * sha256 over the config, the weight list and every shard's verified sha256:
+   * names these weights exactly, without hashing them again. Absent when a
+   * shard had no recorded hash (then nothing vouches for the bytes).
+   */
+  contentId?: string;
 }
 
 interface ManifestEntry { name: string; shape: number[]; dtype: 'float32' }
@@ -139,9 +145,11 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   if (total !== need) throw new A2mError(`${dir}: shards hold ${total} bytes, the manifest needs ${need} (truncated checkpoint?)`);
   const buf = Buffer.alloc(need);
   let at = 0;
+  const verified: string[] = [];
   for (const s of shards) {
     const b = await root.read(s.rel, s.where, s.size);
     const want = json.shardSha256?.[s.rel];
+    if (want) verified.push(want);
     if (want && createHash('sha256').update(b).digest('hex') !== want) {
       throw new A2mError(`${root.display(s.rel)}: shard is corrupt or truncated (sha256 mismatch, ${b.length} bytes)`);
     }
@@ -158,7 +166,10 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     off += 4 * n;
     (w.name.startsWith('optimizer/') ? optimizer : weights).set(w.name, { shape: w.shape, data });
   }
-  return { config, weights, optimizer: optimizer.size ? optimizer : undefined, state: json.state, thresholds };
+  const contentId = verified.length === shards.length
+    ? createHash('sha256').update(JSON.stringify({ config: json.config, weights: entries, shards: verified })).digest('hex')
+    : undefined;
+  return { config, weights, optimizer: optimizer.size ? optimizer : undefined, state: json.state, thresholds, ...(contentId ? { contentId } : {}) };
 }
 
 /** Newest `step-XXXXXXXX` checkpoint under a run directory, if any. */

@@ -18,10 +18,12 @@ export interface ModelLike {
   graph(batch?: number): Promise<IrGraph>;
   paramCount(): number;
   dispose(): void;
+  /** The checkpoint's content hash when it was read from one with verified shards (checkpoint.ts): lets the export cache skip recording the graph. */
+  readonly contentId?: string;
 }
 
 export class HostModel implements ModelLike {
-  constructor(readonly config: ModelConfig, private readonly params: Map<string, HostTensor>) {}
+  constructor(readonly config: ModelConfig, private readonly params: Map<string, HostTensor>, readonly contentId?: string) {}
 
   async weights(): Promise<Map<string, HostTensor>> { return this.params; }
 

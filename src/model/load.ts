@@ -57,7 +57,7 @@ export async function loadHostModel(spec = 'default'): Promise<LoadedModel<Model
   const dir = checkpointDir(spec);
   if (!dir) return loadModel(spec);
   const ck = await loadCheckpoint(dir);
-  return { model: new HostModel(ck.config, ck.weights), source: dir, state: ck.state ?? {}, thresholds: ck.thresholds };
+  return { model: new HostModel(ck.config, ck.weights, ck.contentId), source: dir, state: ck.state ?? {}, thresholds: ck.thresholds };
 }
 
 /** A tfjs Model for `model` (itself when it already is one). */

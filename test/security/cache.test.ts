@@ -4,7 +4,8 @@
  * `--backend onnx` on every later run (or making `auto` quietly move on),
  * and the rebuilt export gives the same outputs. `auto` says why it skipped
  * a backend through its log (--verbose). The key is the exported graph's hash:
- * a graph differing in one attribute gets another entry.
+ * a graph differing in one attribute gets another entry. A checkpoint seen
+ * before is found through its content hash without recording the graph.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,8 @@ import { exportGraph } from '../../src/export/export.js';
 import { cloneGraph } from '../../src/ir/passes.js';
 import { SUMS_DIR } from '../../src/infer/cache-sums.js';
 import { randomizedModel, testInput } from '../helpers/models.js';
+import { saveCheckpoint } from '../../src/model/checkpoint.js';
+import { loadHostModel } from '../../src/model/load.js';
 
 function withCacheDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'a2m-cache-'));
@@ -129,4 +132,55 @@ test('export cache key: a graph differing only in one attribute gets another ent
   assert.ok(node, 'the tiny preset has a LayerNorm (epsilon attribute)');
   (node.attrs as Record<string, number>).epsilon! *= 10;
   assert.notEqual(await exportCacheKey(changed), key, `${node.name}.epsilon changed: a forward-pass change must miss the cache`);
+});
+
+test('checkpoint index: a checkpoint seen before finds its export without recording the graph; a changed checkpoint or a junk index does not', async (t) => {
+  const cache = withCacheDir(t);
+  const model = await randomizedModel('tiny');
+  t.after(() => model.dispose());
+  const ckDir = path.join(cache, 'ck');
+  await saveCheckpoint(ckDir, { config: model.config, weights: await model.weights() });
+  /** The checkpoint as the CLI loads it, counting how often its graph is recorded. */
+  const load = async (dir: string) => {
+    const m = (await loadHostModel(dir)).model;
+    let recorded = 0;
+    const graph = m.graph.bind(m);
+    m.graph = (b?: number) => { recorded++; return graph(b); };
+    return { m, recorded: () => recorded };
+  };
+  const first = await load(ckDir);
+  assert.ok(first.m.contentId, 'a checkpoint with verified shard hashes has a content id');
+  const a = await cachedExport(first.m, 'onnx');
+  assert.ok(first.recorded() >= 1, 'the first export records the graph');
+  const index = readdirSync(path.join(cache, 'exports', 'by-checkpoint'));
+  assert.equal(index.length, 1);
+  assert.equal(readFileSync(path.join(cache, 'exports', 'by-checkpoint', index[0]!), 'utf8').trim(), path.basename(path.dirname(a.file)));
+
+  const again = await load(ckDir);
+  assert.equal((await cachedExport(again.m, 'onnx')).file, a.file);
+  assert.equal(again.recorded(), 0, 'found through the index: no graph recorded');
+
+  // The same index entry with another precision: the folder is right, the artifact is new, so the graph is recorded to write it.
+  const fp16 = await load(ckDir);
+  assert.equal(path.dirname((await cachedExport(fp16.m, 'onnx', 'fp16')).file), path.dirname(a.file));
+  assert.ok(fp16.recorded() >= 1);
+
+  // Junk in the index is ignored: the graph is recorded and the right folder found.
+  writeFileSync(path.join(cache, 'exports', 'by-checkpoint', index[0]!), '../../elsewhere\n');
+  const junk = await load(ckDir);
+  assert.equal((await cachedExport(junk.m, 'onnx')).file, a.file);
+  assert.ok(junk.recorded() >= 1);
+
+  // Other weights: another content id, so another index key and another entry.
+  const w = await model.weights();
+  const changed = new Map(w);
+  const [name, t0] = [...w].find(([, v]) => v.data.length > 1)!;
+  changed.set(name, { shape: t0.shape, data: t0.data.map((v, i) => (i === 0 ? v + 0.5 : v)) });
+  const otherDir = path.join(cache, 'ck2');
+  await saveCheckpoint(otherDir, { config: model.config, weights: changed });
+  const other = await load(otherDir);
+  assert.notEqual(other.m.contentId, first.m.contentId);
+  assert.notEqual((await cachedExport(other.m, 'onnx')).file, a.file);
+  assert.ok(other.recorded() >= 1);
+  assert.equal(readdirSync(path.join(cache, 'exports', 'by-checkpoint')).length, 2);
 });
