@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { diffTensor } from '../../fixtures/compare.js';
 import * as tf from '@tensorflow/tfjs-node';
 import { OPS } from '../../src/ir/ops.js';
 import { initValues } from '../../src/model/init.js';
@@ -15,10 +16,10 @@ import type { HostTensor } from '../../src/ir/tensor.js';
 const ATOL = 1e-5;
 const rand = (shape: number[], seed: number): HostTensor => ({ shape, data: initValues(`new-op#${seed}`, shape.reduce((a, b) => a * b, 1), { kind: 'normal', std: 1 }, seed) });
 const T = (h: HostTensor) => tf.tensor(h.data, h.shape);
+/** Same shape and |a - ref| <= ATOL·(1 + |ref|) everywhere: atol = rtol = ATOL. */
 function close(a: HostTensor, ref: tf.Tensor, what: string): void {
-  assert.deepEqual(a.shape, ref.shape, `${what}: shape`);
-  const b = ref.dataSync();
-  for (let i = 0; i < b.length; i++) assert.ok(Math.abs(a.data[i]! - b[i]!) <= ATOL * (1 + Math.abs(b[i]!)), `${what}[${i}]: ${a.data[i]} vs ${b[i]}`);
+  const d = diffTensor({ shape: ref.shape, data: ref.dataSync() as Float32Array }, a, ATOL, ATOL, { name: what });
+  assert.ok(d.ok, `${what}: max abs ${d.maxAbs}, ${d.beyond} of ${d.count} elements beyond tolerance`);
 }
 const explicit = (p: [number, number, number, number]): [[number, number], [number, number], [number, number], [number, number]] => [[0, 0], [p[0], p[1]], [p[2], p[3]], [0, 0]];
 

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { diffTensor } from '../../fixtures/compare.js';
 import * as tf from '@tensorflow/tfjs-node';
 import { OPS } from '../../src/ir/ops.js';
 import { initValues } from '../../src/model/init.js';
@@ -8,9 +9,10 @@ import type { HostTensor } from '../../src/ir/tensor.js';
 // Each IR op's reference evaluation against TensorFlow's kernel for the same op (tfjs-node).
 const ATOL = 1e-5;
 const rand = (shape: number[], seed: number): HostTensor => ({ shape, data: initValues(`op#${seed}`, shape.reduce((a, b) => a * b, 1), { kind: 'normal', std: 1 }, seed) });
-const close = (a: HostTensor, b: Float32Array | number[], what: string) => {
-  assert.equal(a.data.length, b.length, `${what}: length`);
-  for (let i = 0; i < b.length; i++) assert.ok(Math.abs(a.data[i]! - b[i]!) <= ATOL * (1 + Math.abs(b[i]!)), `${what}[${i}]: ${a.data[i]} vs ${b[i]}`);
+/** |a - b| <= ATOL·(1 + |b|) everywhere: atol = rtol = ATOL against TensorFlow's values `b`. */
+const close = (a: HostTensor, b: Float32Array, what: string) => {
+  const d = diffTensor({ shape: [b.length], data: b }, a, ATOL, ATOL, { name: what, lengthOnly: true });
+  assert.ok(d.ok, `${what}: max abs ${d.maxAbs}, ${d.beyond} of ${d.count} elements beyond tolerance`);
 };
 const T = (h: HostTensor) => tf.tensor(h.data, h.shape);
 

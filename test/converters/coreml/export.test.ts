@@ -18,7 +18,8 @@ import { evaluateGraph } from '../../../src/ir/evaluate.js';
 import { A2mError } from '../../../src/errors.js';
 import type { IrGraph } from '../../../src/ir/graph.js';
 import type { HostTensor } from '../../../src/ir/tensor.js';
-import { parity, withTempDir } from './helpers.js';
+import { withTempDir } from './helpers.js';
+import { diffTensor } from '../../../fixtures/compare.js';
 
 /** fp32 parity with the canonical tfjs outputs (the project-wide export gate). */
 const FP32_ATOL = 1e-4;
@@ -61,9 +62,9 @@ for (const preset of ['tiny', 'tiny-logspec', 'small']) {
       assert.deepEqual(Object.keys(got).sort(), Object.keys(ref).sort());
       const report: string[] = [];
       for (const k of Object.keys(ref)) {
-        const p = parity(ref[k]!, got[k]!, FP32_ATOL, FP32_RTOL);
+        const p = diffTensor(ref[k]!, got[k]!, FP32_ATOL, FP32_RTOL);
         report.push(`${k} ${p.maxAbs.toExponential(2)}`);
-        assert.ok(p.worst <= 1, `${preset} ${k}: max abs ${p.maxAbs}, max rel ${p.maxRel} (${p.worst.toFixed(2)}x tolerance)`);
+        assert.ok(p.ok, `${preset} ${k}: max abs ${p.maxAbs}, max rel ${p.maxRel} (${p.beyond} elements beyond tolerance)`);
         assert.ok(p.spread > 1e-3, `${preset} ${k}: output nearly constant`);
       }
       t.diagnostic(`${preset}: export ${exportMs.toFixed(0)} ms, model.mlmodel ${sizes[1]} B, weight.bin ${sizes[2]} B; max abs: ${report.join(', ')}`);
@@ -173,7 +174,7 @@ test('tiny-logspec: fp16 package (fp16 weights, casts at I/O, log-spectrum kept 
     assert.ok(plan.steps.some((s) => s.outputs[0]!.type.dtype === MIL_DTYPE.FLOAT16 && s.type === 'linear'), 'the transformer runs in fp16');
     const got = await (await coremlRef.load(f16)).run({ samples: input });
     for (const k of Object.keys(ref)) {
-      const p = parity(ref[k]!, got[k]!, 0, 0);
+      const p = diffTensor(ref[k]!, got[k]!, 0, 0);
       const tol = k.endsWith('logits') ? FP16_LOGITS_ATOL : FP16_PROBS_ATOL;
       t.diagnostic(`${k}: fp16 max abs ${p.maxAbs.toExponential(2)}`);
       assert.ok(p.maxAbs <= tol, `${k}: fp16 max abs ${p.maxAbs} > ${tol}`);
@@ -192,8 +193,8 @@ test('intermediate values are reachable by IR name (bisect): valueNames + runPla
     const ml = runPlan(await loadMlPackage(out), { samples: input }, { keep: picks.map((v) => build.valueNames.get(v)!) });
     for (const v of picks) {
       const got = ml[build.valueNames.get(v)!]!;
-      const p = parity(ir[v]!, { shape: got.shape, data: got.data as Float32Array }, FP32_ATOL, FP32_RTOL);
-      assert.ok(p.worst <= 1, `${v}: max abs ${p.maxAbs}`);
+      const p = diffTensor(ir[v]!, { shape: got.shape, data: got.data as Float32Array }, FP32_ATOL, FP32_RTOL);
+      assert.ok(p.ok, `${v}: max abs ${p.maxAbs}`);
     }
   });
 });

@@ -7,9 +7,12 @@ import { writeOnnx, type OnnxExportOptions } from '../../../converters/onnx/writ
 import onnxRuntime from '../../../src/runtimes/onnxruntime.js';
 import type { HostTensor } from '../../../src/ir/tensor.js';
 import type { IrGraph } from '../../../src/ir/graph.js';
-import { diff, type Diff } from './compare.js';
+import { diffTensor, type Diff } from '../../../fixtures/compare.js';
 
-export { diff, fmt, type Diff } from './compare.js';
+export type { Diff } from '../../../fixtures/compare.js';
+
+export const fmt = (d: Record<string, Diff>) =>
+  Object.entries(d).map(([k, v]) => `${k}: maxAbs ${v.maxAbs.toExponential(2)} maxRel ${v.maxRel.toExponential(2)} cos ${v.cosine.toFixed(6)}`).join('; ');
 
 export interface Exported {
   graph: IrGraph;
@@ -53,7 +56,7 @@ export async function exportAndRun(e: Exported, file: string, opts: OnnxExportOp
     const diffs: Record<string, Diff> = {};
     for (const k of Object.keys(e.ref)) {
       if (!out[k]) throw new Error(`ONNX Runtime returned no output ${k} (got ${Object.keys(out).join(', ')})`);
-      diffs[k] = diff(e.ref[k]!, out[k]!, atol, rtol);
+      diffs[k] = diffTensor(e.ref[k]!, out[k]!, atol, rtol, { name: k, lengthOnly: true });
     }
     return { paths, exportMs, out, diffs };
   } finally {

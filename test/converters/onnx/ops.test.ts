@@ -12,7 +12,7 @@ import { OP_NAMES } from '../../../src/ir/ops.js';
 import { writeOnnx, type OnnxExportOptions } from '../../../converters/onnx/write.js';
 import onnxRuntime from '../../../src/runtimes/onnxruntime.js';
 import { OP_CASES, chainGraph, type OpCase } from './op-graphs.js';
-import { diff } from './compare.js';
+import { diffTensor } from '../../../fixtures/compare.js';
 import type { Precision } from '../../../converters/types.js';
 
 /** fp32: float32 kernels vs the evaluator's float64 accumulation on O(1) values. */
@@ -38,7 +38,7 @@ async function check(name: string, c: OpCase, opts: OnnxExportOptions) {
     const out = await session.run(c.feeds);
     for (const k of Object.keys(ref)) {
       assert.deepEqual(out[k]!.shape, ref[k]!.shape, `${name} ${k} shape`);
-      const d = diff(ref[k]!, out[k]!, atol, rtol);
+      const d = diffTensor(ref[k]!, out[k]!, atol, rtol, { name: k, lengthOnly: true });
       assert.equal(d.beyond, 0, `${name} ${opts.precision} ${k}: max abs ${d.maxAbs} beyond atol ${atol} + rtol ${rtol}`);
     }
   } finally {

@@ -24,17 +24,3 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
   try { return await fn(dir); } finally { await rm(dir, { recursive: true, force: true }); }
 }
 
-export interface Errors { maxAbs: number; maxRel: number; /** max |d| / (atol + rtol·|ref|): <= 1 passes. */ worst: number }
-
-export function compare(ref: HostTensor, got: HostTensor, atol: number, rtol: number): Errors {
-  if (ref.shape.join() !== got.shape.join()) throw new Error(`shape [${got.shape}] differs from the reference [${ref.shape}]`);
-  let maxAbs = 0, maxRel = 0, worst = 0;
-  for (let i = 0; i < ref.data.length; i++) {
-    const r = ref.data[i]!, d = Math.abs(r - got.data[i]!);
-    if (!(d <= maxAbs)) maxAbs = Number.isNaN(d) ? Infinity : d;
-    maxRel = Math.max(maxRel, d / Math.max(Math.abs(r), 1e-12));
-    worst = Math.max(worst, Number.isNaN(d) ? Infinity : d / (atol + rtol * Math.abs(r)));
-  }
-  return { maxAbs, maxRel, worst };
-}
-

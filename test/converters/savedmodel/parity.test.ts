@@ -10,7 +10,8 @@ import type { Precision } from '../../../converters/types.js';
 import runtime from '../../../src/runtimes/tf-savedmodel.js';
 import { A2mError } from '../../../src/errors.js';
 import { randomizedModel, testInput } from '../../helpers/models.js';
-import { compare, withTempDir } from './helpers.js';
+import { withTempDir } from './helpers.js';
+import { diffTensor } from '../../../fixtures/compare.js';
 
 // fp32 parity, judged by real TensorFlow against the canonical tfjs outputs (issue 6).
 const FP32_ATOL = 1e-4;
@@ -43,8 +44,8 @@ for (const preset of ['tiny', 'tiny-logspec', 'small']) {
       const { ref, got, files } = await exportAndRun(preset, 'fp32', dir);
       assert.deepEqual(Object.keys(got).sort(), Object.keys(ref).sort(), 'signature outputs = model outputs by public name');
       for (const k of Object.keys(ref)) {
-        const e = compare(ref[k]!, got[k]!, FP32_ATOL, FP32_RTOL);
-        assert.ok(e.worst <= 1, `${preset} ${k}: max abs ${e.maxAbs}, ${e.worst.toFixed(2)}x the tolerance`);
+        const e = diffTensor(ref[k]!, got[k]!, FP32_ATOL, FP32_RTOL, { name: k });
+        assert.ok(e.ok, `${preset} ${k}: max abs ${e.maxAbs}, ${e.beyond} elements beyond tolerance`);
       }
       assert.equal(files.length, 4);
     });
@@ -56,8 +57,8 @@ test('fp16 and int8 weight storage: bundle dtypes, sizes, and TensorFlow runs th
     for (const [precision, atol, stored, bytes] of [['fp32', FP32_ATOL, DT.FLOAT, 4], ['fp16', FP16_PROBS_ATOL, DT.HALF, 2], ['int8', INT8_PROBS_ATOL, DT.INT8, 1]] as const) {
       const { ref, got, out } = await exportAndRun('tiny', precision, dir);
       for (const k of ['probs', 'onset_probs', 'velocity']) {
-        const e = compare(ref[k]!, got[k]!, atol, 0);
-        assert.ok(e.worst <= 1, `${precision} ${k}: max abs ${e.maxAbs} > ${atol}`);
+        const e = diffTensor(ref[k]!, got[k]!, atol, 0, { name: k });
+        assert.ok(e.ok, `${precision} ${k}: max abs ${e.maxAbs} > ${atol}`);
       }
       const bundle = await readBundle(path.join(out, VARIABLES_PREFIX));
       const w = bundle.entries.find((e) => e.key === 'layer0/ffn/up/w')!;
@@ -97,8 +98,8 @@ test('batch 2 exports run in TensorFlow; the runtime reports missing inputs and 
     try {
       const got = await session.run({ samples: x });
       for (const k of Object.keys(ref)) {
-        const e = compare(ref[k]!, got[k]!, FP32_ATOL, FP32_RTOL);
-        assert.ok(e.worst <= 1, `batch 2 ${k}: max abs ${e.maxAbs}`);
+        const e = diffTensor(ref[k]!, got[k]!, FP32_ATOL, FP32_RTOL, { name: k });
+        assert.ok(e.ok, `batch 2 ${k}: max abs ${e.maxAbs}`);
       }
       await assert.rejects(session.run({}), /missing input\(s\) samples/);
     } finally {

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import { randomizedModel, testInput } from '../../helpers/models.js';
 import { readTflite } from '../../../converters/tflite/read.js';
-import { assertInformative, assertWithin, compareOutputs, exportTo, formatErrors, runLiteRt, tempDir } from './helpers.js';
+import { assertInformative, exportTo, runLiteRt, tempDir } from './helpers.js';
+import { assertClose, diffAllOutputs, fmtDiffs } from '../../../fixtures/compare.js';
 
 const FP32_ATOL = 1e-4;
 const FP32_RTOL = 1e-4;
@@ -22,8 +23,8 @@ test(`fp32 base: LiteRT matches tfjs to atol ${FP32_ATOL} + rtol ${FP32_RTOL}; e
   assertInformative(ref);
   const out = exportTo(tempDir(t), graph, { precision: 'fp32' });
   const ops = readTflite(out.bytes).subgraphs[0]!.operators.length;
-  const errors = compareOutputs(ref, await runLiteRt(out.file, { samples: x }), FP32_ATOL, FP32_RTOL);
+  const errors = diffAllOutputs(ref, await runLiteRt(out.file, { samples: x }), FP32_ATOL, FP32_RTOL);
   t.diagnostic(`base: ${graph.nodes.length} IR nodes -> ${ops} TFLite ops, ${(out.bytes.length / 1e6).toFixed(1)} MB, ` +
-    `export ${out.exportMs.toFixed(0)} ms; max abs error ${formatErrors(errors)}`);
-  assertWithin(errors, 'base');
+    `export ${out.exportMs.toFixed(0)} ms; max abs error ${fmtDiffs(errors, 2)}`);
+  assertClose('base', errors);
 });

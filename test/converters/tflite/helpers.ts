@@ -35,38 +35,6 @@ export async function runLiteRt(file: string, feeds: Record<string, HostTensor>)
   }
 }
 
-export interface OutputError {
-  name: string;
-  maxAbs: number;
-  /** max |got - ref| / (atol + rtol * |ref|): <= 1 passes. */
-  worstRatio: number;
-  cosine: number;
-}
-
-export function compareOutputs(ref: Record<string, HostTensor>, got: Record<string, HostTensor>, atol: number, rtol: number): OutputError[] {
-  assert.deepEqual(Object.keys(got).sort(), Object.keys(ref).sort(), 'output names');
-  return Object.keys(ref).map((name) => {
-    const a = ref[name]!, b = got[name]!;
-    assert.deepEqual(b.shape, a.shape, `${name} shape`);
-    let maxAbs = 0, worstRatio = 0, dot = 0, na = 0, nb = 0;
-    for (let i = 0; i < a.data.length; i++) {
-      const x = a.data[i]!, y = b.data[i]!, d = Math.abs(x - y);
-      if (!(d <= maxAbs)) maxAbs = Number.isNaN(d) ? NaN : d;
-      worstRatio = Math.max(worstRatio, Number.isNaN(d) ? Infinity : d / (atol + rtol * Math.abs(x)));
-      dot += x * y; na += x * x; nb += y * y;
-    }
-    return { name, maxAbs, worstRatio, cosine: dot / Math.sqrt(na * nb) };
-  });
-}
-
-export function assertWithin(errors: OutputError[], label: string): void {
-  for (const e of errors) assert.ok(e.worstRatio <= 1, `${label} ${e.name}: max abs error ${e.maxAbs.toExponential(2)} exceeds tolerance (ratio ${e.worstRatio.toFixed(2)})`);
-}
-
-export function formatErrors(errors: OutputError[]): string {
-  return errors.map((e) => `${e.name} ${e.maxAbs.toExponential(2)}`).join(', ');
-}
-
 /** Asserts the reference is not (nearly) constant, so a parity check can fail at all. */
 export function assertInformative(ref: Record<string, HostTensor>): void {
   for (const [name, t] of Object.entries(ref)) {

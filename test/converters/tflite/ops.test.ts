@@ -14,7 +14,8 @@ import { UnsupportedOpsError } from '../../../converters/types.js';
 import { graphToTflite } from '../../../converters/tflite/convert.js';
 import { readTflite } from '../../../converters/tflite/read.js';
 import { float16Bits } from '../../../converters/tflite/quantize.js';
-import { assertWithin, compareOutputs, exportTo, formatErrors, runLiteRt, tempDir } from './helpers.js';
+import { exportTo, runLiteRt, tempDir } from './helpers.js';
+import { assertClose, diffAllOutputs, fmtDiffs } from '../../../fixtures/compare.js';
 
 // fp32 kernels vs the float64-accumulating IR evaluator on O(1) values.
 const FP32_ATOL = 1e-5, FP32_RTOL = 1e-5;
@@ -62,9 +63,9 @@ test('uncommon emitters run in LiteRT and match the IR evaluator (fp32)', async 
   const out = exportTo(tempDir(t), g, { precision: 'fp32' });
   const ops = readTflite(out.bytes).subgraphs[0]!.opCounts;
   assert.ok(ops.PAD === 1 && ops.CONCATENATION === 2 && ops.DEPTHWISE_CONV_2D === 1 && ops.CONV_2D === 3, JSON.stringify(ops));
-  const errors = compareOutputs(ref, await runLiteRt(out.file, feeds()), FP32_ATOL, FP32_RTOL);
-  t.diagnostic(formatErrors(errors));
-  assertWithin(errors, 'fp32');
+  const errors = diffAllOutputs(ref, await runLiteRt(out.file, feeds()), FP32_ATOL, FP32_RTOL);
+  t.diagnostic(fmtDiffs(errors, 2));
+  assertClose('fp32', errors);
 });
 
 test('fp16: LiteRT equals the IR evaluator on fp16-rounded constants', async (t) => {
@@ -83,9 +84,9 @@ test('fp16: LiteRT equals the IR evaluator on fp16-rounded constants', async (t)
   assert.equal(sg.opCounts.DEQUANTIZE, fp16Tensors.length);
   for (const x of fp16Tensors) assert.equal(x.dataBytes, 2 * x.shape.reduce((a, b) => a * b, 1));
   assert.equal(s.operatorCodes.find((x) => x.name === 'DEQUANTIZE')?.version, 3);
-  const errors = compareOutputs(evaluateGraph(g16, feeds()), await runLiteRt(out.file, feeds()), FP16_SIM_ATOL, FP16_SIM_RTOL);
-  t.diagnostic(formatErrors(errors));
-  assertWithin(errors, 'fp16');
+  const errors = diffAllOutputs(evaluateGraph(g16, feeds()), await runLiteRt(out.file, feeds()), FP16_SIM_ATOL, FP16_SIM_RTOL);
+  t.diagnostic(fmtDiffs(errors, 2));
+  assertClose('fp16', errors);
 });
 
 test('int8: hybrid CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED with per-channel scales run in LiteRT', async (t) => {
@@ -109,9 +110,9 @@ test('int8: hybrid CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED with per-channe
   assert.deepEqual([versions.CONV_2D, versions.DEPTHWISE_CONV_2D, versions.FULLY_CONNECTED], [5, 6, 12], 'per-channel hybrid op versions');
   assert.equal(s.minRuntimeVersion, '2.17.0');
   const ref = evaluateGraph(g, feeds());
-  const errors = compareOutputs(ref, await runLiteRt(out.file, feeds()), INT8_ATOL, INT8_RTOL);
-  t.diagnostic(formatErrors(errors));
-  assertWithin(errors, 'int8');
+  const errors = diffAllOutputs(ref, await runLiteRt(out.file, feeds()), INT8_ATOL, INT8_RTOL);
+  t.diagnostic(fmtDiffs(errors, 2));
+  assertClose('int8', errors);
   for (const e of errors) assert.ok(e.cosine > 0.99, `${e.name}: cosine ${e.cosine}`);
 });
 

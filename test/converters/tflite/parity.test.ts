@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomizedModel, testInput } from '../../helpers/models.js';
 import { readTflite } from '../../../converters/tflite/read.js';
-import { assertInformative, assertWithin, compareOutputs, exportTo, formatErrors, runLiteRt, tempDir } from './helpers.js';
+import { assertInformative, exportTo, runLiteRt, tempDir } from './helpers.js';
+import { assertClose, diffAllOutputs, fmtDiffs } from '../../../fixtures/compare.js';
 
 // The project's fp32 parity bar (DESIGN.md): tfjs-node (TF C kernels) vs LiteRT WASM (XNNPack).
 const FP32_ATOL = 1e-4;
@@ -23,10 +24,10 @@ for (const preset of ['tiny', 'tiny-logspec']) {
     const summary = readTflite(out.bytes);
     assert.deepEqual(summary.signatureDefs[0]!.outputs.map((o) => o.name), Object.keys(ref), 'signature outputs by public name, in order');
     const got = await runLiteRt(out.file, { samples: x });
-    const errors = compareOutputs(ref, got, FP32_ATOL, FP32_RTOL);
+    const errors = diffAllOutputs(ref, got, FP32_ATOL, FP32_RTOL);
     t.diagnostic(`${preset}: export ${out.exportMs.toFixed(0)} ms, ${(out.bytes.length / 1e6).toFixed(2)} MB, ` +
-      `${summary.subgraphs[0]!.operators.length} ops; max abs error ${formatErrors(errors)}`);
-    assertWithin(errors, preset);
+      `${summary.subgraphs[0]!.operators.length} ops; max abs error ${fmtDiffs(errors, 2)}`);
+    assertClose(preset, errors);
   });
 }
 
@@ -38,7 +39,7 @@ test('batch 2 (the export batch is the graph\'s static batch): LiteRT matches tf
   model.dispose();
   const out = exportTo(tempDir(t), graph, { precision: 'fp32' });
   assert.deepEqual(readTflite(out.bytes).subgraphs[0]!.tensors[0]!.shape, [2, 2, 80000]);
-  const errors = compareOutputs(ref, await runLiteRt(out.file, { samples: x }), FP32_ATOL, FP32_RTOL);
-  t.diagnostic(`tiny batch 2: max abs error ${formatErrors(errors)}`);
-  assertWithin(errors, 'tiny batch 2');
+  const errors = diffAllOutputs(ref, await runLiteRt(out.file, { samples: x }), FP32_ATOL, FP32_RTOL);
+  t.diagnostic(`tiny batch 2: max abs error ${fmtDiffs(errors, 2)}`);
+  assertClose('tiny batch 2', errors);
 });

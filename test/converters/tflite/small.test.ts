@@ -15,7 +15,8 @@ import { venvPython } from '../../../src/util/paths.js';
 import type { HostTensor } from '../../../src/ir/tensor.js';
 import { randomizedModel, testInput } from '../../helpers/models.js';
 import { readTflite } from '../../../converters/tflite/read.js';
-import { assertInformative, assertWithin, compareOutputs, exportTo, formatErrors, runLiteRt, type Exported } from './helpers.js';
+import { assertInformative, exportTo, runLiteRt, type Exported } from './helpers.js';
+import { assertClose, diffAllOutputs, fmtDiffs } from '../../../fixtures/compare.js';
 
 // The project's fp32 parity bar (DESIGN.md), for LiteRT and for TF's interpreter alike.
 const FP32_ATOL = 1e-4, FP32_RTOL = 1e-4;
@@ -58,19 +59,19 @@ process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 test(`fp32 small: LiteRT matches tfjs to atol ${FP32_ATOL} + rtol ${FP32_RTOL}`, (t) => {
   const summary = readTflite(exported.fp32.bytes);
   assert.deepEqual(summary.signatureDefs[0]!.outputs.map((o) => o.name), Object.keys(ref), 'signature outputs by public name, in order');
-  const errors = compareOutputs(ref, lite.fp32, FP32_ATOL, FP32_RTOL);
+  const errors = diffAllOutputs(ref, lite.fp32, FP32_ATOL, FP32_RTOL);
   t.diagnostic(`small: export ${exported.fp32.exportMs.toFixed(0)} ms, ${(exported.fp32.bytes.length / 1e6).toFixed(2)} MB, ` +
-    `${summary.subgraphs[0]!.operators.length} ops; max abs error ${formatErrors(errors)}`);
-  assertWithin(errors, 'small');
+    `${summary.subgraphs[0]!.operators.length} ops; max abs error ${fmtDiffs(errors, 2)}`);
+  assertClose('small', errors);
 });
 
 test('small fp16 and int8 run in LiteRT and stay close to fp32', (t) => {
   for (const p of ['fp16', 'int8'] as const) {
     const ratio = exported[p].bytes.length / exported.fp32.bytes.length;
     const sg = readTflite(exported[p].bytes).subgraphs[0]!;
-    const errors = compareOutputs(ref, lite[p], 0, 0);
+    const errors = diffAllOutputs(ref, lite[p], 0, 0);
     t.diagnostic(`${p}: ${(exported[p].bytes.length / 1e6).toFixed(2)} MB (${(ratio * 100).toFixed(0)} % of fp32), export ${exported[p].exportMs.toFixed(0)} ms; ` +
-      `max abs error ${formatErrors(errors)}; logits cosine ${errors.find((e) => e.name === 'logits')!.cosine.toFixed(5)}`);
+      `max abs error ${fmtDiffs(errors, 2)}; logits cosine ${errors.find((e) => e.name === 'logits')!.cosine.toFixed(5)}`);
     assert.ok(ratio >= SIZE_RATIO[p][0] && ratio <= SIZE_RATIO[p][1], `${p} size ratio ${ratio}`);
     if (p === 'fp16') assert.ok(sg.opCounts.DEQUANTIZE! > 0);
     else assert.ok(sg.tensors.filter((v) => v.type === 'INT8').length > 10, 'the big weights are int8');
@@ -92,12 +93,12 @@ test('tf.lite.Interpreter runs the same fp32 / fp16 / int8 files and agrees', { 
     const b = readFileSync(path.join(dir, String(i), `${name}.bin`));
     return [name, { shape, data: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) }];
   })));
-  const fp32 = compareOutputs(ref, py[0]!, FP32_ATOL, FP32_RTOL);
-  t.diagnostic(`TF ${meta.tensorflow} fp32 vs tfjs: ${formatErrors(fp32)}`);
-  assertWithin(fp32, 'fp32 (tf.lite.Interpreter vs tfjs)');
+  const fp32 = diffAllOutputs(ref, py[0]!, FP32_ATOL, FP32_RTOL);
+  t.diagnostic(`TF ${meta.tensorflow} fp32 vs tfjs: ${fmtDiffs(fp32, 2)}`);
+  assertClose('fp32 (tf.lite.Interpreter vs tfjs)', fp32);
   for (const [i, p, atol, rtol] of [[1, 'fp16', ORACLE_FP16_ATOL, ORACLE_FP16_RTOL], [2, 'int8', ORACLE_INT8_ATOL, ORACLE_INT8_RTOL]] as const) {
-    const errors = compareOutputs(lite[p], py[i]!, atol, rtol);
-    t.diagnostic(`${p}: tf.lite.Interpreter vs LiteRT.js: ${formatErrors(errors)}`);
-    assertWithin(errors, `${p} (tf.lite.Interpreter vs LiteRT.js)`);
+    const errors = diffAllOutputs(lite[p], py[i]!, atol, rtol);
+    t.diagnostic(`${p}: tf.lite.Interpreter vs LiteRT.js: ${fmtDiffs(errors, 2)}`);
+    assertClose(`${p} (tf.lite.Interpreter vs LiteRT.js)`, errors);
   }
 });
