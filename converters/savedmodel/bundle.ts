@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { A2mError } from '../../src/errors.js';
 import { ByteReader, ByteWriter, compareBytes, fromUtf8, readFixed32, utf8 } from './bytes.js';
-import { crc32c, crc32cExtend, maskCrc, unmaskCrc } from './crc32c.js';
+import { crc32c, crc32cExtend, maskCrc, unmaskCrc } from '../../src/util/crc32c.js';
 import { BUNDLE_HEADER_KEY, BUNDLE_VERSION, DT, DTYPE_BYTES, bundleDataPath, bundleIndexPath, dtypeName } from './facts.js';
 import { readTable, writeTable } from './leveldb-table.js';
 import { type BundleEntryProto, type BundleHeaderProto, decodeMessage, encodeMessage, shapeOf, shapeProto } from './proto.js';

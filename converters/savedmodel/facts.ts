@@ -79,5 +79,3 @@ export const BLOCK_HANDLE_MAX_LEN = 20;
 export const FOOTER_SIZE = 2 * BLOCK_HANDLE_MAX_LEN + 8;
 /** kTableMagicNumber 0xdb4775248b80fb57, written as fixed64 little-endian. */
 export const TABLE_MAGIC = Uint8Array.of(0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb);
-/** crc32c::Mask delta. */
-export const CRC_MASK_DELTA = 0xa282ead8;

@@ -11,7 +11,7 @@
  *   key (FindShortestSeparator / FindShortSuccessor), value = that block's handle.
  */
 import { ByteReader, ByteWriter, compareBytes, readFixed32 } from './bytes.js';
-import { crc32c, crc32cExtend, maskCrc, unmaskCrc } from './crc32c.js';
+import { crc32c, crc32cExtend, maskCrc, unmaskCrc } from '../../src/util/crc32c.js';
 import {
   BLOCK_HANDLE_MAX_LEN, BLOCK_TRAILER_SIZE, FOOTER_SIZE, INDEX_RESTART_INTERVAL, NO_COMPRESSION,
   SNAPPY_COMPRESSION, TABLE_BLOCK_SIZE, TABLE_MAGIC, TABLE_RESTART_INTERVAL,

@@ -7,10 +7,10 @@
  *   byte   data[length]
  *   uint32 masked_crc32c(data)
  *
- * with TF's CRC-32C masking (converters/savedmodel/crc32c.ts). TF Serving reads
+ * with TF's CRC-32C masking (src/util/crc32c.ts). TF Serving reads
  * assets.extra/tf_serving_warmup_requests with this reader.
  */
-import { crc32c, maskCrc } from '../../converters/savedmodel/crc32c.js';
+import { crc32c, maskCrc } from '../util/crc32c.js';
 import { A2mError } from '../errors.js';
 
 const HEADER_BYTES = 12;

@@ -1,6 +1,9 @@
-// The folder picture flows one way (docs/CONTRIBUTING.md "Layout"): the base (src/ir, src/util,
-// src/errors.ts, src/types.ts) imports nothing above it; converters/ import only the base of src/;
-// nothing shipped imports test/ or fixtures/, and bench/ reaches shared helpers through fixtures/.
+// The folder picture flows one way (docs/CONTRIBUTING.md "Layout"):
+//   base (src/ir, src/util, src/errors.ts, src/types.ts)  <-  converters/  <-  the rest of src/
+// The base imports nothing above it; converters/ import only the base; the rest of src/ reaches a
+// format through converters/index.ts and types.ts, and only the layers that work on one format's
+// files (runtimes, bundles, convert's importer) read a format's own modules. Nothing shipped
+// imports test/ or fixtures/, and bench/ reaches shared helpers through fixtures/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -36,6 +39,16 @@ test('the base of src/ imports nothing above it', () => {
 
 test('converters/ import only the base of src/, never the layers that use them', () => {
   assert.deepEqual(violations(tsFiles('converters'), (t) => t.startsWith('converters/') || inBase(t)), []);
+});
+
+/** Layers of src/ that work on one format's own files, so they may read that format's modules. */
+const FORMAT_READERS = ['src/runtimes/', 'src/bundle/', 'src/convert/'];
+/** What every other layer sees of converters/: the format list, the Converter contract and the table of converters. */
+const CONVERTERS_SURFACE = ['converters/index.ts', 'converters/types.ts'];
+
+test('the rest of src/ uses converters/ through its surface; only format readers look inside a format', () => {
+  const users = tsFiles('src').filter((f) => !inBase(f) && !FORMAT_READERS.some((d) => f.startsWith(d)));
+  assert.deepEqual(violations(users, (t) => !t.startsWith('converters/') || CONVERTERS_SURFACE.includes(t)), []);
 });
 
 test('src/, converters/ and bench/ never import test/; shipped code never imports fixtures/', () => {

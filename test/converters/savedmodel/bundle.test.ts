@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { crc32c, crc32cExtend, maskCrc, unmaskCrc } from '../../../converters/savedmodel/crc32c.js';
+import { crc32c, crc32cExtend, maskCrc, unmaskCrc } from '../../../src/util/crc32c.js';
 import { writeTable, readTable } from '../../../converters/savedmodel/leveldb-table.js';
 import { type BundleTensor, decodeBundle, encodeBundle, readBundle } from '../../../converters/savedmodel/bundle.js';
 import { DT, bundleDataPath, bundleIndexPath } from '../../../converters/savedmodel/facts.js';

@@ -4,8 +4,13 @@
  * are rotated and offset so that CRCs of data containing CRCs stay strong).
  * Slicing-by-8 over aligned 32-bit words (this assumes a little-endian host, as
  * TensorBundle's data does).
+ *
+ * In src/util, not beside the SavedModel writer that first needed it: TFRecord files in bundles
+ * (src/bundle/tfrecord.ts) checksum the same way, and bundles sit above converters/.
  */
-import { CRC_MASK_DELTA } from './facts.js';
+
+/** TF's crc32c::Mask delta (tensorflow/core/lib/hash/crc32c.h kMaskDelta). */
+export const CRC_MASK_DELTA = 0xa282ead8;
 
 const TABLES = (() => {
   const t = new Uint32Array(8 * 256);
