@@ -28,7 +28,7 @@ function pipeline(c: AppContract): string {
     `5. Stitch the windows: ${c.stitching.rule}.`,
     `6. Decode notes (${c.decoding.rule} rule, thresholds in \`${CONTRACT_FILE}\`: activate ${th.activate}, release ${th.release}, onset ${th.onset}, min ${th.minNoteFrames} frames): ${c.decoding.description}.`,
     '',
-    `\`${CONTRACT_FILE}\` holds all of this as data. \`../golden/\` has test vectors for your app: input windows (\`inputs/*.f32\`, raw little-endian float32 [${c.input.shape}]), the canonical outputs and the notes they decode to (shapes and checksums in \`../golden/manifest.json\`).`,
+    `\`${CONTRACT_FILE}\` holds all of this as data. \`../golden/\` has test vectors for your app: input windows (\`inputs/*.f32\`, raw little-endian float32 [${c.input.shape}]; a batched case such as \`batch-3\` stacks several windows, [3, ${c.input.shape.slice(1)}], with the model's outputs at that batch), the canonical outputs and the notes they decode to (shapes and checksums in \`../golden/manifest.json\`).`,
   ].join('\n');
 }
 

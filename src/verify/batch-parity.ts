@@ -9,7 +9,7 @@
  */
 import type { Precision } from '../../converters/types.js';
 import type { HostTensor } from '../ir/tensor.js';
-import type { Golden } from './golden.js';
+import { goldenWindows, type Golden } from './golden.js';
 import { ErrorAccumulator } from './metrics.js';
 import type { ArtifactRun } from './run-artifact.js';
 import type { PrecisionTolerance } from './tolerances.js';
@@ -42,12 +42,13 @@ export function cycledInputs(inputs: readonly HostTensor[], batch: number): Host
   return Array.from({ length: n }, (_, i) => inputs[i % inputs.length]!);
 }
 
-/** Judges a run over cycledInputs(golden, batch): row i against golden case i mod cases. */
+/** Judges a run over cycledInputs(golden windows, batch): row i against golden window i mod windows (goldenWindows: a batched case gives its rows). */
 export function judgeBatch(id: Omit<BatchParityRow, 'maxAbsError' | 'beyond' | 'status' | 'runtime'>, run: ArtifactRun, golden: Golden, tol: PrecisionTolerance): BatchParityRow {
   const acc = new ErrorAccumulator(tol.atol, tol.rtol);
   let problem: string | null = null;
+  const windows = goldenWindows(golden);
   run.outputs.forEach((outs, i) => {
-    const c = golden.cases[i % golden.cases.length]!;
+    const c = windows[i % windows.length]!;
     for (const name of golden.outputs) {
       const got = outs[name], ref = c.outputs[name]!;
       if (!got || got.shape.join() !== ref.shape.join()) { problem ??= `${name}: ${got ? `shape [${got.shape}]` : 'missing'}, expected [${ref.shape}]`; continue; }

@@ -7,8 +7,8 @@
  *
  * Layout of a golden folder:
  *   manifest.json                  format, version, model, producer, thresholds, cases
- *   inputs/<case>.f32              [1, 2, 80000] raw little-endian float32
- *   outputs/<case>/<output>.f32    [1, 250, 90] each
+ *   inputs/<case>.f32              [1, 2, 80000] raw little-endian float32 ([n, ...] for a batched case)
+ *   outputs/<case>/<output>.f32    [1, 250, 90] each ([n, ...]: the model run at batch n)
  *   notes/<case>.json              the notes (extractNotes with the model's thresholds)
  * Nothing time- or machine-dependent is written, so regenerating gives the same bytes.
  */
@@ -19,7 +19,7 @@ import type { HostTensor } from '../ir/tensor.js';
 import type { LoadedModel } from '../model/load.js';
 import { modelHash } from '../export/export.js';
 import { DEFAULT_THRESHOLDS, extractNotes, type EventThresholds } from '../infer/events.js';
-import type { Note } from '../types.js';
+import { SAMPLE_RATE, WINDOW_SAMPLES, type Note } from '../types.js';
 import { projectRoot } from '../util/paths.js';
 import { toolVersion } from '../util/version.js';
 import { writeDirAtomic } from '../util/atomic.js';
@@ -29,8 +29,8 @@ import { ConfinedRoot } from '../util/confine.js';
 import { thresholdsFrom } from '../infer/threshold-bounds.js';
 
 export const GOLDEN_FORMAT = 'a2m-golden';
-/** Bump when the input set or the file layout changes. */
-export const GOLDEN_VERSION = 1;
+/** Bump when the input set or the file layout changes (2: the batched case batch-3, #21). */
+export const GOLDEN_VERSION = 2;
 
 export interface TensorFileEntry { file: string; shape: number[]; dtype: 'float32'; sha256: string }
 
@@ -50,6 +50,8 @@ export interface GoldenManifest {
     description: string;
     normalization: GoldenInput['normalization'];
     render: GoldenInput['render'];
+    /** A batched case: the cases whose windows are its rows. */
+    rows?: string[];
     input: TensorFileEntry;
     outputs: Record<string, TensorFileEntry>;
     notes: { file: string; count: number; sha256: string };
@@ -77,11 +79,40 @@ export function modelThresholds(state: Record<string, unknown>): EventThresholds
   return thresholdsFrom(state.thresholds, 'checkpoint state.thresholds');
 }
 
-/** Notes from one window's outputs, exactly as transcription decodes them (frame, onset and velocity heads). */
+/**
+ * Notes from one window's outputs, exactly as transcription decodes them (frame, onset and velocity heads).
+ * A batch of windows [n, 250, 90] decodes row by row, each row's notes shifted by its place (row x 5 s):
+ * the windows laid end to end, no note joined across a row boundary.
+ */
 export function notesFromOutputs(outputs: Record<string, HostTensor | undefined>, thresholds: EventThresholds): Note[] {
   const probs = outputs.probs;
   if (!probs) throw new A2mError('outputs lack "probs": cannot decode notes');
-  return extractNotes({ frames: probs.data, onsets: outputs.onset_probs?.data, velocities: outputs.velocity?.data, keys: probs.shape.at(-1) }, thresholds);
+  const n = probs.shape.length === 3 ? probs.shape[0]! : 1;
+  const per = probs.data.length / n;
+  const row = (t: HostTensor | undefined, r: number) => (t && n > 1 ? t.data.subarray(r * per, (r + 1) * per) : t?.data);
+  return Array.from({ length: n }, (_, r) => {
+    const shift = (r * WINDOW_SAMPLES) / SAMPLE_RATE;
+    return extractNotes({ frames: row(probs, r)!, onsets: row(outputs.onset_probs, r), velocities: row(outputs.velocity, r), keys: probs.shape.at(-1) }, thresholds)
+      .map((x) => (shift ? { ...x, onset: x.onset + shift, offset: x.offset + shift } : x));
+  }).flat();
+}
+
+/**
+ * The golden cases as single windows ([1, ...] inputs and outputs), a batched
+ * case split into its rows: what runtimes that take one window per call, and
+ * batch parity's cycled batches, are judged against.
+ */
+export function goldenWindows(g: Pick<Golden, 'cases' | 'outputs'>): { case: number; samples: HostTensor; outputs: Record<string, HostTensor> }[] {
+  return g.cases.flatMap((c, ci) => {
+    const n = c.samples.shape[0]!;
+    const rows = (t: HostTensor) => Array.from({ length: n }, (_, r) => {
+      const per = t.data.length / n;
+      return { shape: [1, ...t.shape.slice(1)], data: t.data.subarray(r * per, (r + 1) * per) };
+    });
+    const ins = rows(c.samples);
+    const outs = Object.fromEntries(g.outputs.map((name) => [name, rows(c.outputs[name]!)]));
+    return ins.map((samples, r) => ({ case: ci, samples, outputs: Object.fromEntries(g.outputs.map((name) => [name, outs[name]![r]!])) }));
+  });
 }
 
 /** The canonical runtime, as recorded in the manifest (tfjs-node is loaded by then: it just ran the model). */
@@ -145,7 +176,7 @@ export async function writeGolden(dir: string, g: Golden): Promise<GoldenManifes
       const notesFile = `notes/${c.name}.json`;
       await writeFile(path.join(tmp, notesFile), notesText);
       manifest.cases.push({
-        name: c.name, description: c.description, normalization: c.normalization, render: c.render,
+        name: c.name, description: c.description, normalization: c.normalization, render: c.render, ...(c.rows ? { rows: c.rows } : {}),
         input, outputs, notes: { file: notesFile, count: c.notes.length, sha256: sha256(notesText) },
       });
     }
@@ -203,7 +234,8 @@ export async function readGolden(dir: string): Promise<Golden> {
     const text = await root.readText(c.notes?.file, `${at}.notes.file`, MAX_NOTES_BYTES);
     const notesPath = root.display(c.notes.file);
     if (sha256(text) !== c.notes.sha256) throw new A2mError(`${notesPath}: sha256 differs from the manifest (edited or corrupt; regenerate with \`a2m golden\`)`);
-    cases.push({ name: c.name, description: c.description, normalization: c.normalization, render: c.render, samples, outputs, notes: JSON.parse(text) as Note[] });
+    if (outputs.probs && outputs.probs.shape[0] !== samples.shape[0]) throw new A2mError(`${at}: input batch ${samples.shape[0]} but outputs batch ${outputs.probs.shape[0]}`);
+    cases.push({ name: c.name, description: c.description, normalization: c.normalization, render: c.render, ...(Array.isArray(c.rows) ? { rows: c.rows } : {}), samples, outputs, notes: JSON.parse(text) as Note[] });
   }
   return { model: m.model, producedBy: m.producedBy, thresholds, outputs: m.outputs, cases, dir: path.resolve(dir) };
 }

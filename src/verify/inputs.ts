@@ -12,6 +12,10 @@
  * is left alone by it (peak <= 0.05). The clipped clip is NOT normalised: it is
  * the full-scale input an app that skips normalisation feeds, the stress case
  * for fp16 ranges.
+ *
+ * Batched cases (GOLDEN_BATCHES, #21): windows of the clips above stacked into
+ * one [n, 2, 80000] input, so the canonical outputs come from the model at
+ * batch n and verify runs every dynamic-batch artifact at that batch in one call.
  */
 import { rmsNormalize } from '../audio/normalize.js';
 import { A2mError } from '../errors.js';
@@ -31,10 +35,15 @@ const ZERO_LATENCY: LatencyMeasurement = { byPitch: new Array<number>(PIANO_KEYS
 export interface GoldenInput {
   name: string;
   description: string;
-  /** [1, 2, 80000] float32, as the model sees it. */
+  /** [1, 2, 80000] float32, as the model sees it; [n, 2, 80000] for a batched case. */
   samples: HostTensor;
-  /** The inference normalisation: whether it was applied and the gain it chose (1 when skipped). */
+  /**
+   * The inference normalisation: whether it was applied and the gain it chose (1 when skipped).
+   * A batched case's rows keep their own cases' gains (see `rows`): its gain is 1, applied when any row's was.
+   */
   normalization: { applied: boolean; gain: number };
+  /** A batched case: the cases whose windows are its rows, in order. */
+  rows?: string[];
   /** How a rendered clip was made (null for synthetic signals). */
   render: { soundfont: string; program: number; notes: number } | null;
 }
@@ -117,14 +126,44 @@ export const GOLDEN_CLIPS: readonly ClipSpec[] = [
 ];
 
 /**
+ * Batched golden cases, after the clips (changing them changes the goldens: bump
+ * GOLDEN_VERSION). Three windows: an odd size that is no power of two, as
+ * verify's batch parity picks, and different textures so a kernel that mixes
+ * rows shows.
+ */
+export const GOLDEN_BATCHES: readonly { name: string; description: string; rows: readonly string[] }[] = [
+  { name: 'batch-3', description: 'melody, chords and runs as one batch of 3 windows (the canonical model and every dynamic-batch export at batch 3)', rows: ['melody', 'chords', 'runs'] },
+];
+
+const CASE_NAMES = [...GOLDEN_CLIPS.map((c) => c.name), ...GOLDEN_BATCHES.map((b) => b.name)];
+
+/**
  * Renders the golden inputs (fluidsynth + ffmpeg for the piano clips; a few
- * seconds), all of them or the named ones (quick checks and tests).
+ * seconds), all of them or the named ones (quick checks and tests). A batched
+ * case renders the clips it stacks, whether or not they are named themselves.
  */
 export async function goldenInputs(only?: readonly string[]): Promise<GoldenInput[]> {
-  const unknown = only?.filter((n) => !GOLDEN_CLIPS.some((c) => c.name === n)) ?? [];
-  if (unknown.length) throw new A2mError(`unknown golden case(s) ${unknown.join(', ')} (expected: ${GOLDEN_CLIPS.map((c) => c.name).join(', ')})`);
+  const unknown = only?.filter((n) => !CASE_NAMES.includes(n)) ?? [];
+  if (unknown.length) throw new A2mError(`unknown golden case(s) ${unknown.join(', ')} (expected: ${CASE_NAMES.join(', ')})`);
+  const batches = GOLDEN_BATCHES.filter((b) => !only || only.includes(b.name));
+  const clips = await renderClips(GOLDEN_CLIPS.filter((c) => !only || only.includes(c.name) || batches.some((b) => b.rows.includes(c.name))));
+  const out = clips.filter((c) => !only || only.includes(c.name));
+  for (const b of batches) {
+    const rows = b.rows.map((name) => clips.find((c) => c.name === name)!);
+    const per = CHANNELS * WINDOW_SAMPLES, data = new Float32Array(rows.length * per);
+    rows.forEach((r, i) => data.set(r.samples.data, i * per));
+    out.push({
+      name: b.name, description: b.description, render: null, rows: [...b.rows],
+      samples: { shape: [rows.length, CHANNELS, WINDOW_SAMPLES], data },
+      normalization: { applied: rows.some((r) => r.normalization.applied), gain: 1 },
+    });
+  }
+  return out;
+}
+
+async function renderClips(specs: readonly ClipSpec[]): Promise<GoldenInput[]> {
   const out: GoldenInput[] = [];
-  for (const spec of GOLDEN_CLIPS.filter((c) => !only || only.includes(c.name))) {
+  for (const spec of specs) {
     const { channels, render } = await spec.make();
     const gain = spec.normalize ? rmsNormalize(channels) : 1;
     const data = new Float32Array(CHANNELS * WINDOW_SAMPLES);

@@ -15,8 +15,9 @@ import { FORMATS, isFormat } from '../../converters/index.js';
 import { PRECISIONS } from '../../converters/types.js';
 import { toolVersion } from '../util/version.js';
 import { venvPython } from '../util/paths.js';
-import type { Golden } from './golden.js';
-import { runArtifact, stackBatch } from './run-artifact.js';
+import { goldenWindows, type Golden } from './golden.js';
+import type { HostTensor } from '../ir/tensor.js';
+import { runArtifact, stackBatch, type ArtifactRun } from './run-artifact.js';
 import { errorRow, judgeRun, type RowIdentity } from './check.js';
 import { hasOracles, ORACLE_FORMATS, runOracles, type OracleJob } from './oracles.js';
 import { bisectExport } from './bisect.js';
@@ -91,7 +92,11 @@ export async function verifyExport(o: VerifyOptions): Promise<VerifyReport> {
     throw new A2mError(`${path.join(o.exportDir, 'export.json')}: input shape [${manifest.input.shape}] does not take the golden windows [${golden.cases[0]!.samples.shape}]`);
   }
   if (o.oracles && !hasOracles()) throw new A2mError(`--oracles: no Python venv at ${venvPython} (\`npm install\` creates it with TensorFlow and onnxruntime)`);
-  const inputs = golden.cases.map((c) => c.samples);
+  // Runtimes take windows: a batched golden case (#21) goes in as its rows and comes back as one case
+  // (byCase); a dynamic-batch artifact also runs each batched case whole, in one call at its batch.
+  const windows = goldenWindows(golden);
+  const inputs = windows.map((w) => w.samples);
+  const byCase = (run: ArtifactRun): ArtifactRun => ({ ...run, outputs: golden.cases.map((_, ci) => concatRows(run.outputs.filter((__, i) => windows[i]!.case === ci))) });
   const artifacts = manifest.artifacts.filter((a) => !o.formats || o.formats.includes(a.format));
   if (!artifacts.length) throw new A2mError(`${path.join(o.exportDir, 'export.json')}: no artifacts${o.formats ? ` of format ${o.formats.join(', ')}` : ''} to verify`);
 
@@ -112,7 +117,16 @@ export async function verifyExport(o: VerifyOptions): Promise<VerifyReport> {
     o.onProgress?.(`${a.format} ${a.precision}: ${a.path}`);
     if (!checked.get(a)) { rows.push(errorRow(identity, '-', `${file}: missing (listed in export.json)`)); continue; }
     try {
-      const run = await runArtifact(a.format, file, manifest.batch, inputs, manifest.input.name);
+      const run = byCase(await runArtifact(a.format, file, manifest.batch, inputs, manifest.input.name));
+      if (a.dynamicBatch) {
+        for (const [ci, c] of golden.cases.entries()) {
+          const n = c.samples.shape[0]!;
+          if (n === 1) continue;
+          const whole = await runArtifact(a.format, file, n, windows.filter((w) => w.case === ci).map((w) => w.samples), manifest.input.name);
+          run.outputs[ci] = concatRows(whole.outputs);
+          if (whole.batchNote) run.batchNote = whole.batchNote;
+        }
+      }
       const judged = judgeRun(identity, run, golden, tolerances[a.precision]);
       rows.push(judged.row);
       worst.set(judged.row, judged.worstCase);
@@ -148,7 +162,7 @@ export async function verifyExport(o: VerifyOptions): Promise<VerifyReport> {
     const results = await runOracles([...oracleJobs, ...parityOracleJobs]);
     for (const job of oracleJobs) {
       const r = results.get(job.id)!;
-      rows.push('error' in r ? errorRow(job.identity, `python ${job.format} oracle`, r.error) : judgeRun(job.identity, r, golden, tolerances[job.identity.precision]).row);
+      rows.push('error' in r ? errorRow(job.identity, `python ${job.format} oracle`, r.error) : judgeRun(job.identity, byCase(r), golden, tolerances[job.identity.precision]).row);
     }
     for (const job of parityOracleJobs) {
       const r = results.get(job.id)!;
@@ -185,4 +199,19 @@ export async function verifyExport(o: VerifyOptions): Promise<VerifyReport> {
     results: rows,
     ...(parity.length ? { batchParity: parity } : {}),
   };
+}
+
+/** Per-window outputs ([1, ...] each) stacked into one [n, ...] output per name, in order. */
+function concatRows(rows: readonly Record<string, HostTensor>[]): Record<string, HostTensor> {
+  if (rows.length === 1) return rows[0]!;
+  const out: Record<string, HostTensor> = {};
+  for (const name of Object.keys(rows[0] ?? {})) {
+    const parts = rows.map((r) => r[name]);
+    if (parts.some((p) => !p)) continue;
+    const data = new Float32Array(parts.reduce((a, p) => a + p!.data.length, 0));
+    let at = 0;
+    for (const p of parts) { data.set(p!.data, at); at += p!.data.length; }
+    out[name] = { shape: [parts.reduce((a, p) => a + p!.shape[0]!, 0), ...parts[0]!.shape.slice(1)], data };
+  }
+  return out;
 }

@@ -53,11 +53,13 @@ test('manifest: model hash, producer runtime, shapes, dtypes and a sha256 per fi
   assert.equal(m.producedBy.runtime, `tfjs-node ${tf.version['tfjs-node']}`);
   assert.match(m.producedBy.tensorflow, /^\d+\.\d+/);
   assert.deepEqual(m.outputs, ['logits', 'probs', 'onset_logits', 'onset_probs', 'velocity']);
-  assert.deepEqual(m.cases.map((c) => c.name), ['melody', 'chords', 'runs', 'extremes', 'silence', 'loud-clipped', 'white-noise']);
+  assert.deepEqual(m.cases.map((c) => c.name), ['melody', 'chords', 'runs', 'extremes', 'silence', 'loud-clipped', 'white-noise', 'batch-3']);
   for (const c of m.cases) {
     const entries = [c.input, ...Object.values(c.outputs)];
-    assert.deepEqual(c.input.shape, [1, 2, 80000]);
-    for (const o of Object.values(c.outputs)) assert.deepEqual(o.shape, [1, 250, 90]);
+    const n = c.name === 'batch-3' ? 3 : 1;
+    assert.deepEqual(c.rows, n > 1 ? ['melody', 'chords', 'runs'] : undefined, `${c.name}: rows`);
+    assert.deepEqual(c.input.shape, [n, 2, 80000]);
+    for (const o of Object.values(c.outputs)) assert.deepEqual(o.shape, [n, 250, 90]);
     for (const e of [...entries, c.notes]) {
       const bytes = await readFile(path.join(dirA, e.file));
       assert.equal(createHash('sha256').update(bytes).digest('hex'), e.sha256, e.file);
@@ -82,11 +84,37 @@ test('inputs are prepared as inference prepares audio; outputs are the model\'s,
     // Independent of the golden code path: run the model again and decode with extractNotes directly.
     const out = await ck.loaded.model.predict(c.samples);
     for (const name of g.outputs) assert.deepEqual(c.outputs[name]!.data, out[name]!.data, `${c.name}/${name}`);
+    if (c.rows) continue; // a batched case: its own test below
     const notes = extractNotes({ frames: out.probs!.data, onsets: out.onset_probs!.data, velocities: out.velocity!.data });
     assert.deepEqual(c.notes, notes, `${c.name}: notes`);
   }
   const distinct = new Set(g.cases.map((c) => createHash('sha256').update(c.samples.data).digest('hex')));
   assert.equal(distinct.size, g.cases.length, 'every case is a different window');
+});
+
+/** The canonical model at batch 3 against the same windows one at a time (tfjs-node kernels may block differently per batch). */
+const BATCHED_ATOL = 1e-5;
+
+test('the batched case stacks its rows\' windows; its outputs are the model at batch 3, each row equal to that window alone; notes decode row by row', async () => {
+  const g = await readGolden(dirA);
+  const b = g.cases.find((c) => c.name === 'batch-3')!;
+  assert.deepEqual(b.rows, ['melody', 'chords', 'runs']);
+  const per = 2 * 80000, frames = 250 * 90;
+  const expected: typeof b.notes = [];
+  b.rows!.forEach((name, r) => {
+    const single = g.cases.find((c) => c.name === name)!;
+    assert.deepEqual(b.samples.data.subarray(r * per, (r + 1) * per), single.samples.data, `row ${r} is ${name}'s window`);
+    for (const o of g.outputs) {
+      const row = b.outputs[o]!.data.subarray(r * frames, (r + 1) * frames), ref = single.outputs[o]!.data;
+      let max = 0;
+      for (let i = 0; i < ref.length; i++) max = Math.max(max, Math.abs(row[i]! - ref[i]!));
+      assert.ok(max <= BATCHED_ATOL, `${name} ${o}: batch-3 row vs alone, max abs ${max}`);
+    }
+    expected.push(...single.notes.map((x) => ({ ...x, onset: x.onset + 5 * r, offset: x.offset + 5 * r })));
+  });
+  const key = (x: { onset: number; pitch: number }) => `${x.pitch}@${x.onset.toFixed(3)}`;
+  assert.deepEqual(b.notes.map(key).sort(), expected.map(key).sort(), 'notes = each row\'s notes, 5 s apart');
+  assert.ok(b.notes.every((x) => Math.floor(x.onset / 5) === Math.floor((x.offset - 1e-9) / 5)), 'no note crosses a row boundary');
 });
 
 test('readGolden refuses edited, missing or foreign files, naming the file', async () => {
