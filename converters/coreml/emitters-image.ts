@@ -6,10 +6,11 @@
  */
 import type { HostTensor } from '../../src/ir/tensor.js';
 import type { Emitter } from './emit-context.js';
+import { dims } from '../../src/ir/shape-rules.js';
 
 /** Conv2D weight HWIO [KH, KW, Cin/g, Cout] -> MIL conv weight OIHW [Cout, Cin/g, KH, KW]. */
 export function hwioToOihw(t: HostTensor, out: Float32Array): void {
-  const [KH, KW, I, O] = t.shape as [number, number, number, number];
+  const [KH, KW, I, O] = dims(t.shape, 4);
   const src = t.data;
   for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) for (let i = 0; i < I; i++) {
     const s = ((kh * KW + kw) * I + i) * O;
@@ -37,9 +38,9 @@ export const IMAGE_EMITTERS = {
     //     pad [t,b,l,r], dilations, groups) -> transpose(., [0,2,3,1])
     15: (e) => {
       const { strides, pads, groups } = e.attrs;
-      const [B, H, W, Cin] = e.inShape(0) as [number, number, number, number];
-      const [KH, KW, cinG, Cout] = e.inShape(1) as [number, number, number, number];
-      const [, HO, WO] = e.outShape as [number, number, number, number];
+      const [B, H, W, Cin] = dims(e.inShape(0), 4);
+      const [KH, KW, cinG, Cout] = dims(e.inShape(1), 4);
+      const [, HO, WO] = dims(e.outShape, 4);
       const x = e.temp('transpose', 'nchw', { x: e.input(0), perm: e.ints('nchw_perm', [0, 3, 1, 2]) }, [B, Cin, H, W]);
       const weight = e.constant(1)
         ? e.derivedConst(1, 'oihw', [Cout, cinG, KH, KW], hwioToOihw)

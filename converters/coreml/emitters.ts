@@ -11,6 +11,7 @@ import { pickVersion, versionsOf } from '../kit/emitter.js';
 import { reverseAxes3, transposeMatrix } from './layout.js';
 import { IMAGE_EMITTERS } from './emitters-image.js';
 import type { EmitApi, EmitFn, Emitter } from './emit-context.js';
+import { dims } from '../../src/ir/shape-rules.js';
 
 export type { EmitApi, EmitFn, Emitter } from './emit-context.js';
 
@@ -34,7 +35,7 @@ const reduce = (type: 'reduce_min' | 'reduce_max'): Emitter<'ReduceMin' | 'Reduc
 
 /** Dense weight as MIL linear's [out, in] const. */
 const linearWeight = (e: EmitApi) => {
-  const [K, N] = e.inShape(1) as [number, number];
+  const [K, N] = dims(e.inShape(1), 2);
   return e.derivedConst(1, 'oi', [N, K], transposeMatrix);
 };
 
@@ -69,8 +70,8 @@ export const COREML_EMITTERS = {
     //     -> transpose(., [0,2,1])
     15: (e) => {
       const a = e.attrs;
-      const [B, L, Cin] = e.inShape(0) as [number, number, number];
-      const [K, cinG, Cout] = e.inShape(1) as [number, number, number];
+      const [B, L, Cin] = dims(e.inShape(0), 3);
+      const [K, cinG, Cout] = dims(e.inShape(1), 3);
       const Lout = e.outShape[1]!;
       const x = e.temp('transpose', 'ncl', { x: e.input(0), perm: e.ints('ncl_perm', [0, 2, 1]) }, [B, Cin, L]);
       const weight = e.constant(1)

@@ -11,6 +11,7 @@ import type { OpName } from '../../src/ir/ops.js';
 import { attr, type OnnxAttr } from './model.js';
 import { decomposeGeluTanh } from '../kit/decompose.js';
 import { pickVersion, versionsOf, type EmitFn as KitEmitFn, type NodeContext, type Unsupported, type Versioned } from '../kit/emitter.js';
+import { dims } from '../../src/ir/shape-rules.js';
 
 export type { Unsupported } from '../kit/emitter.js';
 
@@ -158,9 +159,9 @@ export const onnxEmitters = {
     // IR:   Slice(x) {begin, size (-1 = to the end)}
     // ONNX: Slice(data, starts, ends, axes) INT64 inputs, only the axes actually cut
     10: (c) => {
-      const dims = c.shape(0);
+      const shape = c.shape(0);
       const axes: number[] = [], starts: number[] = [], ends: number[] = [];
-      dims.forEach((d, i) => {
+      shape.forEach((d, i) => {
         const b = c.attrs.begin[i]!, s = c.attrs.size[i]!;
         const e = s === -1 ? d : b + s;
         if (b !== 0 || e !== d) { axes.push(i); starts.push(b); ends.push(e); }
@@ -208,7 +209,7 @@ export const onnxEmitters = {
     // ONNX: Transpose(x,[0,3,1,2]) -> Conv(X [B,Cin,H,W], W [Cout,Cin/g,KH,KW], B) pads [t,l,b,r] -> Transpose([0,2,3,1])
     11: (c) => {
       const { strides, pads, groups } = c.attrs;
-      const [KH, KW] = c.shape(1) as [number, number];
+      const [KH, KW] = dims(c.shape(1), 4, `${c.name} weight`);
       const xNchw = c.emit('Transpose', [c.input(0)], { perm: attr.ints([0, 3, 1, 2]) }, 'to_nchw');
       const w = c.weight(1, { perm: [3, 2, 0, 1], channelAxis: 0 });
       const inputs = c.inputCount > 2 ? [xNchw, w, c.input(2)] : [xNchw, w];

@@ -4,7 +4,7 @@
  * layouts, so every op maps one to one.
  */
 import { DT } from './facts.js';
-import { samePads } from '../../src/ir/shape-rules.js';
+import { samePads, dims } from '../../src/ir/shape-rules.js';
 import type { Emitter } from './emit-context.js';
 
 const F = DT.FLOAT;
@@ -18,8 +18,8 @@ const F = DT.FLOAT;
 const conv2d: Emitter<'Conv2D'> = (c, n) => {
   const { g, base } = c;
   const { strides: [sh, sw], pads: [pt, pb, pl, pr], groups } = n.attrs;
-  const [H, W, cin] = c.inShape(0).slice(1) as [number, number, number];
-  const [KH, KW, cinG, cout] = c.inShape(1) as [number, number, number, number];
+  const [, H, W, cin] = dims(c.inShape(0), 4);
+  const [KH, KW, cinG, cout] = dims(c.inShape(1), 4);
   const hasBias = c.hasInput(2);
   const [st, sb] = samePads(H, KH, sh), [sl, sr] = samePads(W, KW, sw);
   const padded = pt + pb + pl + pr > 0;

@@ -10,6 +10,7 @@ import type { TfOpName } from './tf-ops.js';
 import type { EmitContext, Emitter } from './emit-context.js';
 import { IMAGE_EMITTERS } from './emitters-image.js';
 import { decomposeGeluTanh, decomposeLayerNorm, type GeluBuilder, type LayerNormBuilder } from '../kit/decompose.js';
+import { dims } from '../../src/ir/shape-rules.js';
 
 export type { EmitContext, Emitter } from './emit-context.js';
 
@@ -32,7 +33,7 @@ const reduce = (op: 'Min' | 'Max'): Emitter<'ReduceMin' | 'ReduceMax'> => (c: Em
 const conv1d: Emitter<'Conv1D'> = (c, n) => {
   const { g, base } = c;
   const a = n.attrs;
-  const [K, cinG, cout] = c.inShape(1) as [number, number, number];
+  const [K, cinG, cout] = dims(c.inShape(1), 3);
   const cin = c.inShape(0)[2]!;
   const x = g.add('ExpandDims', `${base}/ExpandDims`, [c.input(0), g.int32(1)], { T: F });
   const explicit = a.padBegin !== 0 || a.padEnd !== 0;
@@ -65,7 +66,7 @@ const conv1d: Emitter<'Conv1D'> = (c, n) => {
 const dense: Emitter<'Dense'> = (c) => {
   const { g, base } = c;
   const xs = c.inShape(0);
-  const [K, N] = c.inShape(1) as [number, number];
+  const [K, N] = dims(c.inShape(1), 2);
   const hasBias = c.hasInput(2);
   let y: string;
   if (xs.length === 2) {

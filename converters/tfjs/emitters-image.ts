@@ -3,7 +3,7 @@
  * imported models bring (Basic Pitch): Conv2D and Pad. The IR's NHWC
  * activations and HWIO weights are tfjs' own layouts.
  */
-import { samePads } from '../../src/ir/shape-rules.js';
+import { samePads, dims } from '../../src/ir/shape-rules.js';
 import { attr, type AttrValueJson } from './format.js';
 import { T_FLOAT } from './graphdef-builder.js';
 import type { Emitter } from './emit-context.js';
@@ -35,8 +35,8 @@ export const IMAGE_EMITTERS = {
     },
     emit(n, c) {
       const { strides: [sh, sw], pads: [pt, pb, pl, pr], groups } = n.attrs;
-      const [, H, W, cin] = c.shape(0) as [number, number, number, number];
-      const [KH, KW, cinG, cout] = c.shape(1) as [number, number, number, number];
+      const [, H, W, cin] = dims(c.shape(0), 4);
+      const [KH, KW, cinG, cout] = dims(c.shape(1), 4);
       const depthwise = groups !== 1;
       const filter = c.inputAs(1, depthwise ? [KH, KW, cin, cout / cin] : [KH, KW, cinG, cout]);
       const [st, sb] = samePads(H, KH, sh), [sl, sr] = samePads(W, KW, sw);

@@ -12,6 +12,7 @@ import type { EmitContext, Emitter } from './emit-context.js';
 import { T_FLOAT } from './graphdef-builder.js';
 import { decomposeGeluTanh, decomposeLayerNorm, type ArithmeticBuilder } from '../kit/decompose.js';
 import { IMAGE_EMITTERS } from './emitters-image.js';
+import { dims } from '../../src/ir/shape-rules.js';
 
 export type { EmitContext, Emitter } from './emit-context.js';
 
@@ -66,7 +67,7 @@ export const EMITTERS = {
     },
     emit(n, c) {
       const { stride, padBegin, padEnd, groups } = n.attrs;
-      const [K, cinG, cout] = c.shape(1) as [number, number, number];
+      const [K, cinG, cout] = dims(c.shape(1), 3);
       const cin = c.shape(0)[2]!;
       const x4 = c.op('ExpandDims', [c.input(0), c.ints('expand_axis', [1], [])], { ...T_FLOAT, Tdim: attr.type('DT_INT32') }, 'ExpandDims');
       const depthwise = groups !== 1;

@@ -5,7 +5,7 @@
  */
 import { ACTIVATION, MIRROR_PAD_MODE, PADDING } from './format.js';
 import type { Emitter } from './emit-context.js';
-import { samePads } from '../../src/ir/shape-rules.js';
+import { samePads, dims } from '../../src/ir/shape-rules.js';
 
 /** IR conv2d weight HWIO [KH, KW, cinG, Cout] (columns co0..co0+n) -> OHWI [n, KH, KW, cinG]. */
 function toOhwi(w: Float32Array, taps: number, cinG: number, cout: number, co0: number, n: number): Float32Array {
@@ -30,10 +30,10 @@ const conv2d: Emitter<'Conv2D'> = {
   //     (1 < groups < Cin: SLICE per group + CONV_2D + CONCATENATION)
   emit(n, b) {
     const [xName, wName, biasName] = n.inputs as [string, string, string | undefined];
-    const [B, H, W, cin] = b.shapeOf(xName) as [number, number, number, number];
+    const [B, H, W, cin] = dims(b.shapeOf(xName), 4);
     const w = b.graph.constants.get(wName)!;
-    const [KH, KW, cinG, cout] = w.shape as [number, number, number, number];
-    const [, HO, WO] = b.shapeOf(n.output) as [number, number, number, number];
+    const [KH, KW, cinG, cout] = dims(w.shape, 4);
+    const [, HO, WO] = dims(b.shapeOf(n.output), 4);
     const { strides: [sh, sw], pads: [pt, pb, pl, pr], groups } = n.attrs;
 
     let x = b.value(xName);

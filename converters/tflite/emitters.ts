@@ -6,7 +6,7 @@
  * needs them; layouts never leak into the graph between ops.
  */
 import type { OpName } from '../../src/ir/ops.js';
-import { samePads } from '../../src/ir/shape-rules.js';
+import { samePads, dims } from '../../src/ir/shape-rules.js';
 import { ACTIVATION, PADDING, type EmittedOp } from './format.js';
 import type { Emitter } from './emit-context.js';
 import { IMAGE_EMITTERS } from './emitters-image.js';
@@ -49,10 +49,10 @@ const conv1d: Emitter<'Conv1D'> = {
   //     (groups > 1 and < Cin: SLICE per group + CONV_2D + CONCATENATION) -> RESHAPE [B,Lout,Cout]
   emit(n, b) {
     const [xName, wName, biasName] = n.inputs as [string, string, string | undefined];
-    const [B, L, cin] = b.shapeOf(xName) as [number, number, number];
+    const [B, L, cin] = dims(b.shapeOf(xName), 3);
     const w = b.graph.constants.get(wName)!;
-    const [K, cinG, cout] = b.shapeOf(wName) as [number, number, number];
-    const [, lout] = b.shapeOf(n.output) as [number, number, number];
+    const [K, cinG, cout] = dims(b.shapeOf(wName), 3);
+    const [, lout] = dims(b.shapeOf(n.output), 3);
     const { stride, padBegin, padEnd, groups } = n.attrs;
 
     let x4 = b.activation(`${n.name}/nhwc`, [B, 1, L, cin]);
@@ -120,7 +120,7 @@ const dense: Emitter<'Dense'> = {
   emit(n, b) {
     const [xName, wName, biasName] = n.inputs as [string, string, string | undefined];
     const w = b.graph.constants.get(wName)!;
-    const [K, N] = w.shape as [number, number];
+    const [K, N] = dims(w.shape, 2);
     const weight = b.derived(`${wName}#fc`, [N, K], () => {
       const t = new Float32Array(K * N);
       for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) t[j * K + k] = w.data[k * N + j]!;

@@ -33,3 +33,16 @@ export function samePads(size: number, kernel: number, stride: number): [number,
   const before = Math.floor(total / 2);
   return [before, total - before];
 }
+
+/** A tuple of N numbers: what `dims` returns, so destructuring it gives plain numbers. */
+export type Dims<N extends number, T extends number[] = []> = T['length'] extends N ? T : Dims<N, [...T, number]>;
+
+/**
+ * `shape` as a rank-N tuple, after checking its rank. Emitters destructure shapes ([B, L, C] =
+ * ...): an unchecked `as [number, number, number]` would let a wrong rank through as undefined
+ * dims, where this names it.
+ */
+export function dims<N extends 1 | 2 | 3 | 4 | 5>(shape: readonly number[], rank: N, what = 'shape'): Dims<N> {
+  if (shape.length !== rank) throw new Error(`${what}: [${shape.join(', ')}] has rank ${shape.length}, expected ${rank}`);
+  return [...shape] as Dims<N>;
+}
