@@ -3,11 +3,12 @@
  * tables (emitters.ts, emitters-image.ts) are written against, kept apart from
  * them so the tables import it one way instead of importing each other.
  */
-import type { IrNode } from '../../src/ir/graph.js';
 import type { OpName } from '../../src/ir/ops.js';
+import type { EmitFn, NodeContext } from '../kit/emitter.js';
 import type { TfGraph } from './graph-builder.js';
 
-export interface EmitContext {
+/** What an emitter for op O is given (`name` and `attrs` typed by O, from NodeContext). */
+export interface EmitContext<O extends OpName = OpName> extends NodeContext<O> {
   g: TfGraph;
   /** TF tensor of input i (constants come back as float32 variable reads). */
   input(i: number): string;
@@ -20,4 +21,5 @@ export interface EmitContext {
   base: string;
 }
 
-export type Emitter<O extends OpName> = (c: EmitContext, node: IrNode<O>) => string;
+/** Returns the TF tensor that holds the node's output. */
+export type Emitter<O extends OpName> = EmitFn<EmitContext<O>, string>;

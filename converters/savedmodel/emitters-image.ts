@@ -15,9 +15,9 @@ const F = DT.FLOAT;
  * Padding is SAME when the pads are TF's SAME pads, else VALID after an explicit Pad: TF's grappler fuses
  * DepthwiseConv2dNative + BiasAdd, and that fused kernel aborts the process on EXPLICIT padding (TF 2.21).
  */
-const conv2d: Emitter<'Conv2D'> = (c, n) => {
+const conv2d: Emitter<'Conv2D'> = (c) => {
   const { g, base } = c;
-  const { strides: [sh, sw], pads: [pt, pb, pl, pr], groups } = n.attrs;
+  const { strides: [sh, sw], pads: [pt, pb, pl, pr], groups } = c.attrs;
   const [, H, W, cin] = dims(c.inShape(0), 4);
   const [KH, KW, cinG, cout] = dims(c.inShape(1), 4);
   const hasBias = c.hasInput(2);
@@ -46,9 +46,9 @@ const conv2d: Emitter<'Conv2D'> = (c, n) => {
 };
 
 /** Pad(x; constant value | reflect, pads) -> Pad (value 0) | PadV2(x, paddings, value) | MirrorPad(mode REFLECT); paddings int32 [rank, 2] */
-const pad: Emitter<'Pad'> = (c, n) => {
+const pad: Emitter<'Pad'> = (c) => {
   const { g, base } = c;
-  const { mode, pads, value = 0 } = n.attrs;
+  const { mode, pads, value = 0 } = c.attrs;
   const paddings = g.int32Shaped(pads.flat(), [pads.length, 2]);
   if (mode === 'reflect') return g.add('MirrorPad', base, [c.input(0), paddings], { T: F, mode: 'REFLECT' });
   if (value === 0) return g.add('Pad', base, [c.input(0), paddings], { T: F });

@@ -21,8 +21,8 @@ const unary = (op: 'Sigmoid' | 'Sqrt' | 'Log' | 'Tanh' | 'Softmax') => (c: EmitC
 
 /** ReduceMin|ReduceMax(x; axes, keepDims) -> Min|Max(input, reduction_indices int32; keep_dims) */
 // Typed over the union, not a generic O: AttrsOf of the union is ReduceAttrs, which a generic O would hide.
-const reduce = (op: 'Min' | 'Max'): Emitter<'ReduceMin' | 'ReduceMax'> => (c: EmitContext, n) => {
-  const { axes, keepDims } = n.attrs;
+const reduce = (op: 'Min' | 'Max'): Emitter<'ReduceMin' | 'ReduceMax'> => (c) => {
+  const { axes, keepDims } = c.attrs;
   return c.g.add(op, c.base, [c.input(0), c.g.int32s(axes)], { T: F, keep_dims: keepDims });
 };
 
@@ -30,9 +30,9 @@ const reduce = (op: 'Min' | 'Max'): Emitter<'ReduceMin' | 'ReduceMax'> => (c: Em
  * Conv1D(x [B,L,Cin], w [K,Cin/g,Cout], bias?) ->
  * ExpandDims(x,1) [B,1,L,Cin] ; Reshape(w) [1,K,Cin/g,Cout] (HWIO) ; Conv2D | DepthwiseConv2dNative | Split+Conv2D+ConcatV2 ; Squeeze([1]) ; BiasAdd
  */
-const conv1d: Emitter<'Conv1D'> = (c, n) => {
+const conv1d: Emitter<'Conv1D'> = (c) => {
   const { g, base } = c;
-  const a = n.attrs;
+  const a = c.attrs;
   const [K, cinG, cout] = dims(c.inShape(1), 3);
   const cin = c.inShape(0)[2]!;
   const x = g.add('ExpandDims', `${base}/ExpandDims`, [c.input(0), g.int32(1)], { T: F });
@@ -96,7 +96,7 @@ function tfSteps(c: EmitContext): LayerNormBuilder<string> & GeluBuilder<string>
 }
 
 /** LayerNorm(x, gamma, beta) over the last axis -> Mean, SquaredDifference, Mean, AddV2(eps), Rsqrt, Sub, Mul, Mul(gamma), AddV2(beta). */
-const layerNorm: Emitter<'LayerNorm'> = (c, n) => decomposeLayerNorm(tfSteps(c), c.input(0), c.input(1), c.input(2), n.attrs.epsilon);
+const layerNorm: Emitter<'LayerNorm'> = (c) => decomposeLayerNorm(tfSteps(c), c.input(0), c.input(1), c.input(2), c.attrs.epsilon);
 
 /** Gelu(x), tanh form -> 0.5·x·(1 + Tanh(√(2/π)·(x + 0.044715·x³))) with Mul/AddV2/Tanh. */
 const gelu: Emitter<'Gelu'> = (c) => decomposeGeluTanh(tfSteps(c), c.input(0));
@@ -117,16 +117,16 @@ export const EMITTERS = {
   Conv1D: conv1d,
   Dense: dense,
   // BatchMatMul(a, b, transposeB) -> BatchMatMulV2(x, y, adj_y)
-  BatchMatMul: (c, n) => c.g.add('BatchMatMulV2', c.base, [c.input(0), c.input(1)], { T: F, adj_y: n.attrs.transposeB }),
+  BatchMatMul: (c) => c.g.add('BatchMatMulV2', c.base, [c.input(0), c.input(1)], { T: F, adj_y: c.attrs.transposeB }),
   LayerNorm: layerNorm,
   // Reshape(x){shape} -> Reshape(tensor, shape int32)
-  Reshape: (c, n) => c.g.add('Reshape', c.base, [c.input(0), c.g.int32s(n.attrs.shape)], { T: F }),
+  Reshape: (c) => c.g.add('Reshape', c.base, [c.input(0), c.g.int32s(c.attrs.shape)], { T: F }),
   // Transpose(x){perm} -> Transpose(x, perm int32)
-  Transpose: (c, n) => c.g.add('Transpose', c.base, [c.input(0), c.g.int32s(n.attrs.perm)], { T: F }),
+  Transpose: (c) => c.g.add('Transpose', c.base, [c.input(0), c.g.int32s(c.attrs.perm)], { T: F }),
   // Slice(x){begin, size (-1: to the end)} -> Slice(input, begin, size) with the same -1 rule
-  Slice: (c, n) => c.g.add('Slice', c.base, [c.input(0), c.g.int32s(n.attrs.begin), c.g.int32s(n.attrs.size)], { T: F, Index: DT.INT32 }),
+  Slice: (c) => c.g.add('Slice', c.base, [c.input(0), c.g.int32s(c.attrs.begin), c.g.int32s(c.attrs.size)], { T: F, Index: DT.INT32 }),
   // Concat(a, b){axis} -> ConcatV2(a, b, axis)
-  Concat: (c, n) => c.g.add('ConcatV2', c.base, [c.input(0), c.input(1), c.g.int32(n.attrs.axis)], { N: 2, T: F }),
+  Concat: (c) => c.g.add('ConcatV2', c.base, [c.input(0), c.input(1), c.g.int32(c.attrs.axis)], { N: 2, T: F }),
   // Relu(x) -> Relu(features)
   Relu: (c) => c.g.add('Relu', c.base, [c.input(0)], { T: F }),
   // DivNoNan(a, b) -> DivNoNan(x, y) (TF's own op: 0 where y == 0)
@@ -134,4 +134,9 @@ export const EMITTERS = {
   ReduceMin: reduce('Min'),
   ReduceMax: reduce('Max'),
   ...IMAGE_EMITTERS,
-} satisfies { [O in OpName]: Emitter<O> };
+} satisfies SavedModelEmitterTable;
+
+/** Every IR op -> its TF ops; indexing with a generic O gives Emitter<O> (no cast at lookup). */
+type SavedModelEmitterTable = { readonly [O in OpName]: Emitter<O> };
+const TABLE: SavedModelEmitterTable = EMITTERS;
+export const emitterFor = <O extends OpName>(op: O): Emitter<O> => TABLE[op];

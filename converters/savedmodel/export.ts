@@ -11,11 +11,10 @@
 import path from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { IrGraph, IrNode } from '../../src/ir/graph.js';
-import type { OpName } from '../../src/ir/ops.js';
 import { writeDirAtomic } from '../../src/util/atomic.js';
 import { type ExportOptions, metadataEntries, validateAgainst } from '../types.js';
 import { encodeBundle } from './bundle.js';
-import { EMITTERS, type EmitContext, type Emitter } from './emitters.js';
+import { EMITTERS, emitterFor, type EmitContext } from './emitters.js';
 import {
   DEFAULT_SIGNATURE, DT, GRAPH_MIN_CONSUMER, GRAPH_PRODUCER, PREDICT_METHOD, SAVED_MODEL_FILE, SAVED_MODEL_SCHEMA_VERSION,
   SERVE_TAG, VARIABLES_PREFIX, bundleDataPath, bundleIndexPath,
@@ -58,6 +57,8 @@ export function buildSavedModel(graph: IrGraph, opts: ExportOptions): SavedModel
   const valueTensor = (v: string) => tensors.get(v) ?? (graph.constants.has(v) ? vars.read(v) : undefined);
   for (const node of graph.nodes) {
     const ctx: EmitContext = {
+      name: node.name,
+      attrs: node.attrs,
       g,
       base: node.name,
       input: (i) => valueTensor(node.inputs[i]!) ?? missing(node, i),
@@ -66,7 +67,7 @@ export function buildSavedModel(graph: IrGraph, opts: ExportOptions): SavedModel
       outShape: graph.shapes.get(node.output)!,
       dynamicBatch: Boolean(graph.dynamicBatch),
     };
-    tensors.set(node.output, (EMITTERS[node.op] as Emitter<OpName>)(ctx, node as IrNode<OpName>));
+    tensors.set(node.output, emitterFor(node.op)(ctx));
   }
 
   const tensorInfo = (name: string, shape: number[]): TensorInfo => ({ name: `${name}:0`, dtype: DT.FLOAT, tensor_shape: shapeProto(shape) });
