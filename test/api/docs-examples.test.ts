@@ -25,6 +25,7 @@ const EXPECT: Record<string, RegExp> = {
   'transcribe-pcm': /\[ '60@0\.20s', '64@1\.00s' \]/,
   transcriber: /melody-over-chords\.flac: \d+ notes on onnxruntime-node/,
   stream: /^\d+ notes$/m,
+  prefetch: /^\d+ notes$/m,
   'export-verify': /every artifact matches the canonical model/,
 };
 
