@@ -13,7 +13,9 @@ import { DEFAULT_THRESHOLDS, type EventThresholds } from '../infer/events.js';
 import { checkThresholds } from '../infer/threshold-bounds.js';
 import { fileSource, transcribeSource, type AudioSource, type Rolls } from '../infer/transcribe.js';
 import { pcmSource, type PcmInput } from '../infer/pcm-source.js';
-import { decodeAhead, type DecodeAhead } from '../audio/decode-ahead.js';
+import { PrefetchedAudio, prefetchAudio } from './prefetch.js';
+
+export { PrefetchedAudio, prefetchAudio };
 import { notesToMidi, toNoteEvents, type MidiOptions, type NoteEvent } from '../infer/midi-out.js';
 import type { Note } from '../types.js';
 
@@ -61,30 +63,6 @@ export interface TranscribeResult {
   seconds: number;
   /** Which runtime ran the model, e.g. "onnxruntime-node 1.30.0". */
   runtime: string;
-}
-
-/**
- * A file whose decoding has already started, in a worker thread (see
- * `prefetchAudio`). Pass it to `transcribe` in place of the path.
- */
-export class PrefetchedAudio {
-  /** @internal */
-  constructor(readonly file: string, readonly ahead: DecodeAhead) {}
-  /** Stops decoding when the file will not be transcribed after all. */
-  cancel(): void { this.ahead.cancel(); }
-}
-
-/**
- * Starts decoding `file` now, in a worker thread, so it overlaps whatever the
- * caller does next, typically `Transcriber.create` (loading the model and its
- * runtime session): `prefetchAudio(f)` then `transcriber.transcribe(prefetched)`.
- * Up to 8.7 minutes of audio are held in memory; a longer file is streamed
- * when transcribed, as a path is. Errors (missing file, not audio) surface
- * from `transcribe`.
- */
-export function prefetchAudio(file: string): PrefetchedAudio {
-  if (typeof file !== 'string' || !file) throw new A2mError('prefetchAudio: expected a file path');
-  return new PrefetchedAudio(file, decodeAhead(file));
 }
 
 /** A file path (or a prefetched one), or PCM samples in memory (any rate; mono, stereo or more channels). */

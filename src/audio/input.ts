@@ -17,6 +17,9 @@ import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { A2mError } from '../errors.js';
 
+/** File extensions read as audio when a folder is given (datasets, `a2m transcribe <folder>`). */
+export const AUDIO_EXTENSIONS = ['.wav', '.flac', '.mp3', '.m4a', '.aac', '.aif', '.aiff', '.ogg', '.opus'];
+
 /** The form of a local path that ffmpeg cannot read as another protocol. */
 export function ffmpegPath(file: string): string {
   return `file:${path.resolve(file)}`;

@@ -8,11 +8,11 @@ import path from 'node:path';
 import { A2mError } from '../errors.js';
 import { decodeFile, SAMPLE_RATE } from '../audio/decode.js';
 import { probeAudio } from '../audio/probe.js';
+import { AUDIO_EXTENSIONS } from '../audio/input.js';
 import { FRAMES_PER_SECOND, PIANO_HIGH, PIANO_LOW, type Note } from '../types.js';
 import { parseCsvAll } from './csv.js';
 
 /** Audio extensions a dataset may use (anything ffmpeg decodes; these are the ones we look for). */
-export const AUDIO_EXTENSIONS = ['.wav', '.flac', '.mp3', '.m4a', '.aac', '.aif', '.aiff', '.ogg', '.opus'];
 
 export interface DatasetPair {
   /** Path of the stem relative to the dataset root, e.g. "set1/piece". */

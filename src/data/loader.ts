@@ -14,6 +14,7 @@ import { A2mError } from '../errors.js';
 import { errorReason } from '../util/error-reason.js';
 import type { Note } from '../types.js';
 import { decodeFile } from '../audio/decode.js';
+import { AUDIO_EXTENSIONS } from '../audio/input.js';
 import type { AudioCache } from '../audio/cache.js';
 import { normalizeRms } from '../audio/normalize.js';
 import { readCsv } from './csv.js';
@@ -21,7 +22,7 @@ import { windowTargets } from './targets.js';
 import { type AugmentConfig, type Batch, augmentBatch } from './augment.js';
 import { createRng, deriveSeed } from './random.js';
 
-export const AUDIO_EXTENSIONS = ['.wav', '.flac', '.mp3', '.m4a', '.aac', '.aif', '.aiff', '.ogg', '.opus'];
+export { AUDIO_EXTENSIONS };
 
 export interface Piece {
   name: string;

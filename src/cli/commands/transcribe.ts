@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { COMMANDS } from '../registry.js';
-import { BACKENDS, DEFAULT_BATCH, MAX_BATCH, TFJS_DEFAULT_BATCH, PRECISIONS, type Backend } from '../../infer/backends.js';
-import type { Precision } from '../../../converters/types.js';
+import { BACKENDS, DEFAULT_BATCH, MAX_BATCH, TFJS_DEFAULT_BATCH, type Backend } from '../../infer/backend-names.js';
+import { PRECISIONS, type Precision } from '../../../converters/types.js';
 import type { EventFormat } from '../../infer/midi-out.js';
 import type { EventThresholds } from '../../infer/events.js';
 import { planOutputs, type OutputPlan, type TranscribeInput } from '../outputs.js';
@@ -24,7 +24,7 @@ interface Args {
  * came from (outputs mirror folders: see ../outputs.ts).
  */
 async function expandInputs(args: string[]): Promise<TranscribeInput[]> {
-  const { AUDIO_EXTENSIONS } = await import('../../data/loader.js');
+  const { AUDIO_EXTENSIONS } = await import('../../audio/input.js');
   const out: TranscribeInput[] = [];
   const seen = new Set<string>();
   const add = (input: TranscribeInput) => {
@@ -93,12 +93,13 @@ const command: CommandModule<object, Args> = {
       const clash = plans.flatMap(outputsOf).filter((o) => existsSync(o));
       if (clash.length) throw new A2mError(`${clash[0]} exists (${clash.length} output(s) would be overwritten): pass --force to overwrite`);
     }
+    // The first files (one per job) decode in worker threads from here on, while the modules, the model and its runtime load.
+    const { prefetchAudio } = await import('../../api/prefetch.js');
+    const prefetched = plans.slice(0, Math.max(1, a.jobs)).map((p) => prefetchAudio(p.file));
     // Loaded here, not at the top: `a2m --help` and the other commands never pay for them.
     const { notesToMidi, writeEvents, writeOutputFile } = await import('../../infer/midi-out.js');
-    const { Transcriber, prefetchAudio } = await import('../../api/transcribe.js');
+    const { Transcriber } = await import('../../api/transcribe.js');
     const log = a.verbose ? (m: string) => process.stderr.write(`${m}\n`) : undefined;
-    // The first files (one per job) decode in worker threads while the model and its runtime load.
-    const prefetched = plans.slice(0, Math.max(1, a.jobs)).map((p) => prefetchAudio(p.file));
     let transcriber: import('../../api/transcribe.js').Transcriber;
     try {
       transcriber = await Transcriber.create({ model: a.model, backend: a.backend as Backend | 'auto', precision: a.precision as Precision, batch: a.batch, thresholds: thresholdFlags(a), log });
