@@ -5,9 +5,13 @@
  */
 import type { IrNode } from '../../src/ir/graph.js';
 import type { OpName } from '../../src/ir/ops.js';
+import type { NodeContext } from '../kit/emitter.js';
 import type { AttrValueJson } from './format.js';
 
-export interface EmitContext {
+/** What an emitter for op O is given (`name` and `attrs` typed by O, from NodeContext). */
+export interface EmitContext<O extends OpName = OpName> extends NodeContext<O> {
+  /** Number of IR inputs present (optional trailing inputs, such as a bias, may be absent). */
+  readonly inputCount: number;
   /** TF tensor name of IR input i. */
   input(i: number): string;
   /** Static shape of IR input i. */
@@ -28,5 +32,6 @@ export interface EmitContext {
 export interface Emitter<O extends OpName> {
   /** Why this node cannot be written (null when it can). */
   check?(node: IrNode<O>, inputShapes: number[][]): string | null;
-  emit(node: IrNode<O>, c: EmitContext): void;
+  /** The kit's EmitFn shape: one context in (see converters/kit/emitter.ts). */
+  emit(c: EmitContext<O>): void;
 }

@@ -14,8 +14,8 @@ export const IMAGE_EMITTERS = {
   // Pad(x; constant, value 0) -> Pad(x, Const int32 [rank,2]); value v -> PadV2(x, paddings, Const v);
   // reflect -> MirrorPad(x, paddings; mode REFLECT)
   Pad: {
-    emit(n, c) {
-      const { mode, pads, value = 0 } = n.attrs;
+    emit(c) {
+      const { mode, pads, value = 0 } = c.attrs;
       const paddings = c.ints('paddings', pads.flat(), [pads.length, 2]);
       const attrs = { ...T_FLOAT, Tpaddings: I32 };
       if (mode === 'reflect') c.op('MirrorPad', [c.input(0), paddings], { ...attrs, mode: attr.str('REFLECT') });
@@ -33,8 +33,8 @@ export const IMAGE_EMITTERS = {
       if (g !== 1 && !(g === cin && cout % cin === 0)) return `grouped conv (groups ${g} of ${cin} channels): tfjs has only dense and depthwise convolutions`;
       return null;
     },
-    emit(n, c) {
-      const { strides: [sh, sw], pads: [pt, pb, pl, pr], groups } = n.attrs;
+    emit(c) {
+      const { strides: [sh, sw], pads: [pt, pb, pl, pr], groups } = c.attrs;
       const [, H, W, cin] = dims(c.shape(0), 4);
       const [KH, KW, cinG, cout] = dims(c.shape(1), 4);
       const depthwise = groups !== 1;
@@ -52,7 +52,7 @@ export const IMAGE_EMITTERS = {
         data_format: attr.str('NHWC'),
       };
       if (!depthwise) convAttrs.use_cudnn_on_gpu = attr.bool(true);
-      const hasBias = n.inputs.length > 2;
+      const hasBias = c.inputCount > 2;
       const op = depthwise ? 'DepthwiseConv2dNative' : 'Conv2D';
       const y = c.op(op, [c.input(0), filter], convAttrs, hasBias ? op : undefined);
       if (hasBias) c.op('BiasAdd', [y, c.input(2)], { ...T_FLOAT, data_format: attr.str('NHWC') });

@@ -16,14 +16,14 @@ import { dims } from '../../src/ir/shape-rules.js';
 
 export type { EmitContext, Emitter } from './emit-context.js';
 
-const unary = (tfOp: string): Emitter<OpName> => ({ emit: (_n, c) => void c.op(tfOp, [c.input(0)], T_FLOAT) });
-const binary = (tfOp: string): Emitter<OpName> => ({ emit: (_n, c) => void c.op(tfOp, [c.input(0), c.input(1)], T_FLOAT) });
+const unary = (tfOp: string): Emitter<OpName> => ({ emit: (c) => void c.op(tfOp, [c.input(0)], T_FLOAT) });
+const binary = (tfOp: string): Emitter<OpName> => ({ emit: (c) => void c.op(tfOp, [c.input(0), c.input(1)], T_FLOAT) });
 
 /** IR ReduceMin|ReduceMax(x; axes, keepDims) -> Min|Max(x, Const int32 axes; keep_dims) */
 // Typed over the union, not a generic O: AttrsOf of the union is ReduceAttrs, which a generic O would hide.
 const reduce = (tfOp: 'Min' | 'Max'): Emitter<'ReduceMin' | 'ReduceMax'> => ({
-  emit(n, c) {
-    const { axes, keepDims } = n.attrs;
+  emit(c) {
+    const { axes, keepDims } = c.attrs;
     c.op(tfOp, [c.input(0), c.ints('axes', axes)], { ...T_FLOAT, Tidx: attr.type('DT_INT32'), keep_dims: attr.bool(keepDims) });
   },
 });
@@ -48,7 +48,7 @@ export const EMITTERS = {
 
   // Gelu(x) -> Mul(Mul(x, .5), AddV2(Tanh(Mul(AddV2(x, Mul(Pow(x, 3), .044715)), sqrt(2/pi))), 1)) (converters/kit/decompose.ts)
   Gelu: {
-    emit(_n, c) {
+    emit(c) {
       decomposeGeluTanh({
         ...arithmetic(c),
         tanh: (x, role) => c.op('Tanh', [x], T_FLOAT, role),
@@ -65,8 +65,8 @@ export const EMITTERS = {
       if (g !== 1 && !(g === cin && cout % cin === 0)) return `grouped conv (groups ${g} of ${cin} channels): tfjs has only dense and depthwise convolutions`;
       return null;
     },
-    emit(n, c) {
-      const { stride, padBegin, padEnd, groups } = n.attrs;
+    emit(c) {
+      const { stride, padBegin, padEnd, groups } = c.attrs;
       const [K, cinG, cout] = dims(c.shape(1), 3);
       const cin = c.shape(0)[2]!;
       const x4 = c.op('ExpandDims', [c.input(0), c.ints('expand_axis', [1], [])], { ...T_FLOAT, Tdim: attr.type('DT_INT32') }, 'ExpandDims');
@@ -83,7 +83,7 @@ export const EMITTERS = {
       };
       if (!depthwise) convAttrs.use_cudnn_on_gpu = attr.bool(true);
       const y4 = c.op(depthwise ? 'DepthwiseConv2dNative' : 'Conv2D', [x4, filter], convAttrs, depthwise ? 'depthwise' : 'conv2d');
-      const hasBias = n.inputs.length > 2;
+      const hasBias = c.inputCount > 2;
       const y = c.op('Squeeze', [y4], { ...T_FLOAT, squeeze_dims: attr.ints([1]) }, hasBias ? 'Squeeze' : undefined);
       if (hasBias) c.op('BiasAdd', [y, c.input(2)], { ...T_FLOAT, data_format: attr.str('NHWC') });
     },
@@ -91,11 +91,11 @@ export const EMITTERS = {
 
   // Dense(x [...,K], w [K,N], b?) -> [Reshape [rows,K]]; MatMul(x, w); BiasAdd(b); [Reshape [...,N]] (Keras' Tensordot form)
   Dense: {
-    emit(n, c) {
+    emit(c) {
       const xs = c.shape(0), K = xs.at(-1)!, N = c.outShape.at(-1)!;
       const matmulAttrs = { ...T_FLOAT, transpose_a: attr.bool(false), transpose_b: attr.bool(false) };
       const biasAttrs = { ...T_FLOAT, data_format: attr.str('NHWC') };
-      const hasBias = n.inputs.length > 2;
+      const hasBias = c.inputCount > 2;
       const w = c.inputAs(1, [K, N]);
       if (xs.length === 2) {
         if (!hasBias) { c.op('MatMul', [c.input(0), w], matmulAttrs); return; }
@@ -112,13 +112,13 @@ export const EMITTERS = {
 
   // BatchMatMul(a, b, transposeB) -> BatchMatMulV2(a, b, adj_x=false, adj_y=transposeB)
   BatchMatMul: {
-    emit: (n, c) => void c.op('BatchMatMulV2', [c.input(0), c.input(1)], { ...T_FLOAT, adj_x: attr.bool(false), adj_y: attr.bool(n.attrs.transposeB) }),
+    emit: (c) => void c.op('BatchMatMulV2', [c.input(0), c.input(1)], { ...T_FLOAT, adj_x: attr.bool(false), adj_y: attr.bool(c.attrs.transposeB) }),
   },
 
   // LayerNorm(x, g, b, eps) -> m = Mean(x,-1,keep); v = Mean(SquaredDifference(x,m),-1,keep);
   //   AddV2(Mul(Mul(Sub(x,m), Rsqrt(AddV2(v,eps))), g), b): tf.moments as the canonical model computes it (converters/kit/decompose.ts)
   LayerNorm: {
-    emit(n, c) {
+    emit(c) {
       const axis = c.ints('axis', [-1]);
       const meanAttrs = { ...T_FLOAT, Tidx: attr.type('DT_INT32'), keep_dims: attr.bool(true) };
       decomposeLayerNorm({
@@ -127,26 +127,31 @@ export const EMITTERS = {
         squaredDifference: (a, b, role) => c.op('SquaredDifference', [a, b], T_FLOAT, role),
         meanLastAxis: (x, role) => c.op('Mean', [x, axis], meanAttrs, role),
         rsqrt: (x, role) => c.op('Rsqrt', [x], T_FLOAT, role),
-      }, c.input(0), c.input(1), c.input(2), n.attrs.epsilon);
+      }, c.input(0), c.input(1), c.input(2), c.attrs.epsilon);
     },
   },
 
   // Softmax(x) over the last axis -> Softmax (TF's is always the last axis)
   Softmax: unary('Softmax'),
   // Reshape(x, shape) -> Reshape(x, Const int32 shape)
-  Reshape: { emit: (n, c) => void c.op('Reshape', [c.input(0), c.ints('shape', n.attrs.shape)], { ...T_FLOAT, Tshape: attr.type('DT_INT32') }) },
+  Reshape: { emit: (c) => void c.op('Reshape', [c.input(0), c.ints('shape', c.attrs.shape)], { ...T_FLOAT, Tshape: attr.type('DT_INT32') }) },
   // Transpose(x, perm) -> Transpose(x, Const int32 perm)
-  Transpose: { emit: (n, c) => void c.op('Transpose', [c.input(0), c.ints('perm', n.attrs.perm)], { ...T_FLOAT, Tperm: attr.type('DT_INT32') }) },
+  Transpose: { emit: (c) => void c.op('Transpose', [c.input(0), c.ints('perm', c.attrs.perm)], { ...T_FLOAT, Tperm: attr.type('DT_INT32') }) },
   // Slice(x, begin, size) -> Slice(x, Const begin, Const size)
-  Slice: { emit: (n, c) => void c.op('Slice', [c.input(0), c.ints('begin', n.attrs.begin), c.ints('size', n.attrs.size)], { ...T_FLOAT, Index: attr.type('DT_INT32') }) },
+  Slice: { emit: (c) => void c.op('Slice', [c.input(0), c.ints('begin', c.attrs.begin), c.ints('size', c.attrs.size)], { ...T_FLOAT, Index: attr.type('DT_INT32') }) },
   // Concat(a, b, axis) -> ConcatV2(a, b, Const axis), N = 2
-  Concat: { emit: (n, c) => void c.op('ConcatV2', [c.input(0), c.input(1), c.ints('axis', [n.attrs.axis], [])], { ...T_FLOAT, N: attr.int(2), Tidx: attr.type('DT_INT32') }) },
+  Concat: { emit: (c) => void c.op('ConcatV2', [c.input(0), c.input(1), c.ints('axis', [c.attrs.axis], [])], { ...T_FLOAT, N: attr.int(2), Tidx: attr.type('DT_INT32') }) },
   // Relu(x) -> Relu(x)
-  Relu: { emit: (_n, c) => void c.op('Relu', [c.input(0)], T_FLOAT) },
+  Relu: { emit: (c) => void c.op('Relu', [c.input(0)], T_FLOAT) },
   // DivNoNan(a, b) -> DivNoNan(a, b) (tfjs' divNoNan: 0 where b == 0)
-  DivNoNan: { emit: (_n, c) => void c.op('DivNoNan', [c.input(0), c.input(1)], T_FLOAT) },
+  DivNoNan: { emit: (c) => void c.op('DivNoNan', [c.input(0), c.input(1)], T_FLOAT) },
   ReduceMin: reduce('Min'),
   ReduceMax: reduce('Max'),
 
   ...IMAGE_EMITTERS,
-} satisfies { [O in OpName]: Emitter<O> };
+} satisfies TfjsEmitterTable;
+
+/** Every IR op -> its TF ops; indexing with a generic O gives Emitter<O> (no cast at lookup). */
+type TfjsEmitterTable = { readonly [O in OpName]: Emitter<O> };
+const TABLE: TfjsEmitterTable = EMITTERS;
+export const emitterFor = <O extends OpName>(op: O): Emitter<O> => TABLE[op];

@@ -3,11 +3,10 @@
  * Validates every node against the emitter table first and reports all
  * unsupported nodes at once; the file writing (atomic) is in index.ts.
  */
-import type { IrGraph, IrNode } from '../../src/ir/graph.js';
-import type { OpName } from '../../src/ir/ops.js';
+import type { IrGraph } from '../../src/ir/graph.js';
 import { toolVersion } from '../../src/util/version.js';
 import { UnsupportedOpsError, metadataEntries, type ModelInfo, type Precision, type UnsupportedOp } from '../types.js';
-import { EMITTERS, type EmitContext, type Emitter } from './emitters.js';
+import { EMITTERS, emitterFor, type EmitContext } from './emitters.js';
 import { GraphDefBuilder } from './graphdef-builder.js';
 import { GRAPH_MODEL_FORMAT, GRAPH_PRODUCER, SHARD_BYTES, shapeJson, shardName, type GraphModelJson, type TensorInfoJson } from './format.js';
 import { encodeWeights, shardBytes, type Storage } from './weights.js';
@@ -52,7 +51,8 @@ function storageOf(plan: PrecisionPlan, ir: string | undefined, elements: number
 export function findUnsupported(graph: IrGraph): UnsupportedOp[] {
   const problems: UnsupportedOp[] = [];
   for (const n of graph.nodes) {
-    const e = (EMITTERS as Record<string, Emitter<OpName> | undefined>)[n.op];
+    // A graph read from a file may name an op the IR does not have; the table answers every IR op.
+    const e = Object.hasOwn(EMITTERS, n.op) ? emitterFor(n.op) : undefined;
     const reason = !e ? 'no tfjs emitter for this op' : e.check?.(n, n.inputs.map((i) => graph.shapes.get(i)!)) ?? null;
     if (reason) problems.push({ node: n.name, op: n.op, target: TARGET, reason });
   }
@@ -92,6 +92,9 @@ export function buildGraphModel(graph: IrGraph, opts: BuildOptions): BuiltGraphM
     const shapes = node.inputs.map((i) => graph.shapes.get(i)!);
     let produced: string | undefined;
     const ctx: EmitContext = {
+      name: node.name,
+      attrs: node.attrs,
+      inputCount: node.inputs.length,
       input: (i) => valueName(node.inputs[i]!),
       shape: (i) => shapes[i]!,
       outShape: graph.shapes.get(node.output)!,
@@ -113,7 +116,7 @@ export function buildGraphModel(graph: IrGraph, opts: BuildOptions): BuiltGraphM
       ints: (suffix, values, shape) => b.constInt(`${node.name}/${suffix}`, values, shape),
       scalar: (v) => b.scalar(v),
     };
-    (EMITTERS[node.op] as Emitter<OpName>).emit(node as IrNode<OpName>, ctx);
+    emitterFor(node.op).emit(ctx);
     if (!produced) throw new Error(`tfjs emitter for ${node.op} produced no output node for ${node.name}`);
     tfName.set(node.output, produced);
   }
