@@ -4,12 +4,13 @@
  * order, then names the signature `serving_default`: input `samples`, outputs
  * by public name (logits, probs, onset_logits, onset_probs, velocity).
  */
-import type { IrGraph } from '../../src/ir/graph.js';
+import type { IrGraph, IrNode } from '../../src/ir/graph.js';
 import { UnsupportedOpsError, metadataEntries, type ModelInfo, type Precision, type UnsupportedOp } from '../types.js';
 import { tfliteMetadataEntry, type ModelMetadataSpec, type TensorMetadataSpec } from './metadata.js';
 import { TFLITE_METADATA_NAME } from './metadata-schema.js';
 import { TflBuilder } from './builder.js';
-import { EMITTERS, type Emitter } from './emitters.js';
+import { EMITTERS, emitterFor } from './emitters.js';
+import type { EmitContext } from './emit-context.js';
 import type { TflModel } from './model.js';
 import { serializeModel, type Serialized } from './serialize.js';
 import { appendAssociatedFiles, type AssociatedFileBytes } from './associated-files.js';
@@ -41,12 +42,15 @@ export function findProblems(graph: IrGraph, b: TflBuilder): UnsupportedOp[] {
     }
   }
   for (const n of graph.nodes) {
-    const emitter = (EMITTERS as Record<string, Emitter | undefined>)[n.op];
-    const reason = emitter ? emitter.check?.(n, b) ?? null : `no TFLite emitter for IR op ${n.op}`;
+    // A graph read from a file may name an op the IR does not have; the table answers every IR op.
+    const emitter = Object.hasOwn(EMITTERS, n.op) ? emitterFor(n.op) : undefined;
+    const reason = emitter ? emitter.check?.(emitContext(n, b)) ?? null : `no TFLite emitter for IR op ${n.op}`;
     if (reason) problems.push({ node: n.name, op: n.op, target: TARGET, reason });
   }
   return problems;
 }
+
+const emitContext = (node: IrNode, b: TflBuilder): EmitContext => ({ node, name: node.name, attrs: node.attrs, b });
 
 export function graphToTflModel(graph: IrGraph, opts: TfliteExportOptions): TflModel {
   const preset = graph.metadata.preset ? ` ${graph.metadata.preset}` : '';
@@ -62,7 +66,7 @@ export function graphToTflModel(graph: IrGraph, opts: TfliteExportOptions): TflM
     m.inputs.push(t);
     m.signature.inputs.push({ name: input.name, tensor: t });
   }
-  for (const n of graph.nodes) (EMITTERS[n.op] as Emitter).emit(n, b);
+  for (const n of graph.nodes) emitterFor(n.op).emit(emitContext(n, b));
 
   const taken = new Set<number>(m.inputs);
   for (const out of graph.outputs) {

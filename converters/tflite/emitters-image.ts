@@ -17,7 +17,7 @@ function toOhwi(w: Float32Array, taps: number, cinG: number, cout: number, co0: 
 }
 
 const conv2d: Emitter<'Conv2D'> = {
-  check(n, b) {
+  check({ node: n, b }) {
     const [, wName, biasName] = n.inputs;
     if (!b.graph.constants.has(wName!)) return `weight ${wName} is not a constant (CONV_2D / DEPTHWISE_CONV_2D want a constant filter)`;
     const cin = b.shapeOf(n.inputs[0]!)[3]!;
@@ -28,7 +28,7 @@ const conv2d: Emitter<'Conv2D'> = {
   // IR  Conv2D(x [B,H,W,Cin], w [KH,KW,Cin/g,Cout], bias? [Cout]; strides [sh,sw], pads [t,b,l,r], groups) -> [B,Ho,Wo,Cout]
   // TFL (PAD) -> CONV_2D(filter OHWI [Cout,KH,KW,Cin], SAME|VALID) | DEPTHWISE_CONV_2D(filter [1,KH,KW,Cout])
   //     (1 < groups < Cin: SLICE per group + CONV_2D + CONCATENATION)
-  emit(n, b) {
+  emit({ node: n, b }) {
     const [xName, wName, biasName] = n.inputs as [string, string, string | undefined];
     const [B, H, W, cin] = dims(b.shapeOf(xName), 4);
     const w = b.graph.constants.get(wName)!;
@@ -83,7 +83,7 @@ const pad: Emitter<'Pad'> = {
   // IR  Pad(x; mode, pads [[before, after] per axis], value)
   // TFL constant: PAD(x, paddings int32 [rank,2]) (value 0) | PADV2(x, paddings, constant_values [])
   //     reflect:  MIRROR_PAD(x, paddings; mode=REFLECT) (TF's REFLECT: the edge is not repeated)
-  emit(n, b) {
+  emit({ node: n, b }) {
     const { mode, pads, value = 0 } = n.attrs;
     const x = b.value(n.inputs[0]!);
     const paddings = b.int32(pads.flat(), [pads.length, 2]);

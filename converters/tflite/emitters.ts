@@ -18,7 +18,7 @@ function binary(op: EmittedOp): Emitter {
   return {
     // IR  Add|Sub|Mul|Div(a, b) -> broadcast(a, b)
     // TFL ADD|SUB|MUL|DIV(a, b, fused_activation_function=NONE)
-    emit(n, b) {
+    emit({ node: n, b }) {
       const [x, y] = n.inputs.map((i) => b.value(i));
       b.op(op, [x!, y!], [b.output(n.output)], { fused_activation_function: ACTIVATION.NONE });
     },
@@ -29,12 +29,12 @@ function unary(op: EmittedOp, options?: Record<string, boolean | number>): Emitt
   return {
     // IR  Sigmoid|Gelu|Sqrt|Log|Tanh(x) -> x.shape
     // TFL LOGISTIC|GELU(approximate)|SQRT|LOG|TANH(x)
-    emit(n, b) { b.op(op, [b.value(n.inputs[0]!)], [b.output(n.output)], options); },
+    emit({ node: n, b }) { b.op(op, [b.value(n.inputs[0]!)], [b.output(n.output)], options); },
   };
 }
 
 const conv1d: Emitter<'Conv1D'> = {
-  check(n, b) {
+  check({ node: n, b }) {
     const { padBegin, padEnd, stride, groups } = n.attrs;
     const [, wName, biasName] = n.inputs;
     if (padBegin < 0 || padEnd < 0) return `negative padding [${padBegin}, ${padEnd}] has no TFLite PAD equivalent`;
@@ -47,7 +47,7 @@ const conv1d: Emitter<'Conv1D'> = {
   // IR  Conv1D(x [B,L,Cin], w [K,Cin/g,Cout], bias? [Cout]; stride, padBegin, padEnd, groups) -> [B,Lout,Cout]
   // TFL RESHAPE [B,1,L,Cin] -> (PAD) -> CONV_2D(filter OHWI [Cout,1,K,Cin/g]) | DEPTHWISE_CONV_2D(filter [1,1,K,Cout])
   //     (groups > 1 and < Cin: SLICE per group + CONV_2D + CONCATENATION) -> RESHAPE [B,Lout,Cout]
-  emit(n, b) {
+  emit({ node: n, b }) {
     const [xName, wName, biasName] = n.inputs as [string, string, string | undefined];
     const [B, L, cin] = dims(b.shapeOf(xName), 3);
     const w = b.graph.constants.get(wName)!;
@@ -114,10 +114,10 @@ function toOhwi(w: Float32Array, K: number, cinG: number, cout: number, co0: num
 }
 
 const dense: Emitter<'Dense'> = {
-  check(n, b) { return b.graph.constants.has(n.inputs[1]!) ? null : `weight ${n.inputs[1]} is not a constant (FULLY_CONNECTED wants a constant [out,in] weight)`; },
+  check({ node: n, b }) { return b.graph.constants.has(n.inputs[1]!) ? null : `weight ${n.inputs[1]} is not a constant (FULLY_CONNECTED wants a constant [out,in] weight)`; },
   // IR  Dense(x [...,K], w [K,N], bias? [N]) -> [...,N]
   // TFL FULLY_CONNECTED(x, W [N,K], bias | -1; keep_num_dims) -> [...,N]
-  emit(n, b) {
+  emit({ node: n, b }) {
     const [xName, wName, biasName] = n.inputs as [string, string, string | undefined];
     const w = b.graph.constants.get(wName)!;
     const [K, N] = dims(w.shape, 2);
@@ -138,7 +138,7 @@ const dense: Emitter<'Dense'> = {
 const batchMatMul: Emitter<'BatchMatMul'> = {
   // IR  BatchMatMul(a [...,M,K], b [...,K,N] | [...,N,K]; transposeB) -> [...,M,N]
   // TFL BATCH_MATMUL(a, b; adj_x=false, adj_y=transposeB)
-  emit(n, b) {
+  emit({ node: n, b }) {
     const [x, y] = n.inputs.map((i) => b.value(i));
     b.op('BATCH_MATMUL', [x!, y!], [b.output(n.output)], { adj_x: false, adj_y: n.attrs.transposeB });
   },
@@ -149,7 +149,7 @@ const layerNorm: Emitter<'LayerNorm'> = {
   // TFL (TFLite has no layer-norm builtin)
   //     mean = MEAN(x, C axis, keep_dims); var = MEAN(SQUARED_DIFFERENCE(x, mean))
   //     y = SUB(x, mean) * RSQRT(ADD(var, eps)) * gamma + beta
-  emit(n, b) {
+  emit({ node: n, b }) {
     const [xName, gName, bName] = n.inputs as [string, string, string];
     const shape = b.shapeOf(xName);
     const reduced = [...shape.slice(0, -1), 1];
@@ -174,29 +174,29 @@ const layerNorm: Emitter<'LayerNorm'> = {
 const softmax: Emitter<'Softmax'> = {
   // IR  Softmax(x) over the last axis
   // TFL SOFTMAX(x; beta=1.0) — the schema default beta is 0, so it is always written
-  emit(n, b) { b.op('SOFTMAX', [b.value(n.inputs[0]!)], [b.output(n.output)], { beta: 1.0 }); },
+  emit({ node: n, b }) { b.op('SOFTMAX', [b.value(n.inputs[0]!)], [b.output(n.output)], { beta: 1.0 }); },
 };
 
 const reshape: Emitter<'Reshape'> = {
   // IR  Reshape(x; shape) -> shape
   // TFL RESHAPE(x, shape int32; new_shape)
-  emit(n, b) {
+  emit({ node: n, b }) {
     const s = n.attrs.shape;
     b.op('RESHAPE', [b.value(n.inputs[0]!), b.int32(s)], [b.output(n.output)], { new_shape: s });
   },
 };
 
 const transpose: Emitter<'Transpose'> = {
-  check(n, b) { return b.shapeOf(n.inputs[0]!).length > 6 ? 'TRANSPOSE supports rank <= 6' : null; },
+  check({ node: n, b }) { return b.shapeOf(n.inputs[0]!).length > 6 ? 'TRANSPOSE supports rank <= 6' : null; },
   // IR  Transpose(x; perm) -> perm(x.shape)
   // TFL TRANSPOSE(x, perm int32)
-  emit(n, b) { b.op('TRANSPOSE', [b.value(n.inputs[0]!), b.int32(n.attrs.perm)], [b.output(n.output)]); },
+  emit({ node: n, b }) { b.op('TRANSPOSE', [b.value(n.inputs[0]!), b.int32(n.attrs.perm)], [b.output(n.output)]); },
 };
 
 const slice: Emitter<'Slice'> = {
   // IR  Slice(x; begin, size (-1 = to the end)) -> size
   // TFL SLICE(x, begin int32, size int32)
-  emit(n, b) {
+  emit({ node: n, b }) {
     b.op('SLICE', [b.value(n.inputs[0]!), b.int32(n.attrs.begin), b.int32(n.attrs.size)], [b.output(n.output)]);
   },
 };
@@ -204,7 +204,7 @@ const slice: Emitter<'Slice'> = {
 const concat: Emitter<'Concat'> = {
   // IR  Concat(a, b; axis) -> a ++ b along axis
   // TFL CONCATENATION(a, b; axis, fused_activation_function=NONE)
-  emit(n, b) {
+  emit({ node: n, b }) {
     const rank = b.shapeOf(n.inputs[0]!).length;
     const axis = n.attrs.axis < 0 ? n.attrs.axis + rank : n.attrs.axis;
     b.op('CONCATENATION', n.inputs.map((i) => b.value(i)), [b.output(n.output)], { axis, fused_activation_function: ACTIVATION.NONE });
@@ -214,7 +214,7 @@ const concat: Emitter<'Concat'> = {
 /** IR ReduceMin|ReduceMax(x; axes, keepDims) -> TFL REDUCE_MIN|REDUCE_MAX(x, axes int32; keep_dims) */
 // Typed over the union, not a generic O: AttrsOf of the union is ReduceAttrs, which a generic O would hide.
 const reduce = (op: 'REDUCE_MIN' | 'REDUCE_MAX'): Emitter<'ReduceMin' | 'ReduceMax'> => ({
-  emit(n, b) {
+  emit({ node: n, b }) {
     const { axes, keepDims } = n.attrs;
     b.op(op, [b.value(n.inputs[0]!), b.int32(axes)], [b.output(n.output)], { keep_dims: keepDims });
   },
@@ -222,13 +222,13 @@ const reduce = (op: 'REDUCE_MIN' | 'REDUCE_MAX'): Emitter<'ReduceMin' | 'ReduceM
 
 const relu: Emitter<'Relu'> = {
   // IR Relu(x) -> TFL RELU(x)
-  emit: (n, b) => b.op('RELU', [b.value(n.inputs[0]!)], [b.output(n.output)]),
+  emit: ({ node: n, b }) => b.op('RELU', [b.value(n.inputs[0]!)], [b.output(n.output)]),
 };
 
 const divNoNan: Emitter<'DivNoNan'> = {
   // IR  DivNoNan(a, b) = a / b, 0 where b == 0 (broadcasting)
   // TFL SELECT_V2(EQUAL(b, 0), 0, DIV(a, b)) (TFLite has no DivNoNan builtin; SELECT_V2 broadcasts)
-  emit(n, b) {
+  emit({ node: n, b }) {
     const [aName, bName] = n.inputs as [string, string];
     const divisor = b.value(bName);
     const zero = b.constant(`${n.name}/zero`, [], Float32Array.of(0), 'exact');
@@ -265,4 +265,9 @@ export const EMITTERS = {
   ReduceMin: reduce('REDUCE_MIN'),
   ReduceMax: reduce('REDUCE_MAX'),
   ...IMAGE_EMITTERS,
-} satisfies { [O in OpName]: Emitter<O> | Emitter };
+} satisfies TfliteEmitterTable;
+
+/** Every IR op -> its TFLite ops; indexing with a generic O gives Emitter<O> (no cast at lookup). */
+type TfliteEmitterTable = { readonly [O in OpName]: Emitter<O> };
+const TABLE: TfliteEmitterTable = EMITTERS;
+export const emitterFor = <O extends OpName>(op: O): Emitter<O> => TABLE[op];
