@@ -8,9 +8,8 @@
  * transcribed window by window: memory holds one chunk plus the pipe buffer,
  * because ffmpeg blocks when we stop reading.
  */
-import { execa } from 'execa';
 import { A2mError } from '../errors.js';
-import { ffmpegBin, missingTool } from './ffmpeg.js';
+import { ffmpegBin, startTool } from './ffmpeg.js';
 import { checkAudioFile, ffmpegPath } from './input.js';
 import { firstNonFinite } from './normalize.js';
 import { SAMPLE_RATE } from '../types.js';
@@ -59,19 +58,19 @@ export async function* decodeStream(file: string, opts: DecodeOptions = {}): Asy
   await checkAudioFile(file);
   const rate = opts.sampleRate ?? SAMPLE_RATE;
   const chunkFrames = Math.max(1, opts.chunkFrames ?? rate);
-  const proc = execa(ffmpegBin(), [
+  const proc = startTool(ffmpegBin(), [
     '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', ffmpegPath(file), '-vn', '-map', '0:a:0',
     '-af', `${STEREO_FOLD},aresample=${rate}`, '-ac', '2', '-ar', String(rate), '-f', 'f32le', '-c:a', 'pcm_f32le', 'pipe:1',
-  ], { encoding: 'buffer', buffer: false, reject: false, stdin: 'ignore' });
-  let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString('utf8')).slice(-4000); });
+  ]);
+  // Observed now so a failed start is not an unhandled rejection while stdout is read.
+  proc.done.catch(() => {});
 
   const bytesPerChunk = chunkFrames * 8; // 2 channels x 4 bytes
   let pending: Buffer = Buffer.alloc(0);
   let start = 0;
   let finished = false;
   try {
-    for await (const data of proc.stdout!) {
+    for await (const data of proc.child.stdout) {
       pending = pending.length === 0 ? (data as Buffer) : Buffer.concat([pending, data as Buffer]);
       while (pending.length >= bytesPerChunk) {
         const chunk = toPlanar(pending.subarray(0, bytesPerChunk));
@@ -81,9 +80,8 @@ export async function* decodeStream(file: string, opts: DecodeOptions = {}): Asy
         start += chunkFrames;
       }
     }
-    const r = await proc;
-    if ((r as { code?: string }).code === 'ENOENT' || /ENOENT/.test(String(r.message ?? '')) && r.exitCode === undefined) throw missingTool(ffmpegBin());
-    if (r.exitCode !== 0) throw describeFailure(file, stderr);
+    const r = await proc.done; // a missing ffmpeg rejects here with the install hint
+    if (r.exitCode !== 0) throw describeFailure(file, r.stderr.slice(-4000));
     const tailFrames = Math.floor(pending.length / 8);
     if (tailFrames > 0) {
       const chunk = toPlanar(pending.subarray(0, tailFrames * 8));
@@ -96,8 +94,8 @@ export async function* decodeStream(file: string, opts: DecodeOptions = {}): Asy
   } finally {
     // The consumer stopped early (or we failed): stop ffmpeg instead of leaving it blocked on a full pipe.
     if (!finished) {
-      proc.kill();
-      await proc.catch(() => {});
+      proc.child.kill();
+      await proc.done.catch(() => {});
     }
   }
 }

@@ -1,6 +1,8 @@
 /**
- * Running ffmpeg (and other audio tools) as child processes via execa, with
- * the "tool missing" case turned into an install hint instead of ENOENT.
+ * Running ffmpeg (and other audio tools) as child processes, with the "tool
+ * missing" case turned into an install hint instead of ENOENT. Node's own
+ * child_process, not execa: execa costs about 0.1 s of CPU to import, paid at
+ * every start of `a2m transcribe` and again in its decoding worker.
  *
  * Which ffmpeg: $A2M_FFMPEG, else `ffmpeg` on PATH, else the static binary of
  * the npm package @ffmpeg-installer/ffmpeg (a dependency, so an installed
@@ -10,7 +12,8 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { execa, type Options } from 'execa';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { A2mError } from '../errors.js';
 
 /** Where the ffmpeg in use comes from. */
@@ -106,12 +109,33 @@ export interface ToolResult {
  * so callers can word the error for the file they were working on.
  */
 export async function runTool(bin: string, args: readonly string[], opts: { input?: Uint8Array; cwd?: string } = {}): Promise<ToolResult> {
-  const options: Options = { encoding: 'buffer', reject: false, stripFinalNewline: false, maxBuffer: 2 ** 31 - 1, cwd: opts.cwd, ...(opts.input ? { input: opts.input } : {}) };
-  const r = await execa(bin, args, options);
-  if ((r as { code?: string }).code === 'ENOENT' || (r.failed && r.exitCode === undefined && /ENOENT/.test(String(r.message)))) {
-    throw missingTool(bin);
-  }
-  return { stdout: Buffer.from(r.stdout as Uint8Array), stderr: Buffer.from((r.stderr ?? new Uint8Array()) as Uint8Array).toString('utf8'), exitCode: r.exitCode ?? -1 };
+  const proc = startTool(bin, args, { cwd: opts.cwd, stdin: Boolean(opts.input) });
+  const out: Buffer[] = [];
+  proc.child.stdout.on('data', (d: Buffer) => out.push(d));
+  // A tool that exits without reading all its input closes the pipe: that is its exit code's business, not an EPIPE crash.
+  proc.child.stdin?.on('error', () => {});
+  proc.child.stdin?.end(opts.input);
+  const { exitCode, stderr } = await proc.done;
+  return { stdout: Buffer.concat(out), stderr, exitCode };
+}
+
+/** A running tool: stdout to read as it comes, and how it ended (stderr kept whole). */
+export interface RunningTool {
+  child: ChildProcessByStdio<Writable | null, Readable, Readable>;
+  /** Settles when the process has exited and its pipes are closed; rejects with the install hint when the binary is missing. */
+  done: Promise<{ exitCode: number; stderr: string }>;
+}
+
+/** Starts `bin` with stdout and stderr piped (stdin piped only with `stdin: true`). */
+export function startTool(bin: string, args: readonly string[], opts: { cwd?: string; stdin?: boolean } = {}): RunningTool {
+  const child = spawn(bin, args, { cwd: opts.cwd, stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] }) as RunningTool['child'];
+  const err: Buffer[] = [];
+  child.stderr.on('data', (d: Buffer) => err.push(d));
+  const done = new Promise<{ exitCode: number; stderr: string }>((resolve, reject) => {
+    child.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? missingTool(bin) : e));
+    child.once('close', (code, signal) => resolve({ exitCode: code ?? (signal ? -1 : 0), stderr: Buffer.concat(err).toString('utf8') }));
+  });
+  return { child, done };
 }
 
 export function missingTool(bin: string): A2mError {
