@@ -113,7 +113,7 @@ OPS = {
     "Reshape": lambda i, a: tf.reshape(i[0], a["shape"]),
     "Transpose": lambda i, a: tf.transpose(i[0], a["perm"]),
     "Slice": lambda i, a: tf.slice(i[0], a["begin"], a["size"]),
-    "Concat": lambda i, a: tf.concat([i[0], i[1]], axis=a["axis"]),
+    "Concat": lambda i, a: tf.concat(list(i), axis=a["axis"]),
     "ReduceMin": lambda i, a: tf.reduce_min(i[0], axis=a["axes"], keepdims=a["keepDims"]),
     "ReduceMax": lambda i, a: tf.reduce_max(i[0], axis=a["axes"], keepdims=a["keepDims"]),
     "Pad": lambda i, a: pad(i[0], a),

@@ -135,8 +135,8 @@ export const COREML_EMITTERS = {
     },
   },
   Concat: {
-    // IR Concat(a, b; axis) -> MIL concat(values=[a, b], axis, interleave=false)
-    15: (e) => e.final('concat', { values: [e.input(0), e.input(1)], axis: e.ints('axis', [e.attrs.axis], true), interleave: e.bools('interleave', [false], true) }),
+    // IR Concat(x1..xN; axis) -> MIL concat(values=(x1..xN), axis, interleave=false)
+    15: (e) => e.final('concat', { values: e.node.inputs.map((_, i) => e.input(i)), axis: e.ints('axis', [e.attrs.axis], true), interleave: e.bools('interleave', [false], true) }),
   },
   // IR Relu(x) -> MIL relu(x)
   Relu: { 15: (e) => e.final('relu', { x: e.input(0) }) },

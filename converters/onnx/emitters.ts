@@ -172,9 +172,9 @@ export const onnxEmitters = {
   },
 
   Concat: {
-    // IR:   Concat(a, b) {axis}
-    // ONNX: Concat(a, b) axis
-    4: (c) => { c.emit('Concat', [c.input(0), c.input(1)], { axis: attr.int(c.attrs.axis) }); },
+    // IR:   Concat(x1..xN) {axis}
+    // ONNX: Concat(x1..xN) axis (variadic inputs)
+    4: (c) => { c.emit('Concat', Array.from({ length: c.inputCount }, (_, i) => c.input(i)), { axis: attr.int(c.attrs.axis) }); },
   },
   Relu: unary('Relu'),
 

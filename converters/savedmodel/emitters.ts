@@ -125,8 +125,12 @@ export const EMITTERS = {
   Transpose: (c) => c.g.add('Transpose', c.base, [c.input(0), c.g.int32s(c.attrs.perm)], { T: F }),
   // Slice(x){begin, size (-1: to the end)} -> Slice(input, begin, size) with the same -1 rule
   Slice: (c) => c.g.add('Slice', c.base, [c.input(0), c.g.int32s(c.attrs.begin), c.g.int32s(c.attrs.size)], { T: F, Index: DT.INT32 }),
-  // Concat(a, b){axis} -> ConcatV2(a, b, axis)
-  Concat: (c) => c.g.add('ConcatV2', c.base, [c.input(0), c.input(1), c.g.int32(c.attrs.axis)], { N: 2, T: F }),
+  // Concat(x1..xN){axis} -> ConcatV2(x1..xN, axis) {N}
+  Concat: (c) => {
+    const values: string[] = [];
+    for (let i = 0; c.hasInput(i); i++) values.push(c.input(i));
+    return c.g.add('ConcatV2', c.base, [...values, c.g.int32(c.attrs.axis)], { N: values.length, T: F });
+  },
   // Relu(x) -> Relu(features)
   Relu: (c) => c.g.add('Relu', c.base, [c.input(0)], { T: F }),
   // DivNoNan(a, b) -> DivNoNan(x, y) (TF's own op: 0 where y == 0)

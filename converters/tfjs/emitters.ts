@@ -139,8 +139,13 @@ export const EMITTERS = {
   Transpose: { emit: (c) => void c.op('Transpose', [c.input(0), c.ints('perm', c.attrs.perm)], { ...T_FLOAT, Tperm: attr.type('DT_INT32') }) },
   // Slice(x, begin, size) -> Slice(x, Const begin, Const size)
   Slice: { emit: (c) => void c.op('Slice', [c.input(0), c.ints('begin', c.attrs.begin), c.ints('size', c.attrs.size)], { ...T_FLOAT, Index: attr.type('DT_INT32') }) },
-  // Concat(a, b, axis) -> ConcatV2(a, b, Const axis), N = 2
-  Concat: { emit: (c) => void c.op('ConcatV2', [c.input(0), c.input(1), c.ints('axis', [c.attrs.axis], [])], { ...T_FLOAT, N: attr.int(2), Tidx: attr.type('DT_INT32') }) },
+  // Concat(x1..xN, axis) -> ConcatV2(x1..xN, Const axis), N
+  Concat: {
+    emit(c) {
+      const values = Array.from({ length: c.inputCount }, (_, i) => c.input(i));
+      c.op('ConcatV2', [...values, c.ints('axis', [c.attrs.axis], [])], { ...T_FLOAT, N: attr.int(values.length), Tidx: attr.type('DT_INT32') });
+    },
+  },
   // Relu(x) -> Relu(x)
   Relu: { emit: (c) => void c.op('Relu', [c.input(0)], T_FLOAT) },
   // DivNoNan(a, b) -> DivNoNan(a, b) (tfjs' divNoNan: 0 where b == 0)

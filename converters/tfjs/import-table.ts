@@ -72,12 +72,9 @@ function powerOf(c: ImportContext, x: FloatValue, p: number): FloatValue {
   return y;
 }
 
-/** Concatenation of any number of same-rank tensors as a chain of two-input IR Concats. */
+/** Concatenation of any number of same-rank tensors: one IR Concat (N-ary), or the tensor itself when alone. */
 function concatAll(c: ImportContext, xs: FloatValue[], axis: number): FloatValue {
-  if (xs.length === 1) return xs[0]!;
-  let acc = xs[0]!;
-  for (let k = 1; k < xs.length; k++) acc = c.add('Concat', [acc, xs[k]!], { axis }, k === xs.length - 1 ? undefined : `concat_${k}`);
-  return acc;
+  return xs.length === 1 ? xs[0]! : c.add('Concat', xs, { axis });
 }
 
 /**
@@ -244,7 +241,7 @@ export const IMPORT_RULES: Record<string, ImportRule> = {
     const sliced = c.add('Slice', [c.float(0)], { begin: spec.axes.map((a) => a.begin), size: spec.axes.map((a) => a.length) }, 'slice');
     return c.reshape(sliced, spec.outShape);
   },
-  // ConcatV2(x1..xN, axis) -> chain of N-1 two-input Concats
+  // ConcatV2(x1..xN, axis) -> Concat(x1..xN)
   ConcatV2: (c) => {
     const n = c.inputCount - 1;
     const axisIn = c.ints(n);
@@ -259,7 +256,7 @@ export const IMPORT_RULES: Record<string, ImportRule> = {
     requireFloatT(c);
     return concatAll(c, Array.from({ length: n }, (_, i) => c.float(i)), axis);
   },
-  // Pack(x1..xN, axis): folds int scalars; floats -> Reshape each (new axis) + Concat chain
+  // Pack(x1..xN, axis): folds int scalars; floats -> Reshape each (new axis) + Concat(x1..xN)
   Pack: (c) => {
     const n = c.inputCount, s = c.shapeOf(0);
     const axis = normAxis(c.attrInt('axis', 0), s.length + 1);

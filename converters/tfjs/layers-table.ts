@@ -352,7 +352,7 @@ export const LAYER_RULES: Record<string, LayerRule> = {
     build: (c) => {
       if (c.inputs.length < 2) throw new A2mError(`layer ${c.name} (Concatenate) joins ${c.inputs.length} input(s), expected at least 2`);
       const axis = axisOf(c, 'axis', c.inputs[0]!.shape.length, -1);
-      return c.inputs.slice(1).reduce((acc, v) => c.op('Concat', [acc, v], { axis }), c.inputs[0]!);
+      return c.op('Concat', c.inputs, { axis });
     },
   },
   Add: { build: merge('Add') },

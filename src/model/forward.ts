@@ -108,13 +108,6 @@ function logSpecFrontend<T>(o: ModelOps<T>, cfg: ModelConfig, fe: LogSpecFronten
   });
 }
 
-/** Concatenates parts on `axis` as a balanced binary tree: fewer bytes copied than a left-to-right chain. */
-function concatAll<T>(o: ModelOps<T>, parts: T[], axis: number): T {
-  if (parts.length === 1) return parts[0]!;
-  const mid = Math.ceil(parts.length / 2);
-  return o.concat(concatAll(o, parts.slice(0, mid), axis), concatAll(o, parts.slice(mid), axis), axis);
-}
-
 /**
  * The per-key head (KeyHeadConfig): [B, T, keys, n] additions to n heads'
  * logits, zero at the start.
@@ -138,7 +131,8 @@ function keyHead<T>(o: ModelOps<T>, cfg: ModelConfig, kh: KeyHeadConfig, logPowe
         branches.push(o.reshape(v, [B!, Tn!, 88, bps]));
       }
     }
-    const perKey = concatAll(o, branches, 3);
+    // One N-ary concat: each element is copied once (a tree of pairs copied it once per level).
+    const perKey = branches.length === 1 ? branches[0]! : o.concat(branches, 3);
     const F = o.shape(perKey)[3]!;
     const { lo, hi } = keyPadding(K, kh.offsets);
     // Frames become the conv's batch, keys its length: pads the key axis of every frame.
@@ -147,8 +141,7 @@ function keyHead<T>(o: ModelOps<T>, cfg: ModelConfig, kh: KeyHeadConfig, logPowe
     const wide = o.reshape(padded, [B!, Tn!, lo + 88 + hi, F]);
     // Offset-major features (index = offset index * F + f): the order the 'hidden' weights were trained on.
     const slices = kh.offsets.map((d) => o.slice(wide, [0, 0, lo + d, 0], [B!, Tn!, K, F]));
-    let feats = concatAll(o, slices, 3);
-    feats = o.concat(feats, o.reshape(linear(o, 'embed', x, K * kh.embed, true), [B!, Tn!, K, kh.embed]), 3);
+    const feats = o.concat([...slices, o.reshape(linear(o, 'embed', x, K * kh.embed, true), [B!, Tn!, K, kh.embed])], 3);
     const hidden = o.gelu(linear(o, 'hidden', feats, kh.hidden, true));
     return linear(o, 'out', hidden, n, true, ZEROS);
   });

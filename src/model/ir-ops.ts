@@ -62,7 +62,7 @@ export class IrRecorder implements ModelOps<IrValue> {
   reshape(x: IrValue, shape: number[]): IrValue { return this.node('Reshape', [x], { shape }); }
   transpose(x: IrValue, perm: number[]): IrValue { return this.node('Transpose', [x], { perm }); }
   slice(x: IrValue, begin: number[], size: number[]): IrValue { return this.node('Slice', [x], { begin, size }); }
-  concat(a: IrValue, b: IrValue, axis: number): IrValue { return this.node('Concat', [a, b], { axis }); }
+  concat(parts: IrValue[], axis: number): IrValue { return this.node('Concat', parts, { axis }); }
   dropout(x: IrValue): IrValue { return x; }
 }
 

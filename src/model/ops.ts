@@ -40,7 +40,8 @@ export interface ModelOps<T> {
   reshape(x: T, shape: number[]): T;
   transpose(x: T, perm: number[]): T;
   slice(x: T, begin: number[], size: number[]): T;
-  concat(a: T, b: T, axis: number): T;
+  /** Joins two or more parts along `axis` in one op (one copy, where a tree of pairs copies once per level). */
+  concat(parts: T[], axis: number): T;
   /** Training-only regularisation; the identity when recording a graph. */
   dropout(x: T, rate: number): T;
 }

@@ -188,7 +188,7 @@ export class TfjsOps implements ModelOps<tf.Tensor> {
   reshape(x: tf.Tensor, shape: number[]): tf.Tensor { return tf.reshape(x, shape); }
   transpose(x: tf.Tensor, perm: number[]): tf.Tensor { return tf.transpose(x, perm); }
   slice(x: tf.Tensor, begin: number[], size: number[]): tf.Tensor { return tf.slice(x, begin, size); }
-  concat(a: tf.Tensor, b: tf.Tensor, axis: number): tf.Tensor { return tf.concat([a, b], axis); }
+  concat(parts: tf.Tensor[], axis: number): tf.Tensor { return tf.concat(parts, axis); }
 
   dropout(x: tf.Tensor, rate: number): tf.Tensor {
     if (!this.training || rate <= 0) return x;

@@ -43,10 +43,17 @@ test('Dense, BatchMatMul, LayerNorm, Softmax, Gelu, Transpose, Slice, Concat mat
   close(OPS.Transpose.evaluate([a4], { perm: [0, 2, 1, 3] }), tf.transpose(T(a4), [0, 2, 1, 3]).dataSync() as Float32Array, 'transpose');
   close(OPS.Slice.evaluate([x], { begin: [0, 1, 2], size: [2, 2, -1] }), tf.slice(T(x), [0, 1, 2], [2, 2, 3]).dataSync() as Float32Array, 'slice');
   close(OPS.Concat.evaluate([x, x], { axis: 1 }), tf.concat([T(x), T(x)], 1).dataSync() as Float32Array, 'concat');
+  const x2 = rand([2, 3, 2], 13), x3 = rand([2, 3, 1], 14);
+  const cat3 = OPS.Concat.evaluate([x, x2, x3, x], { axis: 2 });
+  assert.deepEqual(cat3.shape, [2, 3, 13]);
+  close(cat3, tf.concat([T(x), T(x2), T(x3), T(x)], 2).dataSync() as Float32Array, 'concat of 4');
   close(OPS.Add.evaluate([x, b.shape[0] === 4 ? rand([3, 1], 12) : x], {}), tf.add(T(x), T(rand([3, 1], 12))).dataSync() as Float32Array, 'broadcast add');
 });
 
 test('shape errors name the problem', () => {
   assert.throws(() => OPS.Dense.inferShape([[2, 3], [4, 5]]), /does not match weight/);
   assert.throws(() => OPS.Reshape.inferShape([[2, 3]], { shape: [7] }), /element count/);
+  assert.throws(() => OPS.Concat.inferShape([[2, 3]], { axis: 1 }), /Concat takes at least 2 inputs, got 1/);
+  assert.throws(() => OPS.Concat.inferShape([[2, 3], [2, 4], [3, 4]], { axis: 1 }), /Concat shapes \[2,3\] and \[3,4\] differ off axis 1/);
+  assert.throws(() => OPS.Concat.inferShape([[2, 3], [2, 4]], { axis: 2 }), /axis 2 is outside rank 2/);
 });

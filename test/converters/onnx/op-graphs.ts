@@ -48,7 +48,7 @@ export const OP_CASES = {
   Reshape: () => single('Reshape', [2, 5, 8], [], { shape: [2, 40] }),
   Transpose: () => single('Transpose', [2, 5, 8], [], { perm: [2, 0, 1] }),
   Slice: () => single('Slice', [2, 5, 8], [], { begin: [0, 1, 2], size: [-1, 3, 4] }),
-  Concat: () => single('Concat', [2, 5, 8], [], { axis: 1 }, { secondInput: [2, 3, 8] }),
+  Concat: concatCase,
   Relu: () => single('Relu', [2, 5, 8], [], {}),
   DivNoNan: () => single('DivNoNan', [2, 5, 8], [['b', withZeros(rand([5, 8], 41, { positive: true }), [0, 7, 20])]], {}),
   ReduceMin: () => single('ReduceMin', [2, 5, 8], [], { axes: [1, 2], keepDims: false }),
@@ -60,6 +60,21 @@ export const OP_CASES = {
 function withZeros(t: HostTensor, at: number[]): HostTensor {
   for (const i of at) t.data[i] = 0;
   return t;
+}
+
+/**
+ * Four inputs of unequal lengths on a middle axis: two graph inputs, a constant, and the first
+ * input again (a value passed twice), so every format writes an N-ary concat, not a pair.
+ */
+function concatCase(): OpCase {
+  const g = emptyGraph();
+  addInput(g, 'x', [2, 5, 8]);
+  addInput(g, 'x2', [2, 3, 8]);
+  addConstant(g, 'c', rand([2, 2, 8], 13));
+  addNode(g, 'concat', 'Concat', ['x', 'x2', 'c', 'x'], { axis: 1 }); // [2,15,8]
+  g.outputs.push({ name: 'y', value: 'concat' });
+  g.metadata.preset = 'op-Concat';
+  return { graph: g, feeds: { x: rand([2, 5, 8], 11, { scale: 2 }), x2: rand([2, 3, 8], 12, { scale: 2 }) } };
 }
 
 /** Pad both ways: constant (value -0.5) then reflect, as Basic Pitch's front end does. */
