@@ -5,6 +5,7 @@
  */
 import { ACTIVATION, MIRROR_PAD_MODE, PADDING } from './format.js';
 import type { Emitter } from './emit-context.js';
+import { inputNames } from '../kit/emitter.js';
 import { samePads, dims } from '../../src/ir/shape-rules.js';
 
 /** IR conv2d weight HWIO [KH, KW, cinG, Cout] (columns co0..co0+n) -> OHWI [n, KH, KW, cinG]. */
@@ -29,7 +30,7 @@ const conv2d: Emitter<'Conv2D'> = {
   // TFL (PAD) -> CONV_2D(filter OHWI [Cout,KH,KW,Cin], SAME|VALID) | DEPTHWISE_CONV_2D(filter [1,KH,KW,Cout])
   //     (1 < groups < Cin: SLICE per group + CONV_2D + CONCATENATION)
   emit({ node: n, b }) {
-    const [xName, wName, biasName] = n.inputs as [string, string, string | undefined];
+    const [xName, wName, biasName] = inputNames(n, 2, 1);
     const [B, H, W, cin] = dims(b.shapeOf(xName), 4);
     const w = b.graph.constants.get(wName)!;
     const [KH, KW, cinG, cout] = dims(w.shape, 4);

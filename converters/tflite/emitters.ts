@@ -6,9 +6,13 @@
  * needs them; layouts never leak into the graph between ops.
  */
 import type { OpName } from '../../src/ir/ops.js';
-import { samePads, dims } from '../../src/ir/shape-rules.js';
-import { ACTIVATION, PADDING, type EmittedOp } from './format.js';
+import { broadcastShapes, samePads, dims } from '../../src/ir/shape-rules.js';
+import { ACTIVATION, PADDING, type EmittedOp, type OptionValues } from './format.js';
 import type { Emitter } from './emit-context.js';
+import { inputNames } from '../kit/emitter.js';
+import { decomposeLayerNorm, type LayerNormBuilder } from '../kit/decompose.js';
+import type { IrNode } from '../../src/ir/graph.js';
+import type { TflBuilder } from './builder.js';
 import { IMAGE_EMITTERS } from './emitters-image.js';
 
 export type { Emitter } from './emit-context.js';
@@ -48,7 +52,7 @@ const conv1d: Emitter<'Conv1D'> = {
   // TFL RESHAPE [B,1,L,Cin] -> (PAD) -> CONV_2D(filter OHWI [Cout,1,K,Cin/g]) | DEPTHWISE_CONV_2D(filter [1,1,K,Cout])
   //     (groups > 1 and < Cin: SLICE per group + CONV_2D + CONCATENATION) -> RESHAPE [B,Lout,Cout]
   emit({ node: n, b }) {
-    const [xName, wName, biasName] = n.inputs as [string, string, string | undefined];
+    const [xName, wName, biasName] = inputNames(n, 2, 1);
     const [B, L, cin] = dims(b.shapeOf(xName), 3);
     const w = b.graph.constants.get(wName)!;
     const [K, cinG, cout] = dims(b.shapeOf(wName), 3);
@@ -118,7 +122,7 @@ const dense: Emitter<'Dense'> = {
   // IR  Dense(x [...,K], w [K,N], bias? [N]) -> [...,N]
   // TFL FULLY_CONNECTED(x, W [N,K], bias | -1; keep_num_dims) -> [...,N]
   emit({ node: n, b }) {
-    const [xName, wName, biasName] = n.inputs as [string, string, string | undefined];
+    const [xName, wName, biasName] = inputNames(n, 2, 1);
     const w = b.graph.constants.get(wName)!;
     const [K, N] = dims(w.shape, 2);
     const weight = b.derived(`${wName}#fc`, [N, K], () => {
@@ -144,30 +148,45 @@ const batchMatMul: Emitter<'BatchMatMul'> = {
   },
 };
 
+/**
+ * The float steps the kit's decompositions (converters/kit/decompose.ts) are written in, as TFLite
+ * builtins on tensor indices: a step with a role makes the activation `<node>/<role>`, shaped by
+ * broadcasting its operands; the last step (no role) makes the node's output.
+ */
+function tflSteps(n: IrNode, b: TflBuilder): LayerNormBuilder<number> {
+  const none = { fused_activation_function: ACTIVATION.NONE };
+  const shapeOf = (t: number) => b.model.tensors[t]!.shape;
+  const step = (op: EmittedOp, inputs: number[], role: string | undefined, shape: readonly number[] | undefined, options?: OptionValues) => {
+    if (!shape) throw new Error(`${n.name}: ${op} operands [${inputs.map((t) => `[${shapeOf(t)}]`).join(', ')}] do not broadcast`);
+    const out = role ? b.activation(`${n.name}/${role}`, [...shape]) : b.output(n.output);
+    b.op(op, inputs, [out], options);
+    return out;
+  };
+  const binaryStep = (op: EmittedOp, options?: OptionValues) => (x: number, y: number, role?: string) =>
+    step(op, [x, y], role, broadcastShapes(shapeOf(x), shapeOf(y)), options);
+  return {
+    add: binaryStep('ADD', none),
+    sub: binaryStep('SUB', none),
+    mul: binaryStep('MUL', none),
+    squaredDifference: binaryStep('SQUARED_DIFFERENCE'),
+    // Kept float32 ('exact') at every precision, as the epsilon always was.
+    scalar: (v) => b.constant(`${n.name}/scalar_${v}`, [1], Float32Array.of(v), 'exact'),
+    meanLastAxis: (x, role) => {
+      const s = shapeOf(x);
+      return step('MEAN', [x, b.int32([s.length - 1])], role, [...s.slice(0, -1), 1], { keep_dims: true });
+    },
+    rsqrt: (x, role) => step('RSQRT', [x], role, shapeOf(x)),
+  };
+}
+
 const layerNorm: Emitter<'LayerNorm'> = {
   // IR  LayerNorm(x [...,C], gamma [C], beta [C]; epsilon) -> [...,C]
-  // TFL (TFLite has no layer-norm builtin)
+  // TFL (TFLite has no layer-norm builtin; the kit's decomposition)
   //     mean = MEAN(x, C axis, keep_dims); var = MEAN(SQUARED_DIFFERENCE(x, mean))
   //     y = SUB(x, mean) * RSQRT(ADD(var, eps)) * gamma + beta
   emit({ node: n, b }) {
-    const [xName, gName, bName] = n.inputs as [string, string, string];
-    const shape = b.shapeOf(xName);
-    const reduced = [...shape.slice(0, -1), 1];
-    const axis = b.int32([shape.length - 1]);
-    const x = b.value(xName);
-    const t = (suffix: string, s: number[] = shape) => b.activation(`${n.name}/${suffix}`, s);
-    const mean = t('mean', reduced), sq = t('sqdiff'), variance = t('var', reduced), veps = t('var_eps', reduced);
-    const inv = t('rsqrt', reduced), centered = t('centered'), normed = t('normed'), scaled = t('scaled');
-    const none = { fused_activation_function: ACTIVATION.NONE };
-    b.op('MEAN', [x, axis], [mean], { keep_dims: true });
-    b.op('SQUARED_DIFFERENCE', [x, mean], [sq]);
-    b.op('MEAN', [sq, axis], [variance], { keep_dims: true });
-    b.op('ADD', [variance, b.constant(`${n.name}/epsilon`, [1], Float32Array.of(n.attrs.epsilon), 'exact')], [veps], none);
-    b.op('RSQRT', [veps], [inv]);
-    b.op('SUB', [x, mean], [centered], none);
-    b.op('MUL', [centered, inv], [normed], none);
-    b.op('MUL', [normed, b.value(gName)], [scaled], none);
-    b.op('ADD', [scaled, b.value(bName)], [b.output(n.output)], none);
+    const [xName, gName, bName] = inputNames(n, 3);
+    decomposeLayerNorm(tflSteps(n, b), b.value(xName), b.value(gName), b.value(bName), n.attrs.epsilon);
   },
 };
 
@@ -229,7 +248,7 @@ const divNoNan: Emitter<'DivNoNan'> = {
   // IR  DivNoNan(a, b) = a / b, 0 where b == 0 (broadcasting)
   // TFL SELECT_V2(EQUAL(b, 0), 0, DIV(a, b)) (TFLite has no DivNoNan builtin; SELECT_V2 broadcasts)
   emit({ node: n, b }) {
-    const [aName, bName] = n.inputs as [string, string];
+    const [aName, bName] = inputNames(n, 2);
     const divisor = b.value(bName);
     const zero = b.constant(`${n.name}/zero`, [], Float32Array.of(0), 'exact');
     const isZero = b.activation(`${n.name}/divisor_is_zero`, b.shapeOf(bName), 'BOOL');
