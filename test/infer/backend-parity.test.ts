@@ -21,6 +21,7 @@ import { BACKENDS, makeRunner, type Backend } from '../../src/infer/backends.js'
 import { transcribeFile, type Rolls } from '../../src/infer/transcribe.js';
 import type { EventThresholds } from '../../src/infer/events.js';
 import { projectRoot } from '../../src/util/paths.js';
+import { maxAbsError } from '../../fixtures/compare.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'a2m-backend-parity-'));
 process.env.A2M_CACHE_DIR = path.join(tmp, 'cache');
@@ -35,12 +36,10 @@ type Notes = Awaited<ReturnType<typeof transcribeFile>>['notes'];
 /** The notes as the MIDI file holds them. */
 const asMidi = (notes: Notes) => notes.map((n) => ({ pitch: n.pitch, onset: n.onset, offset: n.offset, velocity: Math.round(n.velocity * 127) }));
 
+/** Max |a - b| of a roll (fixtures/compare.ts's measure; lengths must match): 0 when neither run kept it, Infinity when one did not. */
 function maxAbsDiff(a: Float32Array | undefined, b: Float32Array | undefined): number {
   if (!a || !b) return a === b ? 0 : Infinity;
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
+  return maxAbsError({ shape: [a.length], data: a }, { shape: [b.length], data: b }, { lengthOnly: true });
 }
 
 test('every fp32 backend transcribes the default model to the same notes as tfjs', async (t) => {

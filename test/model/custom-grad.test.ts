@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-node';
 import { geluTanh, layerNormWithGrad } from '../../src/model/tfjs-ops.js';
+import { maxAbsError } from '../../fixtures/compare.js';
 
 const plainGelu = (x: tf.Tensor) =>
   tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI))), 1));
@@ -15,9 +16,9 @@ const plainLayerNorm = (eps: number) => (x: tf.Tensor, g: tf.Tensor, b: tf.Tenso
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), g), b);
 };
 
-function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
-}
+const host = (t: tf.Tensor) => ({ shape: t.shape, data: t.dataSync() as Float32Array });
+/** Max |ours - ref| (fixtures/compare.ts's measure: shapes must match, a non-finite value fails). */
+const maxAbsDiff = (ours: tf.Tensor, ref: tf.Tensor): number => maxAbsError(host(ref), host(ours));
 
 test('GELU (tanh) custom gradient equals tfjs autodiff of the formula', () => {
   tf.tidy(() => {
