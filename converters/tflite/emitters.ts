@@ -221,8 +221,8 @@ const slice: Emitter<'Slice'> = {
 };
 
 const concat: Emitter<'Concat'> = {
-  // IR  Concat(a, b; axis) -> a ++ b along axis
-  // TFL CONCATENATION(a, b; axis, fused_activation_function=NONE)
+  // IR  Concat(x1..xN; axis) -> x1 ++ ... ++ xN along axis
+  // TFL CONCATENATION(x1..xN; axis, fused_activation_function=NONE)
   emit({ node: n, b }) {
     const rank = b.shapeOf(n.inputs[0]!).length;
     const axis = n.attrs.axis < 0 ? n.attrs.axis + rank : n.attrs.axis;
