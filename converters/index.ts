@@ -14,6 +14,14 @@ export type Format = (typeof FORMATS)[number];
  */
 export const DYNAMIC_BATCH_FORMATS: readonly Format[] = ['onnx', 'savedmodel', 'tflite', 'tfjs', 'coreml'];
 
+/**
+ * Each format's artifact name in an export folder: a fact the cache and the
+ * drivers need without loading the converter (and its schema libraries).
+ */
+export const DEFAULT_NAMES = {
+  savedmodel: 'savedmodel', tflite: 'model.tflite', coreml: 'model.mlpackage', onnx: 'model.onnx', tfjs: 'tfjs_model',
+} as const satisfies Record<Format, string>;
+
 export function isFormat(s: string): s is Format {
   return (FORMATS as readonly string[]).includes(s);
 }

@@ -4,7 +4,8 @@
 // the compiled code. Run by `npm run build`, by `prepare` (install in a clone, pack)
 // and by `npm test`, so bin/a2m.js never runs code older than the sources.
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 
@@ -30,4 +31,14 @@ for (const top of ['src', 'converters']) {
 const { buildWebScripts, PREBUILT_SCRIPTS } = await import(pathToFileURL(path.join(dist, 'src/bundle/web.js')).href);
 const scripts = await buildWebScripts(path.join(root, 'src/bundle/web'));
 for (const kind of ['module', 'app']) writeFileSync(path.join(dist, 'src/bundle/web', PREBUILT_SCRIPTS[kind]), scripts[kind]);
+// Every compiled file's sha256, so the export cache's code fingerprint (src/util/source-fingerprint.ts) need not
+// read them all at each start. Written last: it describes dist/ as built.
+const hashes = {};
+for (const e of readdirSync(dist, { recursive: true, withFileTypes: true })) {
+  if (!e.isFile()) continue;
+  const rel = path.relative(dist, path.join(e.parentPath, e.name)).split(path.sep).join('/');
+  hashes[rel] = createHash('sha256').update(readFileSync(path.join(dist, rel))).digest('hex');
+}
+const { FILE_HASHES } = await import(pathToFileURL(path.join(dist, 'src/util/source-fingerprint.js')).href);
+writeFileSync(path.join(dist, FILE_HASHES), JSON.stringify({ note: 'sha256 of each file of dist/ as built (scripts/build.mjs)', files: hashes }));
 console.log(`build: dist/ compiled, ${copied} run-time assets copied, web module and demo script bundled`);

@@ -4,6 +4,7 @@
  *   validate (every unsupported op at once) -> precision plan -> lowering
  *   (emitter table) -> passes -> blobs -> Model protobuf -> atomic package write.
  */
+import { DEFAULT_NAMES } from '../index.js';
 import type { IrGraph } from '../../src/ir/graph.js';
 import { A2mError } from '../../src/errors.js';
 import { type Converter, type ExportOptions, type FormatOptions, validateAgainst } from '../types.js';
@@ -79,7 +80,7 @@ export async function exportCoreML(graph: IrGraph, outPath: string, opts: CoreML
 
 const coreml: Converter = {
   format: 'coreml',
-  defaultName: 'model.mlpackage',
+  defaultName: DEFAULT_NAMES.coreml,
   // ML Program weights are fp32 or fp16; int8 would need its constexpr dequantize ops (not written yet).
   precisions: ['fp32', 'fp16'],
   publicNames: { valid: IDENTIFIER, rule: 'a MIL identifier [A-Za-z_][A-Za-z0-9_]*' },

@@ -1,10 +1,11 @@
 /** The TF SavedModel converter (see README.md for the format facts it relies on). */
+import { DEFAULT_NAMES } from '../index.js';
 import { PRECISIONS, type Converter } from '../types.js';
 import { writeSavedModel } from './export.js';
 
 const savedModelConverter: Converter = {
   format: 'savedmodel',
-  defaultName: 'savedmodel',
+  defaultName: DEFAULT_NAMES.savedmodel,
   precisions: PRECISIONS,
   // SignatureDef keys are map keys, not node names (those are sanitised apart): TF 2 loads and calls a
   // signature keyed "input_2:0" (measured with TF 2.21: tf.saved_model.load, then f(**{'input_2:0': x})).

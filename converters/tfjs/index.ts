@@ -1,4 +1,5 @@
 /** The tfjs graph-model converter: IR -> model.json + group1-shardNofM.bin, written atomically as one directory. */
+import { DEFAULT_NAMES } from '../index.js';
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { PRECISIONS, type Converter } from '../types.js';
@@ -7,7 +8,7 @@ import { buildGraphModel } from './writer.js';
 
 const tfjsConverter: Converter = {
   format: 'tfjs',
-  defaultName: 'tfjs_model',
+  defaultName: DEFAULT_NAMES.tfjs,
   precisions: PRECISIONS,
   // Signature keys are JSON object keys; tfjs's execute() takes them as given (Basic Pitch's own are "Identity_1:0").
   publicNames: { valid: /^[\s\S]+$/, rule: 'any non-empty string' },

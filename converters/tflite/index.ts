@@ -1,4 +1,5 @@
 /** The TFLite converter: IR graph -> one `.tflite` flatbuffer, written atomically. */
+import { DEFAULT_NAMES } from '../index.js';
 import { PRECISIONS, type Converter, type ExportOptions } from '../types.js';
 import { ANY_SIGNATURE_KEY } from './format.js';
 import type { IrGraph } from '../../src/ir/graph.js';
@@ -10,7 +11,7 @@ export { readTflite, readTfliteFile, type TfliteSummary } from './read.js';
 
 const tflite: Converter = {
   format: 'tflite',
-  defaultName: 'model.tflite',
+  defaultName: DEFAULT_NAMES.tflite,
   precisions: PRECISIONS,
   publicNames: ANY_SIGNATURE_KEY,
   async write(graph: IrGraph, outPath: string, opts: ExportOptions): Promise<string[]> {

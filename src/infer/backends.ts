@@ -18,7 +18,7 @@ import { exportGraph, exportModel, artifactName, type ExportManifest } from '../
 import type { IrGraph } from '../ir/graph.js';
 import { graphHash } from '../ir/graph-hash.js';
 import { loadRuntime } from '../runtimes/index.js';
-import { loadConverter } from '../../converters/index.js';
+import { DEFAULT_NAMES } from '../../converters/index.js';
 import { PRECISIONS, type Precision } from '../../converters/types.js';
 import { BACKENDS, BACKEND_PREFERENCE, DEFAULT_BATCH, TFJS_DEFAULT_BATCH, type Backend, type ExportBackend } from './backend-names.js';
 
@@ -110,8 +110,7 @@ export async function exportCacheKey(graph: IrGraph): Promise<string> {
 
 /** Where the export of `graph` as (format, precision) is cached. */
 async function cacheLocation(graph: IrGraph, format: ExportBackend, precision: Precision): Promise<{ dir: string; rel: string }> {
-  const conv = await loadConverter(format);
-  return { dir: path.join(exportCacheDir(), await exportCacheKey(graph)), rel: artifactName(format, precision, conv.defaultName) };
+  return { dir: path.join(exportCacheDir(), await exportCacheKey(graph)), rel: artifactName(format, precision, DEFAULT_NAMES[format]) };
 }
 
 /**
@@ -172,8 +171,7 @@ async function readIndex(file: string | null): Promise<string | null> {
  */
 export async function cachedExport(model: ModelLike, format: ExportBackend, precision: Precision = 'fp32', opts: RunnerOptions = {}): Promise<CachedExport> {
   if (!PRECISIONS.includes(precision)) throw new A2mError(`unknown precision "${precision}" (expected: ${PRECISIONS.join(', ')})`);
-  const conv = await loadConverter(format);
-  const rel = artifactName(format, precision, conv.defaultName);
+  const rel = artifactName(format, precision, DEFAULT_NAMES[format]);
   const indexFile = await checkpointIndexFile(model);
   const indexed = await readIndex(indexFile);
   let graph: IrGraph | undefined;
