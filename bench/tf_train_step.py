@@ -114,6 +114,7 @@ OPS = {
     "Transpose": lambda i, a: tf.transpose(i[0], a["perm"]),
     "Slice": lambda i, a: tf.slice(i[0], a["begin"], a["size"]),
     "Concat": lambda i, a: tf.concat(list(i), axis=a["axis"]),
+    "Gather": lambda i, a: tf.gather(i[0], a["indices"], axis=a["axis"]),
     "ReduceMin": lambda i, a: tf.reduce_min(i[0], axis=a["axes"], keepdims=a["keepDims"]),
     "ReduceMax": lambda i, a: tf.reduce_max(i[0], axis=a["axes"], keepdims=a["keepDims"]),
     "Pad": lambda i, a: pad(i[0], a),

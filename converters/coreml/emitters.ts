@@ -39,6 +39,8 @@ const linearWeight = (e: EmitApi) => {
   return e.derivedConst(1, 'oi', [N, K], transposeMatrix);
 };
 
+const gatherInputs = (e: EmitApi<'Gather'>) => ({ x: e.input(0), indices: e.ints('indices', e.attrs.indices), axis: e.ints('axis', [e.attrs.axis], true) });
+
 export const COREML_EMITTERS = {
   Add: binary('add'),
   Sub: binary('sub'),
@@ -137,6 +139,15 @@ export const COREML_EMITTERS = {
   Concat: {
     // IR Concat(x1..xN; axis) -> MIL concat(values=(x1..xN), axis, interleave=false)
     15: (e) => e.final('concat', { values: e.node.inputs.map((_, i) => e.input(i)), axis: e.ints('axis', [e.attrs.axis], true), interleave: e.bools('interleave', [false], true) }),
+  },
+  Gather: {
+    // IR Gather(x; axis, indices) -> MIL gather(x, indices int32 [N], axis): dim `axis` becomes N.
+    // Each later opset's new inputs are written at their defaults, as coremltools writes every input.
+    15: (e) => e.final('gather', gatherInputs(e)),
+    // iOS 16 adds batch_dims
+    16: (e) => e.final('gather', { ...gatherInputs(e), batch_dims: e.ints('batch_dims', [0], true) }),
+    // iOS 17 adds validate_indices (false: the indices are the converter's own, in range by the IR shape rule)
+    17: (e) => e.final('gather', { ...gatherInputs(e), batch_dims: e.ints('batch_dims', [0], true), validate_indices: e.bools('validate_indices', [false], true) }),
   },
   // IR Relu(x) -> MIL relu(x)
   Relu: { 15: (e) => e.final('relu', { x: e.input(0) }) },

@@ -176,6 +176,12 @@ export const onnxEmitters = {
     // ONNX: Concat(x1..xN) axis (variadic inputs)
     4: (c) => { c.emit('Concat', Array.from({ length: c.inputCount }, (_, i) => c.input(i)), { axis: attr.int(c.attrs.axis) }); },
   },
+
+  Gather: {
+    // IR:   Gather(x) {axis, indices (constant, each in [0, dim))}
+    // ONNX: Gather(data, indices INT64 [N]) axis (1-D indices: dim `axis` becomes N)
+    1: (c) => { c.emit('Gather', [c.input(0), c.int64s(c.attrs.indices)], { axis: attr.int(c.attrs.axis) }); },
+  },
   Relu: unary('Relu'),
 
   DivNoNan: {

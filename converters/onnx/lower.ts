@@ -119,7 +119,8 @@ class Lowering {
 
   int64s(values: number[]): string {
     return this.memo(`int64|${values.join(',')}`, () =>
-      this.addInitializer({ type: 'int64', dims: [values.length], data: BigInt64Array.from(values, (v) => BigInt(v)) }, `const/int64[${values.join(',')}]`));
+      // A long table (Gather's indices) is named by its length: spelled out, its name would outweigh its data.
+      this.addInitializer({ type: 'int64', dims: [values.length], data: BigInt64Array.from(values, (v) => BigInt(v)) }, `const/int64[${values.length > 16 ? `${values.length} values` : values.join(',')}]`));
   }
 
   scalar(value: number, type: FloatType): string {

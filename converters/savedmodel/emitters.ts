@@ -131,6 +131,8 @@ export const EMITTERS = {
     for (let i = 0; c.hasInput(i); i++) values.push(c.input(i));
     return c.g.add('ConcatV2', c.base, [...values, c.g.int32(c.attrs.axis)], { N: values.length, T: F });
   },
+  // Gather(x){axis, indices} -> GatherV2(params, indices int32 [N], axis int32) {batch_dims = 0}
+  Gather: (c) => c.g.add('GatherV2', c.base, [c.input(0), c.g.int32s(c.attrs.indices), c.g.int32(c.attrs.axis)], { Tparams: F, Tindices: DT.INT32, Taxis: DT.INT32 }),
   // Relu(x) -> Relu(features)
   Relu: (c) => c.g.add('Relu', c.base, [c.input(0)], { T: F }),
   // DivNoNan(a, b) -> DivNoNan(x, y) (TF's own op: 0 where y == 0)

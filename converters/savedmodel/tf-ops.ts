@@ -69,6 +69,7 @@ export const TF_OPS = {
   Slice: { inputs: ['input', 'begin', 'size'], attrs: { T, Index: T } },
   Split: { inputs: ['split_dim', 'value'], attrs: { num_split: { kind: 'int' }, T } },
   ConcatV2: { inputs: ['values...', 'axis'], attrs: { N: { kind: 'int' }, T, Tidx: type(DT.INT32) } },
+  GatherV2: { inputs: ['params', 'indices', 'axis'], attrs: { batch_dims: { kind: 'int', default: 0 }, Tparams: T, Tindices: T, Taxis: T } },
   Relu: { inputs: ['features'], attrs: { T } },
   DivNoNan: { inputs: ['x', 'y'], attrs: { T } },
   Pad: { inputs: ['input', 'paddings'], attrs: { T, Tpaddings: type(DT.INT32) } },

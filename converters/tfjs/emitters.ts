@@ -146,6 +146,12 @@ export const EMITTERS = {
       c.op('ConcatV2', [...values, c.ints('axis', [c.attrs.axis], [])], { ...T_FLOAT, N: attr.int(values.length), Tidx: attr.type('DT_INT32') });
     },
   },
+  // Gather(x, axis, indices) -> GatherV2(x, Const int32 indices [N], Const axis), batch_dims 0
+  Gather: {
+    emit: (c) => void c.op('GatherV2', [c.input(0), c.ints('indices', c.attrs.indices), c.ints('axis', [c.attrs.axis], [])], {
+      Tparams: attr.type('DT_FLOAT'), Tindices: attr.type('DT_INT32'), Taxis: attr.type('DT_INT32'), batch_dims: attr.int(0),
+    }),
+  },
   // Relu(x) -> Relu(x)
   Relu: { emit: (c) => void c.op('Relu', [c.input(0)], T_FLOAT) },
   // DivNoNan(a, b) -> DivNoNan(a, b) (tfjs' divNoNan: 0 where b == 0)

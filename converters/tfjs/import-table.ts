@@ -268,6 +268,33 @@ export const IMPORT_RULES: Record<string, ImportRule> = {
     const expanded = [...s.slice(0, axis), 1, ...s.slice(axis)];
     return concatAll(c, Array.from({ length: n }, (_, i) => c.reshape(c.float(i), expanded, `expand_${i}`)), axis);
   },
+  // GatherV2(params, indices, axis): folds on int values; on floats -> Gather (+ Reshape when indices are not 1-D)
+  GatherV2: (c) => {
+    if (c.attrInt('batch_dims', 0) !== 0) throw new Unsupported(`batch_dims ${c.attrInt('batch_dims', 0)}: IR Gather has none`);
+    const shape = c.shapeOf(0);
+    const axisIn = c.ints(2);
+    if (axisIn.length !== 1) throw new Unsupported('axis must be a scalar');
+    const axis = normAxis(axisIn[0]!, shape.length);
+    const iv = c.value(1);
+    if (iv.kind !== 'int') throw new Unsupported('indices must be an int32 value known at import time (IR Gather takes a constant index list)');
+    const d = shape[axis]!;
+    // TF's CPU kernel rejects an index outside [0, dim) (no wrap-around), so the importer does too.
+    const bad = iv.data.find((i) => !Number.isInteger(i) || i < 0 || i >= d);
+    if (bad !== undefined) throw new Unsupported(`index ${bad} out of range [0, ${d}) on axis ${axis}`);
+    const outShape = [...shape.slice(0, axis), ...iv.shape, ...shape.slice(axis + 1)];
+    if (c.isInt(0)) {
+      const data = (c.value(0) as IntValue).data;
+      const inner = size(shape.slice(axis + 1)), outer = size(shape.slice(0, axis));
+      const out: number[] = [];
+      for (let o = 0; o < outer; o++) for (const i of iv.data) for (let k = 0; k < inner; k++) out.push(data[(o * d + i) * inner + k]!);
+      return int(outShape, out);
+    }
+    const tp = c.attrType('Tparams');
+    if (tp !== undefined && tp !== 'DT_FLOAT') throw new Unsupported(`element type ${tp}: the IR computes in float32 only`);
+    if (iv.data.length === 0) throw new Unsupported('no indices: IR Gather needs at least one');
+    const g = c.add('Gather', [c.float(0)], { axis, indices: [...iv.data] }, iv.shape.length === 1 ? undefined : 'gather');
+    return iv.shape.length === 1 ? g : c.reshape(g, outShape);
+  },
   // Shape(x) -> folded int32 [rank]
   Shape: (c) => { const s = c.shapeOf(0); return int([s.length], [...s]); },
   // Pad/PadV2(x, paddings[, value]) -> Pad{constant, value}; MirrorPad REFLECT -> Pad{reflect}
@@ -376,6 +403,7 @@ export const IR_OP_SOURCES = {
   Transpose: ['Transpose'],
   Slice: ['Slice', 'StridedSlice'],
   Concat: ['ConcatV2', 'Pack'],
+  Gather: ['GatherV2'],
   Relu: ['Relu'],
   DivNoNan: ['DivNoNan'],
   ReduceMin: ['Min'],

@@ -230,6 +230,14 @@ const concat: Emitter<'Concat'> = {
   },
 };
 
+const gather: Emitter<'Gather'> = {
+  // IR  Gather(x; axis, indices) -> x.shape with dim axis = indices.length
+  // TFL GATHER(x, indices int32 [N]; axis, batch_dims=0)
+  emit({ node: n, b }) {
+    b.op('GATHER', [b.value(n.inputs[0]!), b.int32(n.attrs.indices)], [b.output(n.output)], { axis: n.attrs.axis, batch_dims: 0 });
+  },
+};
+
 /** IR ReduceMin|ReduceMax(x; axes, keepDims) -> TFL REDUCE_MIN|REDUCE_MAX(x, axes int32; keep_dims) */
 // Typed over the union, not a generic O: AttrsOf of the union is ReduceAttrs, which a generic O would hide.
 const reduce = (op: 'REDUCE_MIN' | 'REDUCE_MAX'): Emitter<'ReduceMin' | 'ReduceMax'> => ({
@@ -279,6 +287,7 @@ export const EMITTERS = {
   Transpose: transpose,
   Slice: slice,
   Concat: concat,
+  Gather: gather,
   Relu: relu,
   DivNoNan: divNoNan,
   ReduceMin: reduce('REDUCE_MIN'),

@@ -156,6 +156,7 @@ export const OPTIONS_TABLES = {
   MirrorPadOptions: { mode: { slot: 0, kind: 'i8' } },
   EqualOptions: {},
   SelectV2Options: {},
+  GatherOptions: { axis: { slot: 0, kind: 'i32' }, batch_dims: { slot: 1, kind: 'i32' } },
 } as const satisfies Partial<Record<OptionsName, Record<string, FieldSpec>>>;
 export type WrittenOptions = keyof typeof OPTIONS_TABLES;
 
@@ -214,6 +215,8 @@ export const EMITTED_OPS = {
   REDUCE_MAX: { options: 'ReducerOptions', version: () => 1 },
   EQUAL: { options: 'EqualOptions', version: () => 1 },
   SELECT_V2: { options: 'SelectV2Options', version: () => 1 },
+  // float32 params, int32 indices, batch_dims 0: version 1 (int8 / bool / int16 params and batch_dims raise it).
+  GATHER: { options: 'GatherOptions', version: () => 1 },
 } as const satisfies Partial<Record<BuiltinOpName, { options: WrittenOptions | null; version: (s: OpSignature) => number }>>;
 export type EmittedOp = keyof typeof EMITTED_OPS;
 
@@ -232,6 +235,7 @@ export const MIN_RUNTIME: Record<string, string> = {
   'BATCH_MATMUL:1': '2.3.0',
   'RELU:1': '1.5.0', 'PADV2:1': '1.9.0', 'PADV2:4': '2.6.0', 'MIRROR_PAD:1': '1.13.1',
   'REDUCE_MIN:1': '1.11.0', 'REDUCE_MAX:1': '1.11.0', 'EQUAL:1': '1.14.0', 'SELECT_V2:1': '2.2.0',
+  'GATHER:1': '1.6.0',
 };
 
 /** Orders "2.13.0" > "2.9.0" numerically, as CompareRuntimeVersion does. */

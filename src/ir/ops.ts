@@ -62,6 +62,12 @@ export interface ReshapeAttrs { shape: number[] }
 export interface TransposeAttrs { perm: number[] }
 export interface SliceAttrs { begin: number[]; size: number[] }
 export interface ConcatAttrs { axis: number }
+/**
+ * Gather: `indices` (each in [0, dim)) pick entries of `axis`, in order, repeats allowed. An
+ * attribute, not a graph constant: constants are float32 tensors that the precision plan may
+ * halve or quantize, and an index table must stay exact; each format writes it as its own int const.
+ */
+export interface GatherAttrs { axis: number; indices: number[] }
 export interface NoAttrs {}
 /** Conv2D: strides [sh, sw]; explicit zero padding [top, bottom, left, right]. */
 export interface Conv2DAttrs { strides: [number, number]; pads: [number, number, number, number]; groups: number }
@@ -482,6 +488,39 @@ export const OPS = {
       return { shape, data: out };
     },
   } satisfies OpDef<ConcatAttrs>,
+
+  /**
+   * x along `axis` at a constant list of indices: output dim `axis` is indices.length, entry j
+   * being x's entry indices[j]. Lets the key head take all its per-key neighbour windows in one
+   * copy (K * offsets rows) instead of one Slice per offset and a Concat of them.
+   */
+  Gather: {
+    inputs: [activation('x')],
+    kind: 'layout',
+    flops: noFlops,
+    inferShape([x], a: GatherAttrs) {
+      if (!Number.isInteger(a.axis) || a.axis < 0 || a.axis >= x!.length) fail(`Gather axis ${a.axis} is outside rank ${x!.length}`);
+      const d = x![a.axis]!;
+      if (a.indices.length === 0) fail('Gather needs at least one index');
+      const bad = a.indices.find((i) => !Number.isInteger(i) || i < 0 || i >= d);
+      if (bad !== undefined) fail(`Gather index ${bad} is outside [0, ${d}) on axis ${a.axis} of ${fmtShape(x!)}`);
+      return x!.map((n, i) => (i === a.axis ? a.indices.length : n));
+    },
+    evaluate([x], a: GatherAttrs) {
+      const shape = this.inferShape([x!.shape], a);
+      const outer = sizeOf(x!.shape.slice(0, a.axis)), inner = sizeOf(x!.shape.slice(a.axis + 1));
+      const d = x!.shape[a.axis]!, n = a.indices.length;
+      const out = new Float32Array(sizeOf(shape));
+      // Each index copies one contiguous run of `inner` elements per outer index.
+      for (let o = 0; o < outer; o++) {
+        a.indices.forEach((i, j) => {
+          const src = (o * d + i) * inner;
+          out.set(x!.data.subarray(src, src + inner), (o * n + j) * inner);
+        });
+      }
+      return { shape, data: out };
+    },
+  } satisfies OpDef<GatherAttrs>,
   /** max(x, 0). */
   Relu: unary((x) => (x > 0 ? x : 0)),
   /** a / b, and 0 where b == 0 (TF DivNoNan). */

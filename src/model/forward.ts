@@ -138,10 +138,14 @@ function keyHead<T>(o: ModelOps<T>, cfg: ModelConfig, kh: KeyHeadConfig, logPowe
     // Frames become the conv's batch, keys its length: pads the key axis of every frame.
     const flat = o.reshape(perKey, [B! * Tn!, 88, F]);
     const padded = o.conv1d(flat, o.constant('key_pad_ones', () => onesKernel(F)), null, { stride: 1, padBegin: lo, padEnd: hi, groups: F });
-    const wide = o.reshape(padded, [B!, Tn!, lo + 88 + hi, F]);
-    // Offset-major features (index = offset index * F + f): the order the 'hidden' weights were trained on.
-    const slices = kh.offsets.map((d) => o.slice(wide, [0, 0, lo + d, 0], [B!, Tn!, K, F]));
-    const feats = o.concat([...slices, o.reshape(linear(o, 'embed', x, K * kh.embed, true), [B!, Tn!, K, kh.embed])], 3);
+    // Every key's neighbours in one gather of the padded key axis: row k * offsets + j is key k
+    // at offset j, so [B*T, K*offsets, F] reshapes to offset-major features per key (index =
+    // offset index * F + f), the order the 'hidden' weights were trained on. One copy where a
+    // Slice per offset and a 10-input Concat copied twice (ONNX Runtime, batch 4, 2 threads:
+    // Slice + Concat 10.4 ms -> Gather + Concat 7.9 ms of ~105 ms).
+    const rows = Array.from({ length: K }, (_, k) => kh.offsets.map((d) => lo + k + d)).flat();
+    const windows = o.reshape(o.gather(padded, rows, 1), [B!, Tn!, K, kh.offsets.length * F]);
+    const feats = o.concat([windows, o.reshape(linear(o, 'embed', x, K * kh.embed, true), [B!, Tn!, K, kh.embed])], 3);
     const hidden = o.gelu(linear(o, 'hidden', feats, kh.hidden, true));
     return linear(o, 'out', hidden, n, true, ZEROS);
   });

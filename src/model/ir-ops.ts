@@ -63,6 +63,7 @@ export class IrRecorder implements ModelOps<IrValue> {
   transpose(x: IrValue, perm: number[]): IrValue { return this.node('Transpose', [x], { perm }); }
   slice(x: IrValue, begin: number[], size: number[]): IrValue { return this.node('Slice', [x], { begin, size }); }
   concat(parts: IrValue[], axis: number): IrValue { return this.node('Concat', parts, { axis }); }
+  gather(x: IrValue, indices: number[], axis: number): IrValue { return this.node('Gather', [x], { axis, indices }); }
   dropout(x: IrValue): IrValue { return x; }
 }
 

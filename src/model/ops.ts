@@ -40,6 +40,8 @@ export interface ModelOps<T> {
   reshape(x: T, shape: number[]): T;
   transpose(x: T, perm: number[]): T;
   slice(x: T, begin: number[], size: number[]): T;
+  /** Entries `indices` (constant, in [0, dim)) of `axis`, in order: one copy where a Slice per run and a Concat of them copy twice. */
+  gather(x: T, indices: number[], axis: number): T;
   /** Joins two or more parts along `axis` in one op (one copy, where a tree of pairs copies once per level). */
   concat(parts: T[], axis: number): T;
   /** Training-only regularisation; the identity when recording a graph. */

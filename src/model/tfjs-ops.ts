@@ -189,6 +189,8 @@ export class TfjsOps implements ModelOps<tf.Tensor> {
   transpose(x: tf.Tensor, perm: number[]): tf.Tensor { return tf.transpose(x, perm); }
   slice(x: tf.Tensor, begin: number[], size: number[]): tf.Tensor { return tf.slice(x, begin, size); }
   concat(parts: tf.Tensor[], axis: number): tf.Tensor { return tf.concat(parts, axis); }
+  /** The index table is made per call: it is small, and a kept tensor would need a cache keyed by its contents. */
+  gather(x: tf.Tensor, indices: number[], axis: number): tf.Tensor { return tf.gather(x, tf.tensor1d(indices, 'int32'), axis); }
 
   dropout(x: tf.Tensor, rate: number): tf.Tensor {
     if (!this.training || rate <= 0) return x;

@@ -89,6 +89,13 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'Gather on two axes, indices out of order and repeated', input: [1, 6, 8], expectMil: ['gather'],
+    build: (g, x) => {
+      const rows = addNode(g, 'rows', 'Gather', [x], { axis: 1, indices: [5, 0, 3, 3, 1] });
+      return addNode(g, 'cols', 'Gather', [rows.name], { axis: 2, indices: [7, 0, 7, 2] }).name;
+    },
+  },
+  {
     name: 'Conv2D 3x5 stride (1,2) pads [1,2,0,2] + bias, Relu, depthwise, grouped', input: [1, 7, 9, 4], expectMil: ['conv', 'relu'],
     build: (g, x, c) => {
       const a = addNode(g, 'conv2d', 'Conv2D', [x, c('w', [3, 5, 4, 6]), c('b', [6])], { strides: [1, 2], pads: [1, 2, 0, 2], groups: 1 });

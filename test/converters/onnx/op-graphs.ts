@@ -49,6 +49,8 @@ export const OP_CASES = {
   Transpose: () => single('Transpose', [2, 5, 8], [], { perm: [2, 0, 1] }),
   Slice: () => single('Slice', [2, 5, 8], [], { begin: [0, 1, 2], size: [-1, 3, 4] }),
   Concat: concatCase,
+  // Out of order, repeated, and longer than the axis: a table, not a slice.
+  Gather: () => single('Gather', [2, 5, 8], [], { axis: 1, indices: [4, 0, 2, 2, 1, 3, 0] }),
   Relu: () => single('Relu', [2, 5, 8], [], {}),
   DivNoNan: () => single('DivNoNan', [2, 5, 8], [['b', withZeros(rand([5, 8], 41, { positive: true }), [0, 7, 20])]], {}),
   ReduceMin: () => single('ReduceMin', [2, 5, 8], [], { axes: [1, 2], keepDims: false }),

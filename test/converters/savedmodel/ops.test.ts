@@ -42,7 +42,9 @@ test('every IR op, incl. variants the presets do not use, runs in TensorFlow as 
   const d2 = addNode(g, 'd2', 'Dense', [flat.name, c('d2w', [8, 6]), c('d2b', [6])], {});
   const back = addNode(g, 'back', 'Reshape', [d2.name], { shape: [2, 9, 6] });
   const sliced = addNode(g, 'sliced', 'Slice', [back.name], { begin: [0, 1, 0], size: [-1, 5, -1] });
-  const cat = addNode(g, 'cat', 'Concat', [grouped.name, sliced.name], { axis: 2 });
+  // Gather with indices out of order and repeated (GatherV2 with an int32 Const).
+  const gathered = addNode(g, 'gathered', 'Gather', [sliced.name], { axis: 1, indices: [4, 0, 2, 2, 1] });
+  const cat = addNode(g, 'cat', 'Concat', [grouped.name, gathered.name], { axis: 2 });
   const pos = addNode(g, 'pos', 'Add', [addNode(g, 'sq', 'Mul', [cat.name, cat.name], {}).name, c('one', [1], 2)], {});
   const mixed = addNode(g, 'mixed', 'Div', [addNode(g, 'lg', 'Log', [pos.name], {}).name, addNode(g, 'rt', 'Sqrt', [pos.name], {}).name], {});
   const diff = addNode(g, 'diff', 'Sub', [mixed.name, c('sub', [12])], {});

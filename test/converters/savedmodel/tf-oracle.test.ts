@@ -151,6 +151,7 @@ function defaultText(spec: AttrSpec): string | null {
   switch (spec.kind) {
     case 'type': return `type: ${dtypeName(v as number)}`;
     case 'bool': return `b: ${v}`;
+    case 'int': return `i: ${v}`;
     case 'string': return `s: "${v}"`;
     case 'shape': return v === null ? 'shape { unknown_rank: true }' : `shape { ${(v as number[]).map((d) => `dim { size: ${d} }`).join(' ')} }`;
     case 'list(int)': return (v as number[]).length ? `list { ${(v as number[]).map((i) => `i: ${i}`).join(' ')} }` : 'list { }';

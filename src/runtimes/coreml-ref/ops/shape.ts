@@ -1,10 +1,11 @@
 /**
  * Data movement: reshape, transpose, expand_dims, squeeze, concat(values, axis, interleave),
  * stack(values, axis), slice_by_index(x, begin, end, stride, begin_mask, end_mask, squeeze_mask),
- * slice_by_size(x, begin, size), pad(x, pad, mode, constant_val), cast(x, dtype), identity(x).
+ * slice_by_size(x, begin, size), gather(x, indices, axis, batch_dims, validate_indices),
+ * pad(x, pad, mode, constant_val), cast(x, dtype), identity(x).
  */
 import type { MilOpDef, OpContext } from './types.js';
-import { type MilTensor, type MilData, alloc, sizeOf, stridesOf, fmt, convertData, isFloat, dtypeName } from '../tensor.js';
+import { type MilTensor, type MilData, alloc, sizeOf, stridesOf, fmt, convertData, isFloat, isInt, dtypeName } from '../tensor.js';
 import { permute, normAxes } from '../kernels/permute.js';
 import { CAST_DTYPE_NAMES } from '../../../../converters/coreml/format.js';
 
@@ -181,6 +182,41 @@ const sliceBySize: MilOpDef = {
   },
 };
 
+/**
+ * gather(x, indices, axis = 0): x.shape[:axis] + indices.shape + x.shape[axis+1:], entry j of the
+ * new dims being x's entry indices[j] on `axis`; a negative index counts from the end. batch_dims
+ * (iOS 16) must be 0 here; validate_indices (iOS 17) changes nothing: an index out of range fails.
+ */
+const gather: MilOpDef = {
+  required: ['x', 'indices'],
+  optional: ['axis', 'batch_dims', 'validate_indices'],
+  run(c) {
+    const x = c.tensor('x'), ind = c.tensor('indices');
+    if (!isInt(ind.dtype)) c.fail(`indices must be an int tensor, got ${dtypeName(ind.dtype)}`);
+    const batchDims = c.int('batch_dims', 0);
+    if (batchDims !== 0) c.fail(`batch_dims ${batchDims} is not supported (only 0)`);
+    const axis = normAxes([c.int('axis', 0)], x.shape.length)?.[0] ?? c.fail(`axis ${c.int('axis', 0)} out of range for ${fmt(x.shape)}`);
+    const d = x.shape[axis]!;
+    const idx = Array.from(ind.data as Int32Array, (i) => {
+      const j = i < 0 ? i + d : i;
+      return j >= 0 && j < d ? j : c.fail(`index ${i} out of range on axis ${axis} of ${fmt(x.shape)}`);
+    });
+    const shape = [...x.shape.slice(0, axis), ...ind.shape, ...x.shape.slice(axis + 1)];
+    c.checkSize(shape);
+    const out = alloc(x.dtype, shape);
+    const src = x.data as Indexable, dst = out.data as Indexable;
+    const outer = sizeOf(x.shape.slice(0, axis)), inner = sizeOf(x.shape.slice(axis + 1));
+    let p = 0;
+    for (let o = 0; o < outer; o++) {
+      for (const i of idx) {
+        const s = (o * d + i) * inner;
+        for (let k = 0; k < inner; k++) dst[p++] = src[s + k];
+      }
+    }
+    return out;
+  },
+};
+
 const pad: MilOpDef = {
   required: ['x', 'pad'],
   optional: ['mode', 'constant_val'],
@@ -232,5 +268,5 @@ const identity: MilOpDef = { required: ['x'], run: (c) => ({ ...c.tensor('x') })
 
 export const SHAPE_OPS = {
   reshape, transpose, expand_dims: expandDims, squeeze, concat, stack,
-  slice_by_index: sliceByIndex, slice_by_size: sliceBySize, pad, cast, identity,
+  slice_by_index: sliceByIndex, slice_by_size: sliceBySize, gather, pad, cast, identity,
 } satisfies Record<string, MilOpDef>;
