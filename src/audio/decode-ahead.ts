@@ -22,6 +22,9 @@ import type { AudioChunk } from './decode.js';
  */
 export const DECODE_AHEAD_BYTES = 64 * 1024 * 1024;
 
+/** Bytes a decoded chunk holds (both channels): what the budget counts. */
+export const chunkBytes = (c: AudioChunk): number => c.channels[0].byteLength + c.channels[1].byteLength;
+
 /** What the worker posts. */
 export type AheadMessage =
   | { kind: 'chunk'; chunk: AudioChunk }

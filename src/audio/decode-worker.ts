@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodeStream } from './decode.js';
 import { A2mError } from '../errors.js';
-import type { AheadMessage } from './decode-ahead.js';
+import { chunkBytes, type AheadMessage } from './decode-ahead.js';
 
 const { file, budgetBytes } = workerData as { file: string; budgetBytes: number };
 const post = (m: AheadMessage, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(m, transfer);
@@ -16,7 +16,7 @@ let bytes = 0;
 try {
   let over = false;
   for await (const c of decodeStream(file)) {
-    bytes += c.channels[0].byteLength + c.channels[1].byteLength;
+    bytes += chunkBytes(c);
     // Leaving the loop ends the generator, which stops ffmpeg.
     if (bytes > budgetBytes) { over = true; break; }
     post({ kind: 'chunk', chunk: c }, [c.channels[0].buffer as ArrayBuffer, c.channels[1].buffer as ArrayBuffer]);

@@ -108,9 +108,12 @@ export async function exportCacheKey(graph: IrGraph): Promise<string> {
   return `${graphHash(graph).slice(0, 16)}-${code.slice(0, 12)}`;
 }
 
+/** The artifact's name inside a cache folder. */
+const cachedArtifactName = (format: ExportBackend, precision: Precision) => artifactName(format, precision, DEFAULT_NAMES[format]);
+
 /** Where the export of `graph` as (format, precision) is cached. */
 async function cacheLocation(graph: IrGraph, format: ExportBackend, precision: Precision): Promise<{ dir: string; rel: string }> {
-  return { dir: path.join(exportCacheDir(), await exportCacheKey(graph)), rel: artifactName(format, precision, DEFAULT_NAMES[format]) };
+  return { dir: path.join(exportCacheDir(), await exportCacheKey(graph)), rel: cachedArtifactName(format, precision) };
 }
 
 /**
@@ -171,7 +174,7 @@ async function readIndex(file: string | null): Promise<string | null> {
  */
 export async function cachedExport(model: ModelLike, format: ExportBackend, precision: Precision = 'fp32', opts: RunnerOptions = {}): Promise<CachedExport> {
   if (!PRECISIONS.includes(precision)) throw new A2mError(`unknown precision "${precision}" (expected: ${PRECISIONS.join(', ')})`);
-  const rel = artifactName(format, precision, DEFAULT_NAMES[format]);
+  const rel = cachedArtifactName(format, precision);
   const indexFile = await checkpointIndexFile(model);
   const indexed = await readIndex(indexFile);
   let graph: IrGraph | undefined;
@@ -183,7 +186,7 @@ export async function cachedExport(model: ModelLike, format: ExportBackend, prec
   }
   // Writing: the folder is named by the graph itself (an index naming another folder is not trusted here).
   graph ??= await exportGraph(model, CACHE_BATCH);
-  const dir = path.join(exportCacheDir(), await exportCacheKey(graph));
+  const { dir } = await cacheLocation(graph, format, precision);
   const file = path.join(dir, rel);
   await removeArtifact(dir, rel);
   const manifest = await exportModel(model, { formats: [format], precisions: [precision], out: dir, batch: CACHE_BATCH }, graph);

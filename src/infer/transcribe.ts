@@ -9,7 +9,7 @@
  * threshold tuning).
  */
 import { decodeStream, type AudioChunk } from '../audio/decode.js';
-import { DECODE_AHEAD_BYTES, type DecodeAhead } from '../audio/decode-ahead.js';
+import { DECODE_AHEAD_BYTES, chunkBytes, type DecodeAhead } from '../audio/decode-ahead.js';
 import { LevelMeter, normalizationGain } from '../audio/normalize.js';
 import { windowStream, frameCount, windowCount, SAMPLE_RATE, WINDOW_FRAMES, WINDOW_SAMPLES } from '../audio/window.js';
 import { StitchStream } from '../audio/stitch-stream.js';
@@ -72,7 +72,7 @@ export function fileSource(file: string, ahead?: DecodeAhead, keepBytes = DECODE
       let bytes = 0;
       for await (const c of decodeStream(file)) {
         if (bytes <= keepBytes) {
-          bytes += c.channels[0].byteLength + c.channels[1].byteLength;
+          bytes += chunkBytes(c);
           if (bytes <= keepBytes) record.push(c); else record.length = 0;
         }
         yield c;
