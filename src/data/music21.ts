@@ -9,6 +9,9 @@
  * Data rules (DESIGN.md): the folders in RESERVED_MUSIC21_FOLDERS are held-out
  * evaluation material. They are refused unless the render is `--held-out`
  * (held-out timbres only, every CSV marked so that `a2m train` refuses it).
+ * `excludePieces` keeps a split's pieces apart from other renders' (a
+ * real-music validation split disjoint from the training pieces): the
+ * exporter reads their manifests, confined like every folder we are given.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -29,6 +32,7 @@ export const MUSIC21_SCRIPT = path.join(projectRoot, 'scripts', 'music21-export.
 /** The exporter's exit codes (scripts/music21-export.py). */
 const EXIT_NO_MUSIC21 = 3;
 const EXIT_RESERVED = 4;
+const EXIT_BAD_EXCLUDE = 5;
 /** The exporter's default --max-pieces (no limit in practice). */
 const MAX_PIECES = 100000;
 
@@ -47,6 +51,27 @@ export interface Music21Options {
   transpose?: boolean;
   /** Stop after this many pieces (tests). */
   maxPieces?: number;
+  /**
+   * Dataset folders whose music21 exports (every manifest.json under them) list
+   * pieces to leave out: same corpus file and folk tune. Each must hold one.
+   */
+  excludePieces?: string[];
+}
+
+/** What --exclude-pieces left out, as the export manifest records it. */
+export interface Music21Excluded {
+  /** Manifests read under the folders. */
+  manifests: number;
+  /** Distinct pieces (corpus file + tune) they list. */
+  listed: number;
+  /** Pieces of this export's corpus folders left out because they are listed. */
+  removed: number;
+}
+
+/** An export: its pieces in order, and what --exclude-pieces left out (null without it). */
+export interface Music21Export {
+  pieces: Music21Piece[];
+  excluded: Music21Excluded | null;
 }
 
 /** One exported piece, as the exporter's manifest.json describes it. */
@@ -82,7 +107,7 @@ export function reservedFolder(spec: string): string | null {
  * held-out render. Returns the cleaned list.
  */
 export function checkMusic21Folders(specs: readonly string[], heldOut: boolean): string[] {
-  const folders = specs.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
+  const folders = splitFolderList(specs);
   if (folders.length === 0) throw new A2mError('--music21: expected corpus folders such as palestrina,haydn');
   for (const f of folders) {
     if (path.isAbsolute(f) || f.replace(/\\/g, '/').split('/').includes('..')) {
@@ -99,6 +124,11 @@ export function checkMusic21Folders(specs: readonly string[], heldOut: boolean):
   return folders;
 }
 
+/** Folder lists as the options take them: repeated and/or comma-separated. */
+export function splitFolderList(specs: readonly string[]): string[] {
+  return specs.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
 interface Manifest {
   folders: string[];
   seed: number;
@@ -109,6 +139,9 @@ interface Manifest {
   transpose: boolean;
   held_out: boolean;
   max_pieces: number;
+  exclude_pieces: string[];
+  /** Null (or absent, in older exports) without --exclude-pieces. */
+  excluded?: Music21Excluded | null;
   /** Files relative to the manifest's folder. */
   pieces: Music21Piece[];
 }
@@ -127,20 +160,24 @@ function exportArgs(o: ExportMusic21Options): { args: string[]; expect: Omit<Man
   const expect = {
     folders: o.folders, seed: o.seed, hours: o.hours, max_seconds: o.maxSeconds ?? 90, excerpts: o.excerpts ?? (o.heldOut ? 1 : 3),
     pedal_fraction: o.pedalFraction ?? 0.4, transpose: o.transpose ?? !o.heldOut, held_out: o.heldOut, max_pieces: o.maxPieces ?? MAX_PIECES,
+    exclude_pieces: splitFolderList(o.excludePieces ?? []),
   };
   const args = [
     MUSIC21_SCRIPT, '--folders', o.folders.join(','), '--out', o.dir, '--seed', String(o.seed), '--hours', String(o.hours),
     '--max-seconds', String(expect.max_seconds), '--excerpts', String(expect.excerpts), '--pedal-fraction', String(expect.pedal_fraction),
     expect.transpose ? '--transpose' : '--no-transpose', ...(o.heldOut ? ['--held-out'] : []), '--max-pieces', String(expect.max_pieces),
+    ...(expect.exclude_pieces.length > 0 ? ['--exclude-pieces', expect.exclude_pieces.join(',')] : []),
   ];
   return { args, expect };
 }
 
 /**
  * Exports the pieces (or reuses an export made with the same arguments, so a
- * render resumes without re-parsing scores) and returns them in order.
+ * render resumes without re-parsing scores) and returns them in order. A
+ * reused export keeps the exclusions it was made with, even if the excluded
+ * folders changed since: a split stays as it was first drawn.
  */
-export async function exportMusic21(o: ExportMusic21Options): Promise<Music21Piece[]> {
+export async function exportMusic21(o: ExportMusic21Options): Promise<Music21Export> {
   checkMusic21Folders(o.folders, o.heldOut);
   const { args, expect } = exportArgs(o);
   const manifestPath = path.join(o.dir, 'manifest.json');
@@ -149,12 +186,13 @@ export async function exportMusic21(o: ExportMusic21Options): Promise<Music21Pie
     && Object.entries(expect).every(([k, v]) => JSON.stringify(previous[k as keyof typeof expect]) === JSON.stringify(v))
     && previous.pieces.every((p) => existsSync(path.join(o.dir, p.file)));
   const manifest = reusable ? previous : await runExporter(args, o.log, manifestPath);
-  return manifest.pieces.map((p) => ({ ...p, file: path.join(o.dir, p.file) }));
+  return { pieces: manifest.pieces.map((p) => ({ ...p, file: path.join(o.dir, p.file) })), excluded: manifest.excluded ?? null };
 }
 
 async function readManifest(file: string): Promise<Manifest | null> {
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as Manifest;
+    // Exports made before --exclude-pieces existed excluded nothing (and stay reusable).
+    return { exclude_pieces: [], ...JSON.parse(await readFile(file, 'utf8')) } as Manifest;
   } catch {
     return null;
   }
@@ -187,7 +225,7 @@ async function runExporter(args: string[], log: ((line: string) => void) | undef
   const last = stderr.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? 'no message';
   const message = last.replace(/^music21-export: /, '');
   if (code === EXIT_NO_MUSIC21) throw new A2mError(`music21 is missing: ${message}`);
-  if (code === EXIT_RESERVED) throw new A2mError(message);
+  if (code === EXIT_RESERVED || code === EXIT_BAD_EXCLUDE) throw new A2mError(message);
   if (code !== 0) throw new A2mError(`${MUSIC21_SCRIPT} failed (exit ${code}): ${message}`);
   const manifest = await readManifest(manifestPath);
   if (!manifest) throw new A2mError(`${manifestPath}: the music21 exporter wrote no readable manifest`);

@@ -214,9 +214,10 @@ export async function renderDataset(opts: RenderDatasetOptions): Promise<RenderD
   const jobs = Math.max(1, opts.jobs ?? Math.min(2, os.cpus().length));
   const out = path.resolve(opts.out);
   await mkdir(out, { recursive: true });
-  const music21Pieces = music21
+  const music21Export = music21
     ? await exportMusic21({ ...music21, dir: path.join(out, `music21-s${opts.seed}`), seed: opts.seed, heldOut: opts.heldOut ?? false, log: opts.log })
     : undefined;
+  const music21Pieces = music21Export?.pieces;
   if (music21Pieces?.some((p) => p.reserved) && !soundfonts.every(isHeldOutTimbre)) {
     throw new A2mError('reserved music21 folders render only in held-out timbres'); // unreachable past the checks above; kept as the last guard
   }
@@ -258,7 +259,9 @@ export async function renderDataset(opts: RenderDatasetOptions): Promise<RenderD
   const latencies: Record<string, LatencyMeasurement> = {};
   for (const [k, v] of latencyCache) latencies[k] = await v;
   if (todo.length > 0) {
-    await writeFileAtomic(path.join(out, `render-s${opts.seed}.json`), JSON.stringify({ seed: opts.seed, hours: opts.hours, ...(music21 ? { music21 } : {}), soundfonts, pieces: plans.length, latencies }, (_k, v) => (typeof v === 'number' ? Math.round(v * 1e6) / 1e6 : v), 1) + '\n');
+    // What --exclude-pieces left out sits next to the folders it named.
+    const music21Record = music21 && { ...music21, ...(music21Export?.excluded ? { excluded: music21Export.excluded } : {}) };
+    await writeFileAtomic(path.join(out, `render-s${opts.seed}.json`), JSON.stringify({ seed: opts.seed, hours: opts.hours, ...(music21Record ? { music21: music21Record } : {}), soundfonts, pieces: plans.length, latencies }, (_k, v) => (typeof v === 'number' ? Math.round(v * 1e6) / 1e6 : v), 1) + '\n');
   }
   return { out, rendered: todo.length, skipped: plans.length - todo.length, seconds, latencies };
 }

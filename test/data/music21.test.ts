@@ -5,7 +5,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { formatCsv, readCsv } from '../../src/data/csv.js';
@@ -57,7 +57,7 @@ test('the exporter is deterministic: the same seed gives the same MIDI and CSV, 
   const root = await tmp('det');
   // A vocal-polyphony piece (4 parts) and a folk tune that gets an accompaniment on its chord symbols; pedal in every piece.
   const opts = { folders: ['palestrina/Agnus_03.krn', 'nottingham-dataset'], hours: 1, maxSeconds: 20, excerpts: 1, pedalFraction: 1, maxPieces: 2, heldOut: false };
-  const [a, b, c] = await Promise.all([
+  const [{ pieces: a }, { pieces: b }, { pieces: c }] = await Promise.all([
     exportMusic21({ ...opts, dir: path.join(root, 'a'), seed: 3 }),
     exportMusic21({ ...opts, dir: path.join(root, 'b'), seed: 3 }),
     exportMusic21({ ...opts, dir: path.join(root, 'c'), seed: 4 }),
@@ -83,6 +83,58 @@ test('the exporter is deterministic: the same seed gives the same MIDI and CSV, 
   assert.ok(sum(notes) > sum(keyOnly) * 1.1, 'the sustain pedal lengthened no notes');
   const onsetGaps = notes.slice(1).map((n, i) => n.onset - notes[i]!.onset).filter((g) => g > 0 && g < 0.03);
   assert.ok(onsetGaps.length > 0, 'chord notes were struck at exactly the same time');
+});
+
+test('--exclude-pieces: a second export with the same seed shares no piece (corpus file + folk tune) with the first', async () => {
+  const root = await tmp('exclude');
+  // Several tunes of one folk ABC file: another tune of the same file is another piece, the same tune is not.
+  const opts = { folders: ['palestrina', 'essenFolksong/altdeu10.abc'], hours: 1, maxSeconds: 8, excerpts: 1, maxPieces: 4, heldOut: false, seed: 5 };
+  const first = await exportMusic21({ ...opts, dir: path.join(root, 'train', 'm', 'music21-s5') });
+  assert.equal(first.excluded, null);
+  const second = await exportMusic21({ ...opts, dir: path.join(root, 'val', 'music21-s5'), excludePieces: [path.join(root, 'train')] });
+  const key = (p: { source: string; tune: number | null }) => `${p.source}#${p.tune}`;
+  const taken = new Set(first.pieces.map(key));
+  assert.equal(first.pieces.length, 4);
+  assert.equal(second.pieces.length, 4);
+  assert.deepEqual(second.pieces.filter((p) => taken.has(key(p))).map(key), []);
+  assert.ok(second.pieces.some((p) => p.tune !== null), 'no folk tune in the second export');
+  assert.deepEqual(second.excluded, { manifests: 1, listed: 4, removed: 4 });
+  const manifest = JSON.parse(await readFile(path.join(root, 'val', 'music21-s5', 'manifest.json'), 'utf8'));
+  assert.deepEqual(manifest.exclude_pieces, [path.join(root, 'train')]);
+});
+
+test('--exclude-pieces refuses, naming the file: malformed manifests, a folder without one, links that leave the folder', async () => {
+  const root = await tmp('exclude-bad');
+  const refuses = async (folder: string, pattern: RegExp) => {
+    await assert.rejects(
+      exportMusic21({ folders: ['palestrina'], hours: 1, maxSeconds: 8, excerpts: 1, maxPieces: 1, heldOut: false, seed: 5, dir: path.join(root, 'out'), excludePieces: [folder] }),
+      (e: Error) => e instanceof A2mError && pattern.test(e.message),
+      folder,
+    );
+  };
+  const withManifest = async (name: string, text: string | Buffer): Promise<string> => {
+    await mkdir(path.join(root, name, 'music21-s1'), { recursive: true });
+    await writeFile(path.join(root, name, 'music21-s1', 'manifest.json'), text);
+    return path.join(root, name);
+  };
+  await refuses(await withManifest('json', '{"pieces": ['), /json\/music21-s1\/manifest\.json: not valid JSON.*expected a music21 export manifest/);
+  await refuses(await withManifest('nopieces', '{"seed": 1}'), /nopieces\/music21-s1\/manifest\.json: no "pieces" list/);
+  await refuses(await withManifest('source', '{"pieces": [{"tune": null}]}'), /source\/music21-s1\/manifest\.json: pieces\[0\]\.source is null/);
+  await refuses(await withManifest('tune', '{"pieces": [{"source": "palestrina/Agnus_03.krn", "tune": "3"}]}'), /tune\/music21-s1\/manifest\.json: pieces\[0\]\.tune is "3", not a tune index or null/);
+  await refuses(await withManifest('big', Buffer.alloc(16 * 1024 ** 2 + 1, 32)), /big\/music21-s1\/manifest\.json: 16777217 bytes, more than the 16777216/);
+  await mkdir(path.join(root, 'empty', 'sub'), { recursive: true });
+  await refuses(path.join(root, 'empty'), /empty: no music21 manifest\.json under it/);
+  await refuses(path.join(root, 'missing'), /missing: not a folder/);
+
+  // A valid manifest outside the folder, reached by a link to its folder or to the file itself: refused, not read.
+  const outside = await withManifest('outside', '{"pieces": [{"source": "palestrina/Agnus_03.krn", "tune": null}]}');
+  await mkdir(path.join(root, 'dirlink'));
+  await symlink(outside, path.join(root, 'dirlink', 'm1'));
+  await refuses(path.join(root, 'dirlink'), /dirlink\/m1 is a link to .*outside, outside the folder/);
+  await mkdir(path.join(root, 'filelink', 'music21-s1'), { recursive: true });
+  await symlink(path.join(outside, 'music21-s1', 'manifest.json'), path.join(root, 'filelink', 'music21-s1', 'manifest.json'));
+  await refuses(path.join(root, 'filelink'), /filelink\/music21-s1\/manifest\.json is a link to .*outside the folder/);
+  assert.equal(existsSync(path.join(root, 'out')), false, 'the exporter wrote before it checked --exclude-pieces');
 });
 
 test('pedal labels follow MAESTRO: a note lasts until key and pedal are up; a re-strike ends the note before it', () => {
@@ -128,7 +180,7 @@ test('a tiny real render: a corpus excerpt through the render pipeline, a held-o
   assert.match(head, /music21 essenFolksong\/altdeu10\.abc tune \d+, excerpt 1 of 1; .*accompaniment generated on/);
   assert.deepEqual(await findHeldOutPieces([path.join(out, csv)]), []);
   // The CSV is the exported MIDI (pedal applied) moved by the timbre's onset latency: same keys, a few ms later.
-  const [piece] = await exportMusic21({ ...music21, dir: path.join(out, 'music21-s9'), seed: 9, heldOut: false });
+  const [piece] = (await exportMusic21({ ...music21, dir: path.join(out, 'music21-s9'), seed: 9, heldOut: false })).pieces;
   // (Per-key latencies differ, so compare key by key.)
   const byKey = (ns: Note[]) => [...ns].sort((x, y) => x.pitch - y.pitch || x.onset - y.onset);
   const midi = byKey((await readMidiFile(piece!.file)).notes);

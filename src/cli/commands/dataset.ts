@@ -10,7 +10,7 @@ import { A2mError } from '../../errors.js';
 import { readCsv, writeCsv } from '../../data/csv.js';
 import { checkDataset, datasetStats, type DatasetStats } from '../../data/dataset.js';
 import { readMidiFile, writeMidiFile } from '../../data/midi.js';
-import { checkMusic21Folders, RESERVED_MUSIC21_FOLDERS } from '../../data/music21.js';
+import { checkMusic21Folders, RESERVED_MUSIC21_FOLDERS, splitFolderList } from '../../data/music21.js';
 import { DEFAULT_TIMBRES, HELD_OUT_SOUNDFONTS, renderDataset } from '../../data/render.js';
 import { intInRange, nonNegativeInt, numberInRange, positiveInt } from '../options.js';
 import { noteName } from '../../util/note-name.js';
@@ -19,7 +19,7 @@ type Args<T> = CommandModule<object, T>;
 
 const render: Args<{
   out: string; hours?: number; seed: number; soundfont?: string[]; jobs: number; 'from-midi'?: string[]; format: string; 'held-out': boolean;
-  music21?: string[]; 'max-seconds': number; excerpts?: number; 'pedal-fraction': number;
+  music21?: string[]; 'max-seconds': number; excerpts?: number; 'pedal-fraction': number; 'exclude-pieces'?: string[];
 }> = {
   command: 'render',
   describe: 'render a training dataset (FLAC + CSV pairs) from procedural piano material, MIDI files and/or music21 corpus pieces with FluidSynth',
@@ -40,19 +40,26 @@ const render: Args<{
       .option('max-seconds', { ...numberInRange('max-seconds', 5, 3600), default: 90, describe: 'with --music21: longest excerpt; longer pieces are cut at bar lines' })
       .option('excerpts', { ...positiveInt('excerpts', 1000), describe: 'with --music21: most consecutive excerpts per piece (default 3; 1 with --held-out)' })
       .option('pedal-fraction', { ...numberInRange('pedal-fraction', 0, 1), default: 0.4, describe: 'with --music21: share of pieces played with the sustain pedal (CSV notes last until key and pedal are up)' })
+      .option('exclude-pieces', {
+        type: 'string', array: true,
+        describe: 'with --music21: dataset folders (comma-separated) whose music21 exports (every manifest.json under them) list pieces to leave out, so this split shares no piece with them (e.g. a validation split disjoint from data/train)',
+      })
       .example('$0 dataset render --held-out --hours 0.3 --seed 2001 --out data/heldout', 'pieces in a timbre no model here was trained on (evaluation only)')
       .example('$0 dataset render --hours 0.1 --out /tmp/x --seed 1', 'six minutes of procedural pieces')
       .example('$0 dataset render --hours 20 --out data/train --seed 1 --jobs 2', 'a training set (resumable: rerun the same command)')
       .example('$0 dataset render --from-midi songs/ --out data/midi', 'render a folder of MIDI files')
       .example('$0 dataset render --music21 palestrina,haydn,essenFolksong --hours 1 --seed 11 --out data/train/m1', 'real music from the music21 corpus')
+      .example('$0 dataset render --music21 palestrina,haydn --exclude-pieces data/train --hours 0.4 --seed 1011 --out data/val-music', 'real-music validation: no piece that data/train has')
       .example('$0 dataset render --held-out --music21 bach,mozart --hours 0.3 --max-seconds 75 --out data/heldout-repertoire', 'reserved composers, evaluation only'),
   handler: async (a) => {
     const music21 = a.music21 ? checkMusic21Folders(a.music21, a['held-out']) : undefined;
+    const excludePieces = splitFolderList(a['exclude-pieces'] ?? []);
+    if (a['exclude-pieces'] && (!music21 || excludePieces.length === 0)) throw new A2mError('--exclude-pieces: expected dataset folders such as data/train, with --music21');
     const hours = music21 ? 0 : (a.hours ?? (a['from-midi'] ? 0 : 1));
     const r = await renderDataset({
       out: a.out, hours, seed: a.seed, soundfonts: a.soundfont, jobs: a.jobs, fromMidi: a['from-midi'],
       format: a.format as 'flac' | 'wav', progress: process.stderr.isTTY, heldOut: a['held-out'],
-      music21: music21 ? { folders: music21, hours: a.hours ?? 1, maxSeconds: a['max-seconds'], excerpts: a.excerpts, pedalFraction: a['pedal-fraction'] } : undefined,
+      music21: music21 ? { folders: music21, hours: a.hours ?? 1, maxSeconds: a['max-seconds'], excerpts: a.excerpts, pedalFraction: a['pedal-fraction'], excludePieces } : undefined,
       log: (line) => console.error(`music21: ${line}`),
     });
     console.log(`rendered ${r.rendered} pieces (${(r.seconds / 60).toFixed(1)} min of audio) into ${r.out}${r.skipped ? `; ${r.skipped} already there` : ''}`);
