@@ -6,7 +6,7 @@
  */
 import type { ModelOps, Init } from './ops.js';
 import { type ModelConfig, type HeadName, type ConvNextFrontend, type LogSpecFrontend, type KeyHeadConfig, hopOf } from './config.js';
-import { keyPadding, localAttentionMask, logSpecKernels, onesKernel, riseKernel, ropeRotation, ropeTables } from './tables.js';
+import { localAttentionMask, logSpecKernels, riseKernel, ropeRotation, ropeTables } from './tables.js';
 
 /** Power gain inside log(1 + g * power): a note at RMS-normalised level reaches ~3. */
 export const LOG_POWER_GAIN = 1e4;
@@ -27,6 +27,29 @@ function layerNorm<T>(o: ModelOps<T>, cfg: ModelConfig, name: string, x: T): T {
 function linear<T>(o: ModelOps<T>, name: string, x: T, out: number, bias: boolean, init?: Init, biasInit: Init = ZEROS): T {
   const inp = o.shape(x).at(-1)!;
   return o.scope(name, () => o.dense(x, o.param('w', [inp, out], init ?? W(inp)), bias ? o.param('b', [out], biasInit) : null));
+}
+
+/**
+ * linear() over the concatenation of `parts` on the last axis, with the same
+ * parameters (one [sum of widths, out] weight and a bias), computed as one
+ * dense per part on that part's rows of the weight, summed. The concatenated
+ * tensor is never built: in the key head it was the largest copy of the
+ * graph. The weight slices are constants in an export (folded by the IR).
+ */
+function splitDense<T>(o: ModelOps<T>, name: string, parts: T[], out: number): T {
+  const widths = parts.map((p) => o.shape(p).at(-1)!);
+  const inp = widths.reduce((a, b) => a + b, 0);
+  return o.scope(name, () => {
+    const w = o.param('w', [inp, out], W(inp));
+    const b = o.param('b', [out], ZEROS);
+    let row = 0;
+    const terms = parts.map((p, i) => {
+      const rows = o.slice(w, [row, 0], [widths[i]!, out]);
+      row += widths[i]!;
+      return o.dense(p, rows, i === 0 ? b : null);
+    });
+    return terms.reduce((sum, t) => o.add(sum, t));
+  });
 }
 
 function conv<T>(o: ModelOps<T>, name: string, x: T, cout: number, k: number, stride: number, pad: [number, number], groups = 1, biasInit: Init = ZEROS): T {
@@ -112,9 +135,9 @@ function logSpecFrontend<T>(o: ModelOps<T>, cfg: ModelConfig, fe: LogSpecFronten
  * The per-key head (KeyHeadConfig): [B, T, keys, n] additions to n heads'
  * logits, zero at the start.
  *   per piano key, each log-spec branch's bins and their rise since the last
- *   frame -> [B, T, 88, F] -> zero-padded key axis -> the keys at each offset
- *   (one slice each) -> [B, T, keys, offsets·F] + an `embed`-wide slice of the
- *   transformer output per key -> shared MLP -> n.
+ *   frame -> [B, T, 88, F] -> the keys at each offset (one gather; a zero row
+ *   off the keyboard) -> [B, T, keys, offsets·F] + an `embed`-wide slice of
+ *   the transformer output per key -> shared MLP -> n.
  * The gather stays channels-last throughout: this head is memory-bound, and
  * transposing to key-last (to pad with a placement matmul) cost more than the
  * MLP itself.
@@ -134,19 +157,19 @@ function keyHead<T>(o: ModelOps<T>, cfg: ModelConfig, kh: KeyHeadConfig, logPowe
     // One N-ary concat: each element is copied once (a tree of pairs copied it once per level).
     const perKey = branches.length === 1 ? branches[0]! : o.concat(branches, 3);
     const F = o.shape(perKey)[3]!;
-    const { lo, hi } = keyPadding(K, kh.offsets);
-    // Frames become the conv's batch, keys its length: pads the key axis of every frame.
+    // The IR has no pad op: one zero key row (this tensor's first row times 0) is appended after the 88
+    // keys, and every offset that falls off the keyboard gathers that row. It copies BT x 1 x F, where
+    // padding the key axis (a 1-tap conv by 1.0) copied the whole tensor once more.
     const flat = o.reshape(perKey, [B! * Tn!, 88, F]);
-    const padded = o.conv1d(flat, o.constant('key_pad_ones', () => onesKernel(F)), null, { stride: 1, padBegin: lo, padEnd: hi, groups: F });
-    // Every key's neighbours in one gather of the padded key axis: row k * offsets + j is key k
-    // at offset j, so [B*T, K*offsets, F] reshapes to offset-major features per key (index =
-    // offset index * F + f), the order the 'hidden' weights were trained on. One copy where a
-    // Slice per offset and a 10-input Concat copied twice (ONNX Runtime, batch 4, 2 threads:
-    // Slice + Concat 10.4 ms -> Gather + Concat 7.9 ms of ~105 ms).
-    const rows = Array.from({ length: K }, (_, k) => kh.offsets.map((d) => lo + k + d)).flat();
-    const windows = o.reshape(o.gather(padded, rows, 1), [B!, Tn!, K, kh.offsets.length * F]);
-    const feats = o.concat([windows, o.reshape(linear(o, 'embed', x, K * kh.embed, true), [B!, Tn!, K, kh.embed])], 3);
-    const hidden = o.gelu(linear(o, 'hidden', feats, kh.hidden, true));
+    const zeroRow = o.mul(o.gather(flat, [0], 1), o.constant('zero', () => scalar(0)));
+    const withZero = o.concat([flat, zeroRow], 1);
+    // Every key's neighbours in one gather: row k * offsets + j is key k at offset j (or the zero row), so
+    // [B*T, K*offsets, F] reshapes to offset-major features per key (index = offset index * F + f),
+    // the order the 'hidden' weights were trained on.
+    const rows = Array.from({ length: K }, (_, k) => kh.offsets.map((d) => (k + d >= 0 && k + d < 88 ? k + d : 88))).flat();
+    const windows = o.reshape(o.gather(withZero, rows, 1), [B!, Tn!, K, kh.offsets.length * F]);
+    const embed = o.reshape(linear(o, 'embed', x, K * kh.embed, true), [B!, Tn!, K, kh.embed]);
+    const hidden = o.gelu(splitDense(o, 'hidden', [windows, embed], kh.hidden));
     return linear(o, 'out', hidden, n, true, ZEROS);
   });
 }

@@ -87,29 +87,10 @@ export function logSpecKernels(cfg: ModelConfig, fe: LogSpecFrontend, compute = 
   return { kernels: { shape: [K, 1, 2 * bins], data }, bins, kernelSize: K };
 }
 
-/**
- * Key head: the zero padding of the 88-key axis (lo keys before, hi after) so
- * that the keys `d` semitones from every model key k (0..keys-1) are one slice,
- * [lo + d, lo + d + keys), for every offset d.
- */
-export function keyPadding(keys: number, offsets: readonly number[]): { lo: number; hi: number } {
-  return { lo: Math.max(0, -Math.min(...offsets)), hi: Math.max(0, keys + Math.max(...offsets) - 88) };
-}
-
 /** Depthwise [2, 1, channels] kernel of x[t] - x[t-1] (with one frame of zero padding before). */
 export function riseKernel(channels: number): HostTensor {
   const data = new Float32Array(2 * channels);
   data.fill(-1, 0, channels);
   data.fill(1, channels);
   return { shape: [2, 1, channels], data };
-}
-
-/**
- * Depthwise [1, 1, channels] kernel of ones. The IR has no pad op; a 1-tap
- * depthwise conv1d by 1.0 with padBegin/padEnd is an exact (x * 1 in float32)
- * zero padding that every exporter already handles (the same op the rise
- * kernel uses), so the key head pads its key axis with it.
- */
-export function onesKernel(channels: number): HostTensor {
-  return { shape: [1, 1, channels], data: new Float32Array(channels).fill(1) };
 }
