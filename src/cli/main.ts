@@ -17,10 +17,27 @@ async function commandModule(name: CommandName): Promise<CommandModule> {
   return { ...COMMANDS[name], builder: (y) => y, handler: () => {} };
 }
 
+/**
+ * yargs renders the running command's whole help text just after calling its
+ * handler (usage.cacheHelpMessage, to print should the command fail), which is
+ * string-width work on the main thread while the handler waits on its first
+ * await (`a2m transcribe` then has not yet started decoding). That text is never
+ * shown here: .fail() below throws instead of printing help, and help itself
+ * (--help) is rendered on its own path. So the caching is skipped; if this
+ * yargs lacks the hook, nothing changes.
+ */
+function skipCachedHelp(parser: object): void {
+  const usage = (parser as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: unknown } } })
+    .getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+}
+
 const verbose = argv.includes('--verbose');
 try {
   const commands = await Promise.all((Object.keys(COMMANDS) as CommandName[]).map(commandModule));
-  await yargs(argv)
+  const parser = yargs(argv);
+  skipCachedHelp(parser);
+  await parser
     .scriptName('a2m')
     .command(commands)
     .option('verbose', { type: 'boolean', describe: 'print stack traces on errors, and TensorFlow\'s start-up log', global: true })
