@@ -14,7 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ModelLike } from '../model/host-model.js';
 import { asTfjsModel } from '../model/load.js';
-import { exportGraph, exportModel, artifactName, type ExportManifest } from '../export/export.js';
+// The export driver (with the IR passes it runs) is loaded only on a cache miss: a cached export needs just its artifact's name.
+import type { ExportManifest } from '../export/export.js';
+import { artifactName } from '../export/artifacts.js';
 import type { IrGraph } from '../ir/graph.js';
 import { graphHash } from '../ir/graph-hash.js';
 import { loadRuntime } from '../runtimes/index.js';
@@ -123,6 +125,7 @@ async function cacheLocation(graph: IrGraph, format: ExportBackend, precision: P
  * so precisions never share a file.
  */
 export async function exportCachePath(model: ModelLike, format: ExportBackend, precision: Precision): Promise<{ dir: string; rel: string }> {
+  const { exportGraph } = await import('../export/export.js');
   return cacheLocation(await exportGraph(model, CACHE_BATCH), format, precision);
 }
 
@@ -178,13 +181,15 @@ export async function cachedExport(model: ModelLike, format: ExportBackend, prec
   const indexFile = await checkpointIndexFile(model);
   const indexed = await readIndex(indexFile);
   let graph: IrGraph | undefined;
-  const entry = indexed ?? await exportCacheKey(graph = await exportGraph(model, CACHE_BATCH));
+  const exporter = () => import('../export/export.js');
+  const entry = indexed ?? await exportCacheKey(graph = await (await exporter()).exportGraph(model, CACHE_BATCH));
   const usable = await usableEntry(path.join(exportCacheDir(), entry), rel, precision, opts);
   if (usable) {
     if (!indexed) await rememberEntry(indexFile, entry, opts);
     return usable;
   }
   // Writing: the folder is named by the graph itself (an index naming another folder is not trusted here).
+  const { exportGraph, exportModel } = await exporter();
   graph ??= await exportGraph(model, CACHE_BATCH);
   const { dir } = await cacheLocation(graph, format, precision);
   const file = path.join(dir, rel);

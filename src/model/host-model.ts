@@ -9,7 +9,6 @@
 import type { HostTensor } from '../ir/tensor.js';
 import type { IrGraph } from '../ir/graph.js';
 import type { ModelConfig } from './config.js';
-import { buildModelGraph } from './ir-ops.js';
 
 /** What exporting and hashing read of a model: both HostModel and the tfjs Model provide it. */
 export interface ModelLike {
@@ -27,8 +26,14 @@ export class HostModel implements ModelLike {
 
   async weights(): Promise<Map<string, HostTensor>> { return this.params; }
 
-  /** Records the IR graph (static batch size); fails when a weight the network needs is missing. */
-  async graph(batch = 1): Promise<IrGraph> { return buildModelGraph(this.config, this.params, batch); }
+  /**
+   * Records the IR graph (static batch size); fails when a weight the network needs is missing.
+   * The IR builder is loaded here, on first use: running a cached export never records the graph.
+   */
+  async graph(batch = 1): Promise<IrGraph> {
+    const { buildModelGraph } = await import('./ir-ops.js');
+    return buildModelGraph(this.config, this.params, batch);
+  }
 
   paramCount(): number {
     let n = 0;
