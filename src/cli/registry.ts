@@ -15,7 +15,7 @@ export const COMMANDS = {
   convert: { command: 'convert <source>', describe: 'convert a model we did not train (a tfjs graph model, or a tfjs-layers model from model.save()) to SavedModel, TFLite, Core ML, ONNX and/or tfjs, through the IR' },
   inspect: { command: 'inspect [model]', describe: 'print the model\'s IR summary: ops by type, parameters, sizes, inputs/outputs, FLOPs per window' },
   train: { command: 'train', describe: 'train a model preset on a dataset folder (tfjs-node, native TensorFlow)' },
-  validate: { command: 'validate <dataset>', describe: 'score a model on a dataset folder: note P/R/F1 (mir_eval-exact) per piece and mean, plus the seed\'s window metrics' },
+  validate: { command: 'validate <dataset..>', describe: 'score a model on dataset folders: note P/R/F1 (mir_eval-exact) per piece and mean, plus the seed\'s window metrics' },
   dataset: { command: 'dataset <command>', describe: 'render, check and describe datasets (<name>.<audio> + <name>.csv pairs)' },
   doctor: { command: 'doctor', describe: 'check every runtime and tool: OK with its version, or what is missing and how to fix it' },
 } as const satisfies Record<string, CommandEntry>;

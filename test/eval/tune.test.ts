@@ -3,7 +3,7 @@
 // recover the notes, scored by the mir_eval port.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { scoreThresholds, tuneThresholds, type TuningPiece } from '../../src/eval/tune.js';
+import { scoreThresholds, tuneOffsets, tuneThresholds, type TuningPiece } from '../../src/eval/tune.js';
 import { DEFAULT_THRESHOLDS } from '../../src/infer/events.js';
 import { windowTargets } from '../../src/data/targets.js';
 import { NUM_KEYS as K, type Note } from '../../src/types.js';
@@ -35,4 +35,41 @@ test('tuning keeps the defaults when they are already perfect', () => {
   const r = tuneThresholds(pieces);
   assert.equal(r.baseline, 1);
   assert.deepEqual(r.thresholds, { ...DEFAULT_THRESHOLDS });
+});
+
+/**
+ * Rolls of an onset-head model whose frame prob lingers at 0.3 for 200 ms
+ * after each note's real end (a damper still ringing): release 0.1 (the
+ * default) ends every note 200 ms late, past mir_eval's offset tolerance
+ * (max(50 ms, 20 % of the note)) for these 0.3-0.6 s notes.
+ */
+function lingeringPiece(seed: number): TuningPiece {
+  const notes: Note[] = [];
+  for (let i = 0; i < 8; i++) {
+    const on = 0.1 + i * 0.55 + (seed % 3) * 0.02;
+    notes.push({ onset: on, offset: on + 0.3 + (i % 3) * 0.1, pitch: 45 + ((seed + i * 7) % 30), velocity: 0.5 });
+  }
+  const frames = new Float32Array(T * K), onsets = new Float32Array(T * K);
+  for (const n of notes) {
+    const k = n.pitch - 21, a = Math.round(n.onset * 50), b = Math.round(n.offset * 50);
+    onsets[a * K + k] = 1;
+    for (let t = a; t < b; t++) frames[t * K + k] = 1;
+    for (let t = b; t < b + 10; t++) frames[t * K + k] = 0.3;
+  }
+  return { inputs: { frames, onsets }, notes };
+}
+
+test('the offset stage tunes release for onset+offset F1 and keeps onset F1', () => {
+  const pieces = [1, 2, 3].map(lingeringPiece);
+  const start = { ...DEFAULT_THRESHOLDS, onset: 0.5, release: 0.1 };
+  assert.equal(scoreThresholds(pieces, start, 'onset'), 1);
+  assert.equal(scoreThresholds(pieces, start, 'onsetOffset'), 0, 'every note ends 200 ms late');
+  const r = tuneOffsets(pieces, start);
+  assert.equal(r.baseline, 0);
+  assert.equal(r.score, 1);
+  assert.ok(r.thresholds.release > 0.3, `release ${r.thresholds.release} must cut the 0.3 tail`);
+  assert.equal(r.onset, 1);
+  assert.equal(r.onsetBaseline, 1);
+  // Everything but release is left as it was.
+  assert.deepEqual({ ...r.thresholds, release: start.release }, start);
 });
