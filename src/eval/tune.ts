@@ -18,7 +18,7 @@ export interface TuningPiece {
 /** Which score to maximise: onset-only F1 (the headline number), with offsets, or with velocity. */
 export type TuningObjective = 'onset' | 'onsetOffset' | 'onsetVelocity';
 
-type NumericKey = 'activate' | 'release' | 'reattack' | 'riseDelta' | 'onset' | 'reonset' | 'harmonic' | 'minNoteFrames' | 'velocityFrames';
+type NumericKey = 'activate' | 'release' | 'reattack' | 'riseDelta' | 'onset' | 'reonset' | 'harmonic' | 'minNoteFrames' | 'velocityFrames' | 'sustainFrames' | 'sustainRelease' | 'offsetShift';
 export type ThresholdGrid = Partial<Record<NumericKey, number[]>>;
 
 /** Frame-rule grid (no onset head). */
@@ -44,13 +44,18 @@ export const ONSET_GRID: ThresholdGrid = {
 };
 
 /**
- * Offset stage (after the onset stage): `release` only decides where a note
- * ends, so tuning it for onset F1 (the first stage's objective) left it where
- * it started; here it is tuned for onset+offset F1. Fine steps below 0.2,
- * where a decaying piano note's frame prob crosses.
+ * Offset stage (after the onset stage): these thresholds only decide where a
+ * note ends, so tuning them for onset F1 (the first stage's objective) left
+ * them where they started; here they are tuned for onset+offset F1. Fine
+ * steps below 0.2, where a decaying piano note's frame prob crosses; the
+ * sustain release (0.5 s and 1 s into a note) for held notes, whose frame
+ * prob fades with their sound; and a shift of every end by whole frames.
  */
 export const OFFSET_GRID: ThresholdGrid = {
   release: [0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.25, 0.3, 0.4, 0.5],
+  sustainFrames: [0, 25, 50],
+  sustainRelease: [0.01, 0.02, 0.03, 0.05, 0.075, 0.1],
+  offsetShift: [-3, -2, -1, 0, 1, 2],
 };
 
 /** The offset stage's result: onset+offset F1 before and after, and the onset F1 it kept. */
@@ -88,14 +93,17 @@ export function tuneOffsets(
   let current = { ...start };
   const first = both(current);
   let best = first;
-  for (const [key, values] of Object.entries(opts.grid ?? OFFSET_GRID) as [NumericKey, number[]][]) {
-    for (const v of values) {
-      if (v === current[key]) continue;
-      const trial = { ...current, [key]: v };
-      const s = both(trial);
-      if (s.onsetOffset > best.onsetOffset && s.onset >= first.onset - slack) {
-        best = s;
-        current = trial;
+  // Two passes: sustainRelease matters only once sustainFrames is on, which the first pass may decide.
+  for (let pass = 0; pass < 2; pass++) {
+    for (const [key, values] of Object.entries(opts.grid ?? OFFSET_GRID) as [NumericKey, number[]][]) {
+      for (const v of values) {
+        if (v === current[key]) continue;
+        const trial = { ...current, [key]: v };
+        const s = both(trial);
+        if (s.onsetOffset > best.onsetOffset && s.onset >= first.onset - slack) {
+          best = s;
+          current = trial;
+        }
       }
     }
   }

@@ -168,6 +168,38 @@ test('onset head: a peak inside a sounding note re-starts it only above reonset'
   assert.deepEqual(starts({ onset: 0.5, reonset: 0.55 }), [10, 40, 90]);
 });
 
+test('onset head: a held note ends below sustainRelease once it has lasted sustainFrames', () => {
+  const frames = new Float32Array(T * K), onsets = new Float32Array(T * K);
+  const key = 30;
+  // A short note (frames 5..9, then 0.1) and a held one whose prob fades: 0.9 for 30 frames, 0.1 for 40, then 0.
+  for (let f = 5; f < 10; f++) frames[f * K + key] = 0.9;
+  for (let f = 10; f < 15; f++) frames[f * K + key] = 0.1;
+  onsets[5 * K + key] = 0.9;
+  for (let f = 50; f < 80; f++) frames[f * K + key] = 0.9;
+  for (let f = 80; f < 120; f++) frames[f * K + key] = 0.1;
+  onsets[50 * K + key] = 0.9;
+  const spans = (th: Partial<EventThresholds>) => extractNotes({ frames, onsets }, { onset: 0.5, release: 0.15, ...th })
+    .map((n) => [Math.round(n.onset * FPS), Math.round(n.offset * FPS)]);
+  assert.deepEqual(spans({}), [[5, 10], [50, 80]], 'release 0.15 ends both where the prob falls to 0.1');
+  assert.deepEqual(spans({ sustainFrames: 20, sustainRelease: 0.05 }), [[5, 10], [50, 120]], 'only the note past 20 frames holds on through the 0.1 tail');
+  assert.deepEqual(spans({ sustainFrames: 0, sustainRelease: 0.05 }), [[5, 10], [50, 80]], 'sustainFrames 0 is off');
+});
+
+test('offsetShift moves every end by whole frames, never to before the onset frame + 1', () => {
+  const frames = new Float32Array(T * K), onsets = new Float32Array(T * K);
+  const key = 12;
+  for (let f = 20; f < 23; f++) frames[f * K + key] = 0.9; // 3 frames
+  for (let f = 40; f < 60; f++) frames[f * K + key] = 0.9; // 20 frames
+  onsets[20 * K + key] = 0.9;
+  onsets[40 * K + key] = 0.9;
+  const spans = (offsetShift: number) => extractNotes({ frames, onsets }, { onset: 0.5, minNoteFrames: 3, offsetShift })
+    .map((n) => [Math.round(n.onset * FPS), Math.round(n.offset * FPS)]);
+  assert.deepEqual(spans(0), [[20, 23], [40, 60]]);
+  assert.deepEqual(spans(-2), [[20, 21], [40, 58]], 'minNoteFrames judged the unshifted note; the end stays after the onset frame');
+  assert.deepEqual(spans(-5), [[20, 21], [40, 55]]);
+  assert.deepEqual(spans(2), [[20, 25], [40, 62]]);
+});
+
 test('onset head: a peak under a stronger onset 12/19/24/28 keys below is a harmonic, not a note, when harmonic > 0', () => {
   const frames = new Float32Array(T * K), onsets = new Float32Array(T * K);
   const root = 30;

@@ -59,6 +59,8 @@ const THRESHOLD_SETS: Partial<EventThresholds>[] = [
   { release: 0.2, onset: 0.3, reonset: 0.6, harmonic: 0.7 },
   { velocityFrames: 4, velocityReduce: 'max', allowFrameStarts: true, minNoteFrames: 1 },
   { riseFrames: 3, riseDelta: 0.1, velocityFrames: 3, reattack: 0.3 },
+  { release: 0.3, sustainFrames: 8, sustainRelease: 0.05, offsetShift: -2 },
+  { onset: 0.3, sustainFrames: 3, sustainRelease: 0.2, offsetShift: 3 },
 ];
 
 /** Feeds `input` to a NoteStream in chunks of the given sizes (cycled); returns the notes sorted, and those finish() gave. */

@@ -33,6 +33,12 @@ export interface Thresholds {
   riseFrames: number;
   riseDelta: number;
   allowFrameStarts: boolean;
+  /** Once a note has sounded this many frames it ends below `sustainRelease` instead of `release` (0: off). */
+  sustainFrames: number;
+  /** The release threshold of a note that has sounded `sustainFrames` frames. */
+  sustainRelease: number;
+  /** Frames added to every note's end (negative: earlier), never before its onset frame + 1. */
+  offsetShift: number;
   /** Notes shorter than this many frames are dropped. */
   minNoteFrames: number;
   velocityFrames: number;
