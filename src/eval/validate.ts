@@ -14,7 +14,7 @@ import type { EventThresholds } from '../infer/events.js';
 import { scoreNotes } from './mir-eval.js';
 import { addToBreakdown, emptyBreakdown, type Breakdown } from './breakdown.js';
 import { SeedMetricsAccumulator, type SeedMetrics } from './frame-metrics.js';
-import { tuneOffsets, tuneThresholds, ONSET_GRID, FRAME_GRID, type TuningPiece } from './tune.js';
+import { scoreThresholds, tuneOffsets, tuneThresholds, ONSET_GRID, FRAME_GRID, type TuningPiece } from './tune.js';
 import type { Note } from '../types.js';
 
 export interface PieceResult {
@@ -48,6 +48,8 @@ export interface ValidationReport {
   tuning?: {
     objective: string; baseline: number; tuned: number; thresholds: EventThresholds;
     offsets?: { objective: 'onsetOffset'; baseline: number; tuned: number; onsetF1: number };
+    /** With more than one folder: each folder's mean scores at the final thresholds. */
+    datasets?: { dir: string; onsetF1: number; onsetOffsetF1: number }[];
   };
   /** With `breakdown`: recall by register / velocity / duration / chord size and false alarms by kind, over all pieces. */
   breakdown?: Breakdown;
@@ -71,6 +73,8 @@ export async function validateDataset(model: Model, modelName: string, runner: W
   const velocity = model.config.heads.includes('velocity');
   const pieces: (PieceResult & { dir: string })[] = [];
   const tuning: TuningPiece[] = [];
+  /** The folder of each tuning piece (same order). */
+  const tuningDirs: string[] = [];
   const breakdown = o.breakdown ? emptyBreakdown() : undefined;
   for (const [i, p] of listed.entries()) {
     o.onPiece?.(p.name, i, listed.length);
@@ -82,7 +86,10 @@ export async function validateDataset(model: Model, modelName: string, runner: W
       onset: prf(s.onset), onsetOffset: prf(s.onsetOffset), ...(s.onsetVelocity ? { onsetVelocity: prf(s.onsetVelocity) } : {}),
     });
     if (breakdown) addToBreakdown(breakdown, ref, t.notes);
-    if (o.tune && t.rolls) tuning.push({ inputs: { frames: t.rolls.frames, onsets: t.rolls.onsets, velocities: t.rolls.velocities }, notes: ref });
+    if (o.tune && t.rolls) {
+      tuning.push({ inputs: { frames: t.rolls.frames, onsets: t.rolls.onsets, velocities: t.rolls.velocities }, notes: ref });
+      tuningDirs.push(p.dir);
+    }
   }
   const meanOf = (ps: readonly PieceResult[]): MeanScores => {
     const mean = (f: (p: PieceResult) => number | undefined) => ps.reduce((a, p) => a + (f(p) ?? 0), 0) / Math.max(1, ps.length);
@@ -124,6 +131,10 @@ export async function validateDataset(model: Model, modelName: string, runner: W
     report.tuning = {
       objective: 'onset', baseline: r.baseline, tuned: r.score, thresholds: off.thresholds,
       offsets: { objective: 'onsetOffset', baseline: off.baseline, tuned: off.score, onsetF1: off.onset },
+      ...(folders.length > 1 ? { datasets: folders.map((d) => {
+        const own = tuning.filter((_, i) => tuningDirs[i] === d);
+        return { dir: path.resolve(d), onsetF1: scoreThresholds(own, off.thresholds, 'onset'), onsetOffsetF1: scoreThresholds(own, off.thresholds, 'onsetOffset') };
+      }) } : {}),
     };
   }
   return report;

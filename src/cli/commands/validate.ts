@@ -56,6 +56,7 @@ const command: CommandModule<object, Args> = {
       w.write(`tuned thresholds: onset F1 ${t.baseline.toFixed(3)} -> ${t.tuned.toFixed(3)}`);
       if (t.offsets) w.write(`, then onset+offset F1 ${t.offsets.baseline.toFixed(3)} -> ${t.offsets.tuned.toFixed(3)} (onset F1 ${t.offsets.onsetF1.toFixed(3)})`);
       w.write(` with ${JSON.stringify(t.thresholds)}\n`);
+      for (const d of t.datasets ?? []) w.write(`  tuned, ${d.dir}: onset F1 ${f3(d.onsetF1)}, onset+offset F1 ${f3(d.onsetOffsetF1)}\n`);
     }
     if (a.json) await writeFileAtomic(a.json, JSON.stringify(report, null, 2) + '\n');
     if (a.tune && a['write-thresholds'] && report.tuning) {
