@@ -47,6 +47,7 @@
  */
 import { A2mError } from '../errors.js';
 import { FRAMES_PER_SECOND, MIDI_OFFSET, NUM_KEYS, PIANO_HIGH, type Note } from '../types.js';
+import { validateThresholds } from './threshold-rules.js';
 
 export interface EventThresholds {
   /** Frame prob above which an idle key starts a note (frame rule). */
@@ -465,44 +466,13 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** What each threshold must be; one row per field keeps checks and messages together. */
-const THRESHOLD_SPEC: Record<keyof EventThresholds, { expected: string; ok: (v: unknown) => boolean }> = {
-  activate: { expected: 'a probability 0..1', ok: isProb },
-  release: { expected: 'a probability 0..1', ok: isProb },
-  reattack: { expected: 'a probability 0..1', ok: isProb },
-  riseFrames: { expected: 'an integer >= 1', ok: (v) => Number.isInteger(v) && (v as number) >= 1 },
-  riseDelta: { expected: 'a number > 0 (Infinity turns the rise test off)', ok: (v) => typeof v === 'number' && v > 0 },
-  onset: { expected: 'a probability 0..1', ok: isProb },
-  reonset: { expected: 'a probability 0..1 (0: same as onset)', ok: isProb },
-  harmonic: { expected: 'a ratio 0..1 (0: off)', ok: isProb },
-  allowFrameStarts: { expected: 'true or false', ok: (v) => typeof v === 'boolean' },
-  sustainFrames: { expected: 'an integer >= 0 (0: off)', ok: (v) => Number.isInteger(v) && (v as number) >= 0 },
-  sustainRelease: { expected: 'a probability 0..1', ok: isProb },
-  offsetShift: { expected: 'an integer number of frames (negative: earlier)', ok: (v) => Number.isInteger(v) && Math.abs(v as number) <= 1000 },
-  minNoteFrames: { expected: 'an integer >= 1', ok: (v) => Number.isInteger(v) && (v as number) >= 1 },
-  velocityFrames: { expected: 'an integer >= 1', ok: (v) => Number.isInteger(v) && (v as number) >= 1 },
-  velocityReduce: { expected: '"mean" or "max"', ok: (v) => v === 'mean' || v === 'max' },
-  defaultVelocity: { expected: 'a velocity 0..1', ok: isProb },
-};
-
-function isProb(v: unknown): boolean {
-  return typeof v === 'number' && v >= 0 && v <= 1;
-}
-
 /**
- * Checks thresholds read from a model card (JSON); `source` names the file
- * in errors. Unknown keys are an error too (a typo would silently keep the
- * default). JSON has no Infinity: `riseDelta: null` means "rise test off".
+ * Checks thresholds read from a model card (JSON) against THRESHOLD_RULES
+ * (threshold-rules.ts); `source` names the file in errors
+ * (`card.json: thresholds.release: must be ...`). Unknown keys are an error
+ * too (a typo would silently keep the default). JSON has no Infinity:
+ * `riseDelta: null` means "rise test off".
  */
 export function parseThresholds(raw: unknown, source: string): Partial<EventThresholds> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new A2mError(`${source}: thresholds: expected an object, got ${JSON.stringify(raw)}`);
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    const spec = THRESHOLD_SPEC[key as keyof EventThresholds];
-    if (!spec) throw new A2mError(`${source}: thresholds.${key}: unknown threshold (expected one of ${Object.keys(THRESHOLD_SPEC).join(', ')})`);
-    const v = key === 'riseDelta' && value === null ? Infinity : value;
-    if (!spec.ok(v)) throw new A2mError(`${source}: thresholds.${key}: expected ${spec.expected}, got ${JSON.stringify(value)}`);
-    out[key] = v;
-  }
-  return out as Partial<EventThresholds>;
+  return validateThresholds(raw, `${source}: thresholds`);
 }

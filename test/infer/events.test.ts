@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_THRESHOLDS, PEAK_RISE, extractNotes, notesToFrames, parseThresholds, type EventThresholds } from '../../src/infer/events.js';
+import { THRESHOLD_RULES, checkThresholds } from '../../src/infer/threshold-bounds.js';
 import { windowTargets } from '../../src/data/targets.js';
 import { scoreNotes } from '../../src/eval/mir-eval.js';
 import { FRAMES_PER_SECOND as FPS, MIDI_OFFSET, NUM_KEYS as K, type Note } from '../../src/types.js';
@@ -255,7 +256,33 @@ function zip<A, B>(a: A[], b: B[]): [A, B][] {
 test('parseThresholds: model-card values checked, errors name the file and field', () => {
   assert.deepEqual(parseThresholds({ activate: 0.4, riseDelta: null, velocityReduce: 'max' }, 'card.json'), { activate: 0.4, riseDelta: Infinity, velocityReduce: 'max' });
   assert.throws(() => parseThresholds({ activte: 0.4 }, 'card.json'), /card\.json: thresholds\.activte: unknown threshold/);
-  assert.throws(() => parseThresholds({ release: 2 }, 'card.json'), /card\.json: thresholds\.release: expected a probability 0\.\.1, got 2/);
-  assert.throws(() => parseThresholds({ minNoteFrames: 1.5 }, 'card.json'), /minNoteFrames: expected an integer >= 1/);
+  assert.throws(() => parseThresholds({ release: 2 }, 'card.json'), /card\.json: thresholds\.release: must be a number in 0\.\.1, got 2/);
+  assert.throws(() => parseThresholds({ minNoteFrames: 1.5 }, 'card.json'), /minNoteFrames: must be an integer in 1\.\.1000, got 1\.5/);
   assert.throws(() => parseThresholds([], 'card.json'), /expected an object/);
+});
+
+test('parseThresholds and checkThresholds share one rule table', () => {
+  const rules = Object.keys(THRESHOLD_RULES).sort();
+  assert.deepEqual(rules, Object.keys(DEFAULT_THRESHOLDS).sort(), 'a rule for every threshold');
+  assert.deepEqual(parseThresholds({ ...DEFAULT_THRESHOLDS }, 'card.json'), { ...DEFAULT_THRESHOLDS }, 'the defaults pass');
+  // JSON writes the tuner's riseDelta Infinity as null: both read it back as Infinity.
+  assert.deepEqual(checkThresholds({ riseDelta: null }, 'ck'), { riseDelta: Infinity });
+  assert.deepEqual(checkThresholds({ riseDelta: Infinity, onset: undefined }, 'ck'), { riseDelta: Infinity }, 'undefined entries are left out');
+  assert.deepEqual(checkThresholds(null, 'ck'), {}, 'no thresholds in a checkpoint');
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ harmonic: 2 }, /harmonic: must be a number in 0\.\.1 \(0: off\), got 2/],
+    [{ riseDelta: 0 }, /riseDelta: must be a number > 0 and <= 1, or Infinity \/ null \(rise test off\), got 0/],
+    [{ riseDelta: 2 }, /riseDelta: must be/],
+    [{ riseFrames: 0 }, /riseFrames: must be an integer in 1\.\.1000/],
+    [{ sustainFrames: 100001 }, /sustainFrames: must be an integer in 0\.\.100000 \(0: off\)/],
+    [{ offsetShift: -1001 }, /offsetShift: must be an integer in -1000\.\.1000/],
+    [{ velocityReduce: 'min' }, /velocityReduce: must be one of "mean", "max", got "min"/],
+    [{ allowFrameStarts: 1 }, /allowFrameStarts: must be true or false/],
+    [{ activate: null }, /activate: must be a number in 0\.\.1, got null/],
+    [{ constructor: 1 }, /constructor: unknown threshold/],
+  ];
+  for (const [bad, message] of cases) {
+    assert.throws(() => parseThresholds(bad, 'card.json'), new RegExp(`card\\.json: thresholds\\.${message.source}`));
+    assert.throws(() => checkThresholds(bad, 'ck: state.thresholds'), new RegExp(`ck: state\\.thresholds\\.${message.source}`));
+  }
 });
