@@ -1,6 +1,6 @@
 /** ModelOps as an IR builder: running the forward pass with it records the graph every converter consumes. */
 import type { ModelOps, Init } from './ops.js';
-import type { Conv1DAttrs, OpName, AttrsOf } from '../ir/ops.js';
+import { OPS, type Conv1DAttrs, type OpName, type AttrsOf } from '../ir/ops.js';
 import { type IrGraph, type IrValue, addConstant, addInput, addNode, emptyGraph } from '../ir/graph.js';
 import type { HostTensor } from '../ir/tensor.js';
 import { forward } from './forward.js';
@@ -10,16 +10,22 @@ export class IrRecorder implements ModelOps<IrValue> {
   readonly graph: IrGraph = emptyGraph();
   private scopes: string[] = [];
   private counters = new Map<string, number>();
+  /** Every parameter the network asked for (some are only read through record-time slices). */
+  readonly paramsUsed = new Set<string>();
 
   constructor(private weights: Map<string, HostTensor>) {}
 
   private full(name: string): string { return [...this.scopes, name].join('/'); }
 
-  private node<O extends OpName>(op: O, inputs: IrValue[], attrs: AttrsOf<O>): IrValue {
+  private nameFor(op: OpName): string {
     const base = this.full(op.toLowerCase());
     const n = this.counters.get(base) ?? 0;
     this.counters.set(base, n + 1);
-    return addNode(this.graph, n === 0 ? base : `${base}_${n}`, op, inputs.map((i) => i.name), attrs);
+    return n === 0 ? base : `${base}_${n}`;
+  }
+
+  private node<O extends OpName>(op: O, inputs: IrValue[], attrs: AttrsOf<O>): IrValue {
+    return addNode(this.graph, this.nameFor(op), op, inputs.map((i) => i.name), attrs);
   }
 
   param(name: string, shape: number[], _init: Init): IrValue {
@@ -27,6 +33,7 @@ export class IrRecorder implements ModelOps<IrValue> {
     const t = this.weights.get(full);
     if (!t) throw new Error(`weights have no parameter ${full} (shape [${shape}])`);
     if (t.shape.join() !== shape.join()) throw new Error(`parameter ${full} has shape [${t.shape}], the network expects [${shape}]`);
+    this.paramsUsed.add(full);
     return this.graph.constants.has(full) ? { name: full, shape } : addConstant(this.graph, full, t);
   }
 
@@ -61,7 +68,17 @@ export class IrRecorder implements ModelOps<IrValue> {
   log(x: IrValue): IrValue { return this.node('Log', [x], {}); }
   reshape(x: IrValue, shape: number[]): IrValue { return this.node('Reshape', [x], { shape }); }
   transpose(x: IrValue, perm: number[]): IrValue { return this.node('Transpose', [x], { perm }); }
-  slice(x: IrValue, begin: number[], size: number[]): IrValue { return this.node('Slice', [x], { begin, size }); }
+  /**
+   * A slice of a constant (a weight's rows, as the key head's split dense takes them) is computed
+   * here and recorded as a constant: converters such as TFLite's FULLY_CONNECTED and Core ML's
+   * linear take only constant weights, and a graph straight from the recorder (before the export
+   * passes fold anything) must already be one they accept.
+   */
+  slice(x: IrValue, begin: number[], size: number[]): IrValue {
+    const value = this.graph.constants.get(x.name);
+    if (value) return addConstant(this.graph, this.nameFor('Slice'), OPS.Slice.evaluate([value], { begin, size }));
+    return this.node('Slice', [x], { begin, size });
+  }
   concat(parts: IrValue[], axis: number): IrValue { return this.node('Concat', parts, { axis }); }
   gather(x: IrValue, indices: number[], axis: number): IrValue { return this.node('Gather', [x], { axis, indices }); }
   dropout(x: IrValue): IrValue { return x; }
@@ -72,8 +89,19 @@ export function buildModelGraph(cfg: ModelConfig, weights: Map<string, HostTenso
   const rec = new IrRecorder(weights);
   const input = addInput(rec.graph, 'samples', [batch, cfg.channels, cfg.windowSamples]);
   forward(rec, cfg, input);
-  const unused = [...weights.keys()].filter((k) => !rec.graph.constants.has(k));
+  dropUnreadConstants(rec.graph);
+  const unused = [...weights.keys()].filter((k) => !rec.paramsUsed.has(k));
   if (unused.length) throw new Error(`weights hold parameters the ${cfg.preset} network does not use: ${unused.slice(0, 5).join(', ')}${unused.length > 5 ? ', ...' : ''}`);
   rec.graph.metadata.preset = cfg.preset;
   return rec.graph;
+}
+
+/** Constants no node reads and no output names: a weight read only through record-time slices. */
+function dropUnreadConstants(g: IrGraph): void {
+  const read = new Set([...g.nodes.flatMap((n) => n.inputs), ...g.outputs.map((o) => o.value)]);
+  for (const name of [...g.constants.keys()]) {
+    if (read.has(name)) continue;
+    g.constants.delete(name);
+    g.shapes.delete(name);
+  }
 }
