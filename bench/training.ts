@@ -118,7 +118,7 @@ const host = async (t: tf.Tensor): Promise<HostTensor> => ({ shape: [...t.shape]
  * optimizer settings.
  */
 export async function prepareTfDir(dir: string, model: Model, pieces: Piece[], batch: number): Promise<void> {
-  const graph = await model.graph(batch);
+  const graph = await model.graph(batch, { trainable: true });
   await writeIrFiles(dir, graph, new Set(model.store.vars.keys()));
   const b = new WindowSampler(pieces, gridOf(model.config.preset), DEFAULT_AUGMENT, 1).batch(batch, 0);
   const tshape = [b.batch, b.frames, b.keys];

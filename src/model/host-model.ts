@@ -8,13 +8,15 @@
  */
 import type { HostTensor } from '../ir/tensor.js';
 import type { IrGraph } from '../ir/graph.js';
+import type { GraphOptions } from './ir-ops.js';
 import type { ModelConfig } from './config.js';
 
 /** What exporting and hashing read of a model: both HostModel and the tfjs Model provide it. */
 export interface ModelLike {
   readonly config: ModelConfig;
   weights(): Promise<Map<string, HostTensor>>;
-  graph(batch?: number): Promise<IrGraph>;
+  /** The IR graph; `trainable` keeps every parameter one constant read through ops (see GraphOptions). */
+  graph(batch?: number, opts?: GraphOptions): Promise<IrGraph>;
   paramCount(): number;
   dispose(): void;
   /** The checkpoint's content hash when it was read from one with verified shards (checkpoint.ts): lets the export cache skip recording the graph. */
@@ -30,9 +32,9 @@ export class HostModel implements ModelLike {
    * Records the IR graph (static batch size); fails when a weight the network needs is missing.
    * The IR builder is loaded here, on first use: running a cached export never records the graph.
    */
-  async graph(batch = 1): Promise<IrGraph> {
+  async graph(batch = 1, opts: GraphOptions = {}): Promise<IrGraph> {
     const { buildModelGraph } = await import('./ir-ops.js');
-    return buildModelGraph(this.config, this.params, batch);
+    return buildModelGraph(this.config, this.params, batch, opts);
   }
 
   paramCount(): number {

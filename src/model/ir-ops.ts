@@ -13,7 +13,8 @@ export class IrRecorder implements ModelOps<IrValue> {
   /** Every parameter the network asked for (some are only read through record-time slices). */
   readonly paramsUsed = new Set<string>();
 
-  constructor(private weights: Map<string, HostTensor>) {}
+  /** `foldParamSlices`: see slice(); off for the trainable form of the graph, where every weight stays one variable. */
+  constructor(private weights: Map<string, HostTensor>, private foldParamSlices = true) {}
 
   private full(name: string): string { return [...this.scopes, name].join('/'); }
 
@@ -72,10 +73,11 @@ export class IrRecorder implements ModelOps<IrValue> {
    * A slice of a constant (a weight's rows, as the key head's split dense takes them) is computed
    * here and recorded as a constant: converters such as TFLite's FULLY_CONNECTED and Core ML's
    * linear take only constant weights, and a graph straight from the recorder (before the export
-   * passes fold anything) must already be one they accept.
+   * passes fold anything) must already be one they accept. The trainable form (training in native
+   * TF from the IR) keeps the Slice, so the weight stays the one variable the optimizer updates.
    */
   slice(x: IrValue, begin: number[], size: number[]): IrValue {
-    const value = this.graph.constants.get(x.name);
+    const value = this.foldParamSlices ? this.graph.constants.get(x.name) : undefined;
     if (value) return addConstant(this.graph, this.nameFor('Slice'), OPS.Slice.evaluate([value], { begin, size }));
     return this.node('Slice', [x], { begin, size });
   }
@@ -84,9 +86,12 @@ export class IrRecorder implements ModelOps<IrValue> {
   dropout(x: IrValue): IrValue { return x; }
 }
 
+/** How to record: `trainable` keeps every parameter one constant read through ops (for training from the IR). */
+export interface GraphOptions { trainable?: boolean }
+
 /** Records the model's graph for a fixed batch size (exports have static shapes). */
-export function buildModelGraph(cfg: ModelConfig, weights: Map<string, HostTensor>, batch = 1): IrGraph {
-  const rec = new IrRecorder(weights);
+export function buildModelGraph(cfg: ModelConfig, weights: Map<string, HostTensor>, batch = 1, opts: GraphOptions = {}): IrGraph {
+  const rec = new IrRecorder(weights, !opts.trainable);
   const input = addInput(rec.graph, 'samples', [batch, cfg.channels, cfg.windowSamples]);
   forward(rec, cfg, input);
   dropUnreadConstants(rec.graph);

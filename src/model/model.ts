@@ -4,7 +4,7 @@ import { type ModelConfig, getPreset } from './config.js';
 import { forward, type ModelOutputs } from './forward.js';
 import { ParamStore, TfjsOps } from './tfjs-ops.js';
 import type { HostTensor } from '../ir/tensor.js';
-import { buildModelGraph } from './ir-ops.js';
+import { buildModelGraph, type GraphOptions } from './ir-ops.js';
 import type { IrGraph } from '../ir/graph.js';
 
 export class Model {
@@ -75,7 +75,7 @@ export class Model {
   async weights(): Promise<Map<string, HostTensor>> { return this.store.toHost(); }
 
   /** Records the IR graph of this model (static batch size). */
-  async graph(batch = 1): Promise<IrGraph> { return buildModelGraph(this.config, await this.weights(), batch); }
+  async graph(batch = 1, opts: GraphOptions = {}): Promise<IrGraph> { return buildModelGraph(this.config, await this.weights(), batch, opts); }
 
   dispose(): void {
     this.store.dispose();

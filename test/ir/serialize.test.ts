@@ -48,7 +48,7 @@ test('IR files round-trip the graph and mark exactly the named constants trainab
   const model = await randomizedModel('tiny-logspec');
   const dir = path.join(await tmp(), 'ir');
   try {
-    const g = await model.graph(1);
+    const g = await model.graph(1, { trainable: true });
     const trainable = new Set(model.store.vars.keys());
     await writeIrFiles(dir, g, trainable);
     const back = await readIrFiles(dir);
