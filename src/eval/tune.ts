@@ -81,12 +81,13 @@ export function tuneOffsets(
   opts: { grid?: ThresholdGrid; onsetSlack?: number } = {},
 ): OffsetTuningResult {
   const slack = opts.onsetSlack ?? 0.0005;
+  // One extraction per piece, scored both ways.
   const both = (th: EventThresholds) => {
     let onset = 0, onsetOffset = 0;
     for (const p of pieces) {
-      const ref = notesToMir(p.notes), est = notesToMir(extractNotes(p.inputs, th));
-      onset += precisionRecallF1Overlap(ref, est, { offsetRatio: null }).f1;
-      onsetOffset += precisionRecallF1Overlap(ref, est).f1;
+      const est = extractNotes(p.inputs, th);
+      onset += SCORERS.onset(p.notes, est);
+      onsetOffset += SCORERS.onsetOffset(p.notes, est);
     }
     return { onset: onset / Math.max(1, pieces.length), onsetOffset: onsetOffset / Math.max(1, pieces.length) };
   };

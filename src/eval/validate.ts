@@ -72,9 +72,7 @@ export async function validateDataset(model: Model, modelName: string, runner: W
   for (const dir of folders) for (const p of await listPairs(dir)) listed.push({ dir, ...p });
   const velocity = model.config.heads.includes('velocity');
   const pieces: (PieceResult & { dir: string })[] = [];
-  const tuning: TuningPiece[] = [];
-  /** The folder of each tuning piece (same order). */
-  const tuningDirs: string[] = [];
+  const tuning: (TuningPiece & { dir: string })[] = [];
   const breakdown = o.breakdown ? emptyBreakdown() : undefined;
   for (const [i, p] of listed.entries()) {
     o.onPiece?.(p.name, i, listed.length);
@@ -86,10 +84,7 @@ export async function validateDataset(model: Model, modelName: string, runner: W
       onset: prf(s.onset), onsetOffset: prf(s.onsetOffset), ...(s.onsetVelocity ? { onsetVelocity: prf(s.onsetVelocity) } : {}),
     });
     if (breakdown) addToBreakdown(breakdown, ref, t.notes);
-    if (o.tune && t.rolls) {
-      tuning.push({ inputs: { frames: t.rolls.frames, onsets: t.rolls.onsets, velocities: t.rolls.velocities }, notes: ref });
-      tuningDirs.push(p.dir);
-    }
+    if (o.tune && t.rolls) tuning.push({ dir: p.dir, inputs: { frames: t.rolls.frames, onsets: t.rolls.onsets, velocities: t.rolls.velocities }, notes: ref });
   }
   const meanOf = (ps: readonly PieceResult[]): MeanScores => {
     const mean = (f: (p: PieceResult) => number | undefined) => ps.reduce((a, p) => a + (f(p) ?? 0), 0) / Math.max(1, ps.length);
@@ -132,7 +127,7 @@ export async function validateDataset(model: Model, modelName: string, runner: W
       objective: 'onset', baseline: r.baseline, tuned: r.score, thresholds: off.thresholds,
       offsets: { objective: 'onsetOffset', baseline: off.baseline, tuned: off.score, onsetF1: off.onset },
       ...(folders.length > 1 ? { datasets: folders.map((d) => {
-        const own = tuning.filter((_, i) => tuningDirs[i] === d);
+        const own = tuning.filter((t) => t.dir === d);
         return { dir: path.resolve(d), onsetF1: scoreThresholds(own, off.thresholds, 'onset'), onsetOffsetF1: scoreThresholds(own, off.thresholds, 'onsetOffset') };
       }) } : {}),
     };

@@ -4,6 +4,7 @@ import { OPS, type Conv1DAttrs, type OpName, type AttrsOf } from '../ir/ops.js';
 import { type IrGraph, type IrValue, addConstant, addInput, addNode, emptyGraph } from '../ir/graph.js';
 import type { HostTensor } from '../ir/tensor.js';
 import { forward } from './forward.js';
+import { removeDeadValues } from '../ir/passes.js';
 import type { ModelConfig } from './config.js';
 
 export class IrRecorder implements ModelOps<IrValue> {
@@ -94,19 +95,11 @@ export function buildModelGraph(cfg: ModelConfig, weights: Map<string, HostTenso
   const rec = new IrRecorder(weights, !opts.trainable);
   const input = addInput(rec.graph, 'samples', [batch, cfg.channels, cfg.windowSamples]);
   forward(rec, cfg, input);
-  dropUnreadConstants(rec.graph);
+  // A weight read only through record-time slices is left unread: dropped, as the export passes would.
+  removeDeadValues.run(rec.graph);
   const unused = [...weights.keys()].filter((k) => !rec.paramsUsed.has(k));
   if (unused.length) throw new Error(`weights hold parameters the ${cfg.preset} network does not use: ${unused.slice(0, 5).join(', ')}${unused.length > 5 ? ', ...' : ''}`);
   rec.graph.metadata.preset = cfg.preset;
   return rec.graph;
 }
 
-/** Constants no node reads and no output names: a weight read only through record-time slices. */
-function dropUnreadConstants(g: IrGraph): void {
-  const read = new Set([...g.nodes.flatMap((n) => n.inputs), ...g.outputs.map((o) => o.value)]);
-  for (const name of [...g.constants.keys()]) {
-    if (read.has(name)) continue;
-    g.constants.delete(name);
-    g.shapes.delete(name);
-  }
-}
