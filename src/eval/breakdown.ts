@@ -1,10 +1,11 @@
 /**
  * Where a transcription goes wrong: recall of the reference notes by register,
- * written velocity, duration and chord size, and the false alarms by kind.
+ * written velocity, duration and chord size, the false alarms by kind, and
+ * how the found notes' offsets miss (early or late, by the note's length).
  * Hits are mir_eval's own onset-only matching (50 ms, maximum bipartite), so
  * the buckets add up to the recall and precision `a2m validate` reports.
  */
-import { matchNotes, notesToMir } from './mir-eval.js';
+import { matchNotes, notesToMir, offsetVerdict } from './mir-eval.js';
 import type { Note } from '../types.js';
 
 /** Notes whose onsets lie this close count as one chord (a rendered chord is struck within a few ms). */
@@ -25,6 +26,16 @@ export const RECALL_AXES: ReadonlyArray<{ axis: string; value: (n: Note, chordSi
   { axis: 'notes struck together', value: (_n, c) => c, buckets: [range('1', 1, 2), range('2', 2, 3), range('3-4', 3, 5), range('5+', 5, Infinity)] },
 ];
 
+/**
+ * Offsets by the reference note's length: long held notes are where the frame
+ * head fades before the key (or pedal) lets go, short ones where its prob
+ * outlasts the key, so one row per regime shows which of the two to work on.
+ */
+export const OFFSET_BUCKETS: readonly Bucket[] = [range('<0.25', 0, 0.25), range('0.25-1', 0.25, 1), range('1-2', 1, 2), range('>=2', 2, Infinity)];
+
+/** Onset-matched notes of one length bucket: offset within mir_eval's tolerance, ended before it, ended after it. */
+export interface OffsetCell { bucket: string; matched: number; within: number; early: number; late: number }
+
 /** A false alarm's kind, first that applies. */
 export const FALSE_ALARM_KINDS = ['onset 50-150 ms off', 're-attack inside a held note', 'harmonic of a sounding note', 'neighbour of a sounding note', 'other'] as const;
 export type FalseAlarmKind = (typeof FALSE_ALARM_KINDS)[number];
@@ -33,6 +44,7 @@ export interface RecallCell { bucket: string; hits: number; notes: number }
 export interface Breakdown {
   recall: Array<{ axis: string; cells: RecallCell[] }>;
   falseAlarms: Record<FalseAlarmKind, number>;
+  offsets: OffsetCell[];
   refNotes: number;
   estNotes: number;
 }
@@ -41,6 +53,7 @@ export function emptyBreakdown(): Breakdown {
   return {
     recall: RECALL_AXES.map((a) => ({ axis: a.axis, cells: a.buckets.map((b) => ({ bucket: b.label, hits: 0, notes: 0 })) })),
     falseAlarms: Object.fromEntries(FALSE_ALARM_KINDS.map((k) => [k, 0])) as Record<FalseAlarmKind, number>,
+    offsets: OFFSET_BUCKETS.map((b) => ({ bucket: b.label, matched: 0, within: 0, early: 0, late: 0 })),
     refNotes: 0,
     estNotes: 0,
   };
@@ -72,6 +85,13 @@ export function addToBreakdown(into: Breakdown, ref: readonly Note[], est: reado
     });
   });
   est.forEach((e, j) => { if (!hitEst.has(j)) into.falseAlarms[falseAlarmKind(e, ref)]++; });
+  for (const [ri, ei] of matches) {
+    const r = ref[ri]!;
+    const cell = into.offsets[OFFSET_BUCKETS.findIndex((b) => b.test(r.offset - r.onset))];
+    if (!cell) continue;
+    cell.matched++;
+    cell[(['early', 'within', 'late'] as const)[offsetVerdict(r.onset, r.offset, est[ei]!.offset) + 1]]++;
+  }
   into.refNotes += ref.length;
   into.estNotes += est.length;
   return into;
@@ -87,5 +107,8 @@ export function formatBreakdown(b: Breakdown): string {
   const fa = Object.values(b.falseAlarms).reduce((x, y) => x + y, 0);
   lines.push(`  false alarms: ${fa} of ${b.estNotes} estimated notes`);
   for (const k of FALSE_ALARM_KINDS) lines.push(`    ${k.padEnd(30)} ${b.falseAlarms[k]}`);
+  lines.push('  offsets of the notes found, by reference length (s): within mir_eval\'s tolerance (max(50 ms, 20 %)) / ended early / late');
+  const share = (n: number, of: number) => (of ? (n / of).toFixed(3) : '  -  ');
+  for (const c of b.offsets) lines.push(`    ${c.bucket.padEnd(10)} ${share(c.within, c.matched)} / ${share(c.early, c.matched)} / ${share(c.late, c.matched)}  (${c.matched} notes)`);
   return lines.join('\n') + '\n';
 }

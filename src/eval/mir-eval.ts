@@ -357,6 +357,17 @@ export function matchNoteOffsets(
   );
 }
 
+/**
+ * Whether an estimate's offset is within mir_eval's default offset tolerance of
+ * a reference note's: max(0.05 s, 0.2 x its duration), distances rounded as
+ * mir_eval rounds them. Signed: -1 ended early, 0 within, +1 ended late.
+ */
+export function offsetVerdict(refOnset: number, refOffset: number, estOffset: number): -1 | 0 | 1 {
+  const tol = Math.max(DEFAULTS.offsetRatio! * (refOffset - refOnset), DEFAULTS.offsetMinTolerance);
+  if (around(Math.abs(estOffset - refOffset), N_DECIMALS) <= tol) return 0;
+  return estOffset < refOffset ? -1 : 1;
+}
+
 // ---------------------------------------------------------------- scores
 
 /** util.f_measure, same expression order. */

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addToBreakdown, emptyBreakdown, formatBreakdown } from '../../src/eval/breakdown.js';
+import { matchNotes, notesToMir } from '../../src/eval/mir-eval.js';
 import type { Note } from '../../src/types.js';
 
 const note = (onset: number, pitch: number, velocity127: number, dur = 0.5): Note => ({ onset, offset: onset + dur, pitch, velocity: velocity127 / 127 });
@@ -40,4 +41,29 @@ test('breakdown accumulates over pieces', () => {
   addToBreakdown(b, ref, ref);
   addToBreakdown(b, ref, []);
   assert.deepEqual(b.recall[0]!.cells[1], { bucket: '48-71', hits: 1, notes: 2 });
+});
+
+test('breakdown sorts the found notes\' offsets by reference length: within mir_eval\'s tolerance, early or late', () => {
+  // Isolated notes (one per pitch), so onset-only and onset+offset matching pair the same notes.
+  const ref = [
+    note(0, 60, 80, 2),     // >=2 s: tolerance 0.4 s
+    note(0, 62, 80, 2),
+    note(3, 64, 80, 0.1),   // <0.25 s: tolerance 0.05 s (the floor)
+    note(3, 66, 80, 0.1),
+    note(5, 68, 80, 1.5),   // 1-2 s: tolerance 0.3 s
+  ];
+  const est = [
+    { ...ref[0]!, offset: 1.5 },   // 0.5 s early: early
+    { ...ref[1]!, offset: 1.65 },  // 0.35 s early: within
+    { ...ref[2]!, offset: 3.16 },  // 0.06 s late: late
+    { ...ref[3]!, offset: 3.15 },  // 0.05 s late, on the tolerance: within (mir_eval's <=)
+    { ...ref[4]!, offset: 6.9 },   // 0.4 s late: late
+  ];
+  const b = addToBreakdown(emptyBreakdown(), ref, est);
+  const cells = Object.fromEntries(b.offsets.map((c) => [c.bucket, [c.matched, c.within, c.early, c.late]]));
+  assert.deepEqual(cells, { '<0.25': [2, 1, 0, 1], '0.25-1': [0, 0, 0, 0], '1-2': [1, 0, 0, 1], '>=2': [2, 1, 1, 0] });
+  // The within counts agree with mir_eval's onset+offset matching (src/eval/mir-eval.ts, checked against mir_eval's own vectors).
+  const withOffsets = matchNotes(notesToMir(ref), notesToMir(est));
+  assert.equal(b.offsets.reduce((n, c) => n + c.within, 0), withOffsets.length);
+  assert.match(formatBreakdown(b), />=2\s+0\.500 \/ 0\.500 \/ 0\.000\s+\(2 notes\)/);
 });
