@@ -36,6 +36,8 @@ export const OFFSET_BUCKETS: readonly Bucket[] = [range('<0.25', 0, 0.25), range
 /** Onset-matched notes of one length bucket: offset within mir_eval's tolerance, ended before it, ended after it. */
 export interface OffsetCell { bucket: string; matched: number; within: number; early: number; late: number }
 
+const VERDICT_FIELD = { [-1]: 'early', 0: 'within', 1: 'late' } as const;
+
 /** A false alarm's kind, first that applies. */
 export const FALSE_ALARM_KINDS = ['onset 50-150 ms off', 're-attack inside a held note', 'harmonic of a sounding note', 'neighbour of a sounding note', 'other'] as const;
 export type FalseAlarmKind = (typeof FALSE_ALARM_KINDS)[number];
@@ -90,7 +92,7 @@ export function addToBreakdown(into: Breakdown, ref: readonly Note[], est: reado
     const cell = into.offsets[OFFSET_BUCKETS.findIndex((b) => b.test(r.offset - r.onset))];
     if (!cell) continue;
     cell.matched++;
-    cell[(['early', 'within', 'late'] as const)[offsetVerdict(r.onset, r.offset, est[ei]!.offset) + 1]]++;
+    cell[VERDICT_FIELD[offsetVerdict(r.onset, r.offset, est[ei]!.offset)]]++;
   }
   into.refNotes += ref.length;
   into.estNotes += est.length;
