@@ -4,7 +4,7 @@
     .venv/bin/python scripts/music21-export.py --folders palestrina,haydn \
         --out DIR --seed 1 --hours 0.5 [--max-seconds 90] [--excerpts 3] \
         [--pedal-fraction 0.4] [--transpose | --no-transpose] [--held-out] \
-        [--exclude-pieces data/train,...]
+        [--exclude-list FILE]
 
 What `a2m dataset render --music21 ...` runs (src/data/music21.ts); usable on
 its own to get the MIDI files. Every part of a piece goes onto one piano:
@@ -37,12 +37,14 @@ the folders (each folder in its own seeded order) until --hours of music is
 reached. Everything follows from --seed: the same arguments give the same
 files. Writes DIR/<name>.mid and DIR/manifest.json (what each file is).
 
---exclude-pieces leaves out every corpus piece (same file, same folk tune)
-that a manifest.json under the given dataset folders lists: a validation
-split disjoint from the training pieces, or a training split disjoint from
-it. The folders are read as untrusted input: links that leave a folder are
-refused, a manifest over 16 MiB is refused, and a malformed one is an error
-naming the file.
+--exclude-list leaves out every corpus piece (same file, same folk tune) that
+FILE lists: a validation split disjoint from the training pieces, or a
+training split disjoint from it. `a2m dataset render --exclude-pieces
+FOLDERS` writes FILE (src/data/exclude-pieces.ts reads the manifest.json files
+under the folders, confined like every folder a2m is given), as
+{"folders": [...], "manifests": N, "pieces": [[source, tune or null], ...]};
+the folders and counts are recorded in manifest.json (exclude_pieces,
+excluded). FILE is trusted: it is a2m's own, not a dataset's.
 
 Data rules (DESIGN.md): the folders in RESERVED are held-out evaluation
 material; they are refused unless --held-out is given, and a held-out export
@@ -56,7 +58,6 @@ import math
 import os
 import random
 import re
-import stat
 import statistics
 import sys
 import time
@@ -74,9 +75,6 @@ REATTACK_GAP = 0.01
 MERGE_WINDOW = 0.05
 EXIT_NO_MUSIC21 = 3
 EXIT_RESERVED = 4
-EXIT_BAD_EXCLUDE = 5
-# Ours are a few hundred kB; a bigger one is not an export manifest (and must not fill memory).
-MAX_MANIFEST_BYTES = 16 * 1024 ** 2
 
 
 def fail(msg, code=2):
@@ -174,83 +172,6 @@ def load(rel, tune):
         except Exception:
             pass
     return s.stripTies(inPlace=False)
-
-
-# ------------------------------------------------------------------ --exclude-pieces: the pieces other exports list
-
-def excluded_pieces(folders, out):
-    """(source, tune) of every piece the manifest.json files under the folders list, and how many manifests there were.
-
-    Same rule as src/util/confine.ts: a link that stays inside a folder is fine, one that leaves it is refused
-    (a copied or linked-in dataset must not decide what we read); links to folders are not followed (their
-    target inside the folder is walked anyway). Our own --out manifest is skipped: a re-export with other
-    arguments must not exclude its own earlier pieces.
-    """
-    own = os.path.realpath(os.path.join(out, 'manifest.json'))
-    pieces, manifests = set(), 0
-    for folder in folders:
-        root = os.path.realpath(folder)
-        if not os.path.isdir(root):
-            fail(f'--exclude-pieces {folder}: not a folder (expected a dataset folder holding music21 exports, e.g. data/train)', EXIT_BAD_EXCLUDE)
-        shown = lambda p: os.path.join(folder, os.path.relpath(p, root))
-        found = 0
-        for d, dirs, files in os.walk(root, onerror=lambda e: fail(f'--exclude-pieces {folder}: cannot read {e.filename} ({e.strerror})', EXIT_BAD_EXCLUDE)):
-            for name in dirs + files:
-                p = os.path.join(d, name)
-                if os.path.islink(p) and not inside(root, os.path.realpath(p)):
-                    fail(f'--exclude-pieces {folder}: {shown(p)} is a link to {os.path.realpath(p)}, outside the folder; only files inside it are read', EXIT_BAD_EXCLUDE)
-            if 'manifest.json' not in files:
-                continue
-            p = os.path.join(d, 'manifest.json')
-            if os.path.realpath(p) == own:
-                continue
-            pieces.update(manifest_pieces(p, shown(p)))
-            manifests += 1
-            found += 1
-        if not found:
-            fail(f'--exclude-pieces {folder}: no music21 manifest.json under it (expected a folder rendered with --music21, e.g. data/train/m1)', EXIT_BAD_EXCLUDE)
-    return pieces, manifests
-
-
-def inside(root, real):
-    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
-
-
-def manifest_pieces(path, shown):
-    """The (source, tune) pairs of one export manifest, size-checked before it is read and checked field by field."""
-    def bad(what):
-        fail(f'{shown}: {what}; expected a music21 export manifest (scripts/music21-export.py): a JSON object whose "pieces" list holds '
-             '{"source": corpus path such as "palestrina/Agnus_03.krn", "tune": tune index or null}', EXIT_BAD_EXCLUDE)
-    try:
-        # Non-blocking and checked on the open handle: a FIFO or device swapped in is refused, not read.
-        fd = os.open(os.path.realpath(path), os.O_RDONLY | os.O_NONBLOCK | getattr(os, 'O_NOFOLLOW', 0))
-    except OSError as e:
-        bad(f'cannot open ({e.strerror})')
-    with os.fdopen(fd, 'rb') as f:
-        st = os.fstat(f.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            bad('not a regular file')
-        if st.st_size > MAX_MANIFEST_BYTES:
-            bad(f'{st.st_size} bytes, more than the {MAX_MANIFEST_BYTES} a manifest may hold')
-        data = f.read(MAX_MANIFEST_BYTES + 1)
-    if len(data) > MAX_MANIFEST_BYTES:
-        bad(f'grew past {MAX_MANIFEST_BYTES} bytes while being read')
-    try:
-        m = json.loads(data.decode('utf-8'))
-    except (UnicodeDecodeError, ValueError) as e:
-        bad(f'not valid JSON ({e})')
-    if not isinstance(m, dict) or not isinstance(m.get('pieces'), list):
-        bad('no "pieces" list')
-    out = set()
-    for i, p in enumerate(m['pieces']):
-        source = p.get('source') if isinstance(p, dict) else None
-        if not isinstance(source, str) or not source:
-            bad(f'pieces[{i}].source is {json.dumps(source)}, not a corpus path')
-        tune = p.get('tune', 'missing')
-        if not (tune is None or (type(tune) is int and tune >= 0)):
-            bad(f'pieces[{i}].tune is {json.dumps(tune)}, not a tune index or null')
-        out.add((source, tune))
-    return out
 
 
 # ------------------------------------------------------------------ score -> events in score time (quarters)
@@ -757,6 +678,13 @@ def write_atomic(path, data):
     os.replace(tmp, path)
 
 
+def read_exclude_list(path):
+    """(folders, {(source, tune)}, manifests read) from the list a2m wrote for --exclude-pieces."""
+    with open(path, encoding='utf-8') as f:
+        data = json.load(f)
+    return data['folders'], {(source, tune) for source, tune in data['pieces']}, data['manifests']
+
+
 def safe(s):
     return re.sub(r'[^\w.-]+', '_', s).strip('_')
 
@@ -774,8 +702,8 @@ def main():
     ap.add_argument('--pedal-fraction', type=float, default=0.4, help='share of pieces played with the sustain pedal')
     ap.add_argument('--transpose', action=argparse.BooleanOptionalAction, default=None, help='random transposition (default: on, off with --held-out)')
     ap.add_argument('--held-out', action='store_true', help='allow the reserved folders (evaluation material: render only in the held-out timbre)')
-    ap.add_argument('--exclude-pieces', action='append', default=[], metavar='FOLDER[,FOLDER...]',
-                    help='leave out the pieces listed by every manifest.json under these dataset folders (searched recursively)')
+    ap.add_argument('--exclude-list', metavar='FILE',
+                    help='leave out the pieces this JSON file lists ({"folders", "manifests", "pieces": [[source, tune], ...]}; a2m --exclude-pieces writes it)')
     ap.add_argument('--max-pieces', type=int, default=100000, help='stop after this many pieces (tests)')
     ap.add_argument('--list', action='store_true', help='print the pieces in the folders and exit')
     opts = ap.parse_args()
@@ -795,8 +723,7 @@ def main():
     if not opts.held_out and any(is_reserved(rel) for rel, _ in resolved):
         fail(f'{opts.folders}: reaches a reserved folder ({", ".join(RESERVED)}); export it only with --held-out', EXIT_RESERVED)
 
-    exclude_folders = [f.strip() for spec in opts.exclude_pieces for f in spec.split(',') if f.strip()]
-    exclude, manifests = excluded_pieces(exclude_folders, opts.out) if exclude_folders else (set(), 0)
+    exclude_folders, exclude, manifests = read_exclude_list(opts.exclude_list) if opts.exclude_list else ([], set(), 0)
     queues = []
     removed = 0
     for rel, full in resolved:

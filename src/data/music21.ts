@@ -10,15 +10,19 @@
  * evaluation material. They are refused unless the render is `--held-out`
  * (held-out timbres only, every CSV marked so that `a2m train` refuses it).
  * `excludePieces` keeps a split's pieces apart from other renders' (a
- * real-music validation split disjoint from the training pieces): the
- * exporter reads their manifests, confined like every folder we are given.
+ * real-music validation split disjoint from the training pieces): their
+ * manifests are read here, confined like every folder we are given
+ * (src/data/exclude-pieces.ts), and the exporter gets the list of pieces.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { A2mError } from '../errors.js';
+import { ConfinedRoot } from '../util/confine.js';
 import { projectRoot, venvPython } from '../util/paths.js';
+import { MAX_MANIFEST_BYTES, readExcludedPieces } from './exclude-pieces.js';
 
 /** Corpus folders reserved for held-out evaluation: never trained or tuned on, rendered only in the held-out timbre. */
 export const RESERVED_MUSIC21_FOLDERS = ['bach', 'beach', 'chopin', 'cpebach', 'handel', 'joplin', 'mozart', 'schoenberg', 'schubert', 'schumann_clara', 'schumann_robert'] as const;
@@ -32,7 +36,6 @@ export const MUSIC21_SCRIPT = path.join(projectRoot, 'scripts', 'music21-export.
 /** The exporter's exit codes (scripts/music21-export.py). */
 const EXIT_NO_MUSIC21 = 3;
 const EXIT_RESERVED = 4;
-const EXIT_BAD_EXCLUDE = 5;
 /** The exporter's default --max-pieces (no limit in practice). */
 const MAX_PIECES = 100000;
 
@@ -166,7 +169,6 @@ function exportArgs(o: ExportMusic21Options): { args: string[]; expect: Omit<Man
     MUSIC21_SCRIPT, '--folders', o.folders.join(','), '--out', o.dir, '--seed', String(o.seed), '--hours', String(o.hours),
     '--max-seconds', String(expect.max_seconds), '--excerpts', String(expect.excerpts), '--pedal-fraction', String(expect.pedal_fraction),
     expect.transpose ? '--transpose' : '--no-transpose', ...(o.heldOut ? ['--held-out'] : []), '--max-pieces', String(expect.max_pieces),
-    ...(expect.exclude_pieces.length > 0 ? ['--exclude-pieces', expect.exclude_pieces.join(',')] : []),
   ];
   return { args, expect };
 }
@@ -180,22 +182,40 @@ function exportArgs(o: ExportMusic21Options): { args: string[]; expect: Omit<Man
 export async function exportMusic21(o: ExportMusic21Options): Promise<Music21Export> {
   checkMusic21Folders(o.folders, o.heldOut);
   const { args, expect } = exportArgs(o);
-  const manifestPath = path.join(o.dir, 'manifest.json');
-  const previous = await readManifest(manifestPath);
-  const reusable = previous !== null
+  const previous = await readManifest(o.dir);
+  const reusable = previous !== null && Array.isArray(previous.pieces)
     && Object.entries(expect).every(([k, v]) => JSON.stringify(previous[k as keyof typeof expect]) === JSON.stringify(v))
     && previous.pieces.every((p) => existsSync(path.join(o.dir, p.file)));
-  const manifest = reusable ? previous : await runExporter(args, o.log, manifestPath);
+  const manifest = reusable ? previous : await exportWithExclusions(o, args, expect.exclude_pieces);
   return { pieces: manifest.pieces.map((p) => ({ ...p, file: path.join(o.dir, p.file) })), excluded: manifest.excluded ?? null };
 }
 
-async function readManifest(file: string): Promise<Manifest | null> {
+/**
+ * Runs the exporter, first reading the pieces to leave out (so a refused
+ * folder stops us before anything is written to `o.dir`) and handing them
+ * over in a file of our own (--exclude-list).
+ */
+async function exportWithExclusions(o: ExportMusic21Options, args: string[], folders: string[]): Promise<Manifest> {
+  if (folders.length === 0) return runExporter(args, o);
+  const { pieces, manifests } = await readExcludedPieces(folders, path.join(o.dir, 'manifest.json'));
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'a2m-exclude-'));
   try {
-    // Exports made before --exclude-pieces existed excluded nothing (and stay reusable).
-    return { exclude_pieces: [], ...JSON.parse(await readFile(file, 'utf8')) } as Manifest;
-  } catch {
-    return null;
+    const list = path.join(tmp, 'exclude.json');
+    await writeFile(list, JSON.stringify({ folders, manifests, pieces }));
+    return await runExporter([...args, '--exclude-list', list], o);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** The previous export's manifest, or null when there is none (read with a size cap: the folder may have been copied in). */
+async function readManifest(dir: string): Promise<Manifest | null> {
+  if (!existsSync(dir)) return null;
+  const where = `music21 export ${dir}`;
+  const root = await ConfinedRoot.open(dir, 'music21 export folder');
+  if (!(await root.has('manifest.json', where))) return null;
+  // Exports made before --exclude-pieces existed excluded nothing (and stay reusable).
+  return { exclude_pieces: [], ...(await root.readJson<Partial<Manifest>>('manifest.json', where, MAX_MANIFEST_BYTES)) } as Manifest;
 }
 
 /** The Python that runs the exporter: the project venv's, else python3 on PATH. */
@@ -203,7 +223,7 @@ export function music21Python(): string {
   return process.env.A2M_PYTHON ?? (existsSync(venvPython) ? venvPython : 'python3');
 }
 
-async function runExporter(args: string[], log: ((line: string) => void) | undefined, manifestPath: string): Promise<Manifest> {
+async function runExporter(args: string[], { dir, log }: ExportMusic21Options): Promise<Manifest> {
   if (!existsSync(MUSIC21_SCRIPT)) {
     throw new A2mError(`${MUSIC21_SCRIPT}: the music21 exporter is missing (it lives in the repository's scripts/, which the npm package does not ship): render from a clone of the repository`);
   }
@@ -225,10 +245,10 @@ async function runExporter(args: string[], log: ((line: string) => void) | undef
   const last = stderr.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? 'no message';
   const message = last.replace(/^music21-export: /, '');
   if (code === EXIT_NO_MUSIC21) throw new A2mError(`music21 is missing: ${message}`);
-  if (code === EXIT_RESERVED || code === EXIT_BAD_EXCLUDE) throw new A2mError(message);
+  if (code === EXIT_RESERVED) throw new A2mError(message);
   if (code !== 0) throw new A2mError(`${MUSIC21_SCRIPT} failed (exit ${code}): ${message}`);
-  const manifest = await readManifest(manifestPath);
-  if (!manifest) throw new A2mError(`${manifestPath}: the music21 exporter wrote no readable manifest`);
+  const manifest = await readManifest(dir);
+  if (!manifest) throw new A2mError(`${path.join(dir, 'manifest.json')}: the music21 exporter wrote no readable manifest`);
   return manifest;
 }
 

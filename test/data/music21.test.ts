@@ -5,11 +5,12 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { formatCsv, readCsv } from '../../src/data/csv.js';
 import { checkDataset } from '../../src/data/dataset.js';
+import { MAX_MANIFEST_BYTES, readExcludedPieces } from '../../src/data/exclude-pieces.js';
 import { midiToNotes, readMidiFile } from '../../src/data/midi.js';
 import { checkMusic21Folders, exportMusic21, MUSIC21_SCRIPT, music21Python, RESERVED_MUSIC21_FOLDERS } from '../../src/data/music21.js';
 import { DEFAULT_SOUNDFONTS, HELD_OUT_MARK, HELD_OUT_SOUNDFONTS, findHeldOutPieces, renderDataset } from '../../src/data/render.js';
@@ -121,20 +122,61 @@ test('--exclude-pieces refuses, naming the file: malformed manifests, a folder w
   await refuses(await withManifest('nopieces', '{"seed": 1}'), /nopieces\/music21-s1\/manifest\.json: no "pieces" list/);
   await refuses(await withManifest('source', '{"pieces": [{"tune": null}]}'), /source\/music21-s1\/manifest\.json: pieces\[0\]\.source is null/);
   await refuses(await withManifest('tune', '{"pieces": [{"source": "palestrina/Agnus_03.krn", "tune": "3"}]}'), /tune\/music21-s1\/manifest\.json: pieces\[0\]\.tune is "3", not a tune index or null/);
-  await refuses(await withManifest('big', Buffer.alloc(16 * 1024 ** 2 + 1, 32)), /big\/music21-s1\/manifest\.json: 16777217 bytes, more than the 16777216/);
+  await refuses(await withManifest('big', Buffer.alloc(16 * 1024 ** 2 + 1, 32)), /big = "music21-s1\/manifest\.json": is 16777217 bytes, more than the 16777216/);
   await mkdir(path.join(root, 'empty', 'sub'), { recursive: true });
   await refuses(path.join(root, 'empty'), /empty: no music21 manifest\.json under it/);
-  await refuses(path.join(root, 'missing'), /missing: not a folder/);
+  await refuses(path.join(root, 'missing'), /missing: no such dataset folder/);
 
   // A valid manifest outside the folder, reached by a link to its folder or to the file itself: refused, not read.
   const outside = await withManifest('outside', '{"pieces": [{"source": "palestrina/Agnus_03.krn", "tune": null}]}');
   await mkdir(path.join(root, 'dirlink'));
   await symlink(outside, path.join(root, 'dirlink', 'm1'));
-  await refuses(path.join(root, 'dirlink'), /dirlink\/m1 is a link to .*outside, outside the folder/);
+  await refuses(path.join(root, 'dirlink'), /dirlink: entry = "m1": is a link to .*outside, outside the folder/);
   await mkdir(path.join(root, 'filelink', 'music21-s1'), { recursive: true });
   await symlink(path.join(outside, 'music21-s1', 'manifest.json'), path.join(root, 'filelink', 'music21-s1', 'manifest.json'));
-  await refuses(path.join(root, 'filelink'), /filelink\/music21-s1\/manifest\.json is a link to .*outside the folder/);
+  await refuses(path.join(root, 'filelink'), /filelink: entry = "music21-s1\/manifest\.json": is a link to .*outside the folder/);
   assert.equal(existsSync(path.join(root, 'out')), false, 'the exporter wrote before it checked --exclude-pieces');
+});
+
+test('--exclude-pieces reads manifests through ConfinedRoot: FIFOs, files over the cap and links to folders are refused unread', async () => {
+  const root = await tmp('exclude-confine');
+  const folder = async (name: string, manifests: Record<string, string>): Promise<string> => {
+    for (const [rel, text] of Object.entries(manifests)) {
+      await mkdir(path.dirname(path.join(root, name, rel)), { recursive: true });
+      await writeFile(path.join(root, name, rel), text);
+    }
+    return path.join(root, name);
+  };
+  const piece = (source: string, tune: number | null) => JSON.stringify({ pieces: [{ source, tune }, { source: 'palestrina/Agnus_03.krn', tune: null }] });
+  const own = path.join(root, 'ok', 'new', 'manifest.json');
+  const ok = await folder('ok', { 'm1/manifest.json': piece('essenFolksong/altdeu10.abc', 2), 'm2/deep/manifest.json': piece('haydn/x.mxl', null), 'new/manifest.json': piece('own/piece.krn', null) });
+  // The export's own manifest is skipped; a piece two manifests list is listed once.
+  assert.deepEqual(await readExcludedPieces([ok], own), {
+    manifests: 2,
+    pieces: [['essenFolksong/altdeu10.abc', 2], ['haydn/x.mxl', null], ['palestrina/Agnus_03.krn', null]],
+  });
+
+  const refuses = (dir: string, pattern: RegExp) => assert.rejects(readExcludedPieces([dir], own), (e: Error) => e instanceof A2mError && pattern.test(e.message), dir);
+  // A FIFO would hang the reader: refused from its stat, never opened.
+  const fifo = await folder('fifo', { 'm1/.keep': '' });
+  const mk = spawnSync('mkfifo', [path.join(fifo, 'm1', 'manifest.json')]);
+  assert.equal(mk.status, 0, String(mk.stderr));
+  await refuses(fifo, /fifo: entry = "m1\/manifest\.json": is a FIFO; expected a regular file or folder/);
+  // Over the cap (a sparse file: no 16 MiB written): refused before it is read.
+  const big = await folder('big', { 'm1/manifest.json': '' });
+  const handle = await open(path.join(big, 'm1', 'manifest.json'), 'r+');
+  await handle.truncate(MAX_MANIFEST_BYTES + 1);
+  await handle.close();
+  await refuses(big, new RegExp(`big = "m1/manifest\\.json": is ${MAX_MANIFEST_BYTES + 1} bytes, more than the ${MAX_MANIFEST_BYTES} this file may hold; expected a music21 export manifest`));
+  // A link to a folder outside is refused; so is one to a folder inside (not followed: its target is walked anyway).
+  const linkOut = await folder('linkout', { 'm1/manifest.json': piece('a/b.krn', null) });
+  await symlink(path.join(ok, 'm1'), path.join(linkOut, 'm2'));
+  await refuses(linkOut, /linkout: entry = "m2": is a link to .*ok\/m1, outside the folder/);
+  const linkIn = await folder('linkin', { 'm1/manifest.json': piece('a/b.krn', null) });
+  await symlink(path.join(linkIn, 'm1'), path.join(linkIn, 'm2'));
+  await refuses(linkIn, /linkin: entry = "m2": is a link to a folder; links to folders are not followed/);
+  // A missing tune is an error naming the field, like a wrong one.
+  await refuses(await folder('notune', { 'm1/manifest.json': '{"pieces": [{"source": "a/b.krn"}]}' }), /notune\/m1\/manifest\.json: pieces\[0\]\.tune is "missing", not a tune index or null/);
 });
 
 test('pedal labels follow MAESTRO: a note lasts until key and pedal are up; a re-strike ends the note before it', () => {
