@@ -185,9 +185,25 @@ export async function exportMusic21(o: ExportMusic21Options): Promise<Music21Exp
   const previous = await readManifest(o.dir);
   const reusable = previous !== null && Array.isArray(previous.pieces)
     && Object.entries(expect).every(([k, v]) => JSON.stringify(previous[k as keyof typeof expect]) === JSON.stringify(v))
-    && previous.pieces.every((p) => existsSync(path.join(o.dir, p.file)));
+    && (await allPresent(o.dir, previous.pieces));
   const manifest = reusable ? previous : await exportWithExclusions(o, args, expect.exclude_pieces);
   return { pieces: manifest.pieces.map((p) => ({ ...p, file: path.join(o.dir, p.file) })), excluded: manifest.excluded ?? null };
+}
+
+/**
+ * Whether every piece a previous export lists is still there. The out folder may
+ * have been copied from someone else, so its manifest's paths go through the
+ * confinement rules: `..`, absolute paths and links leaving the folder are
+ * refused with the field named (a missing file only means "export again").
+ */
+async function allPresent(dir: string, pieces: readonly Music21Piece[]): Promise<boolean> {
+  const root = await ConfinedRoot.open(dir, 'music21 export folder');
+  for (const [i, p] of pieces.entries()) {
+    const where = `${path.join(dir, 'manifest.json')}: pieces[${i}].file`;
+    if (!(await root.has(p.file, where))) return false;
+    await root.file(p.file, where);
+  }
+  return true;
 }
 
 /**

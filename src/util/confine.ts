@@ -153,9 +153,10 @@ export class ConfinedRoot {
     }
   }
 
-  /** True when a path exists inside the root (a link leaving it or a special file still throws). */
+  /** True when a path exists inside the root (a path that could not be inside it, a link leaving it or a special file still throws). */
   async has(rel: string, where: string): Promise<boolean> {
-    try { await lstat(path.join(this.real, ...checkRelativePath(rel, where))); } catch { return false; }
+    const parts = checkRelativePath(rel, where);
+    try { await lstat(path.join(this.real, ...parts)); } catch { return false; }
     await this.resolve(rel, where);
     return true;
   }

@@ -102,6 +102,15 @@ test('--exclude-pieces: a second export with the same seed shares no piece (corp
   assert.deepEqual(second.excluded, { manifests: 1, listed: 4, removed: 4 });
   const manifest = JSON.parse(await readFile(path.join(root, 'val', 'music21-s5', 'manifest.json'), 'utf8'));
   assert.deepEqual(manifest.exclude_pieces, [path.join(root, 'train')]);
+
+  // Reusing an export reads its manifest's piece paths as someone else's: a path leaving the folder is refused, naming the field.
+  const firstDir = path.join(root, 'train', 'm', 'music21-s5');
+  const firstManifest = JSON.parse(await readFile(path.join(firstDir, 'manifest.json'), 'utf8'));
+  for (const [bad, why] of [['../../val/music21-s5/x.mid', /uses "\.\."/], ['/etc/hostname', /absolute path/]] as const) {
+    firstManifest.pieces[1].file = bad;
+    await writeFile(path.join(firstDir, 'manifest.json'), JSON.stringify(firstManifest));
+    await assert.rejects(exportMusic21({ ...opts, dir: firstDir }), (e: Error) => e instanceof A2mError && /manifest\.json: pieces\[1\]\.file/.test(e.message) && why.test(e.message), bad);
+  }
 });
 
 test('--exclude-pieces refuses, naming the file: malformed manifests, a folder without one, links that leave the folder', async () => {
