@@ -25,7 +25,7 @@ const command: CommandModule<object, Args> = {
     .option('seed-metrics', { type: 'boolean', default: true, describe: 'also compute loss / hit rate / eventized diff on consecutive windows' })
     .option('tune', { type: 'boolean', default: false, describe: 'grid-search decoding thresholds on these folders (validation splits, never test data): the onset thresholds for onset F1, then release for onset+offset F1 at no cost in onset F1' })
     .option('write-thresholds', { type: 'boolean', default: false, describe: 'with --tune: store the tuned thresholds in the model checkpoint (used by transcribe by default)' })
-    .option('breakdown', { type: 'boolean', default: false, describe: 'also show where notes are missed (recall by register, velocity, duration, chord size) and what the false alarms are' })
+    .option('breakdown', { type: 'boolean', default: false, describe: 'also show where notes are missed (recall by register, velocity, duration, chord size), what the false alarms are, and how offsets miss by note length' })
     .example('a2m validate data/val', 'the default model on a validation split')
     .example('a2m validate data/val --breakdown --no-seed-metrics', 'where the default model misses notes and what its false alarms are')
     .example('a2m validate data/val --backend tflite --precision int8', 'the accuracy cost of the int8 TFLite export (compare with --precision fp32)')
