@@ -17,6 +17,8 @@ const FEATURE_DOCS: Record<string, string> = {
   onset_logits: 'Onset logits [batch, 250, 90]',
   onset_probs: 'Onset probabilities [batch, 250, 90]',
   velocity: 'Note velocity 0..1 [batch, 250, 90]',
+  offset_logits: 'Offset logits [batch, 250, 90]',
+  offset_probs: 'Offset probabilities [batch, 250, 90]: a sounding note ends in this frame',
 };
 
 const ARRAY_OF: Record<number, number> = { [MIL_DTYPE.FLOAT32]: ARRAY_DTYPE.FLOAT32, [MIL_DTYPE.FLOAT16]: ARRAY_DTYPE.FLOAT16, [MIL_DTYPE.INT32]: ARRAY_DTYPE.INT32 };

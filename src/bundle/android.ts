@@ -18,6 +18,7 @@ const OUTPUT_STATS: Record<string, { min: number[]; max: number[] } | undefined>
   probs: { min: [0], max: [1] },
   onset_probs: { min: [0], max: [1] },
   velocity: { min: [0], max: [1] },
+  offset_probs: { min: [0], max: [1] },
 };
 
 /** The label file of the key axis: Android's ML Model Binding shows these instead of bare indices. */

@@ -42,6 +42,8 @@ const OUTPUT_MEANINGS: Record<string, string> = {
   onset_logits: 'onset head logits: a key is struck in this frame (before sigmoid)',
   onset_probs: 'onset head probabilities 0..1 (sigmoid of onset_logits): a key is struck in this frame',
   velocity: 'velocity head 0..1 (MIDI velocity / 127), meaningful on onset frames',
+  offset_logits: 'offset head logits: a sounding note ends in this frame, key and pedal up (before sigmoid)',
+  offset_probs: 'offset head probabilities 0..1 (sigmoid of offset_logits): a sounding note ends in this frame, key and pedal up',
 };
 
 export interface ContractInputs {

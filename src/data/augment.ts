@@ -37,7 +37,7 @@ export interface Batch {
   frames: number;
   keys: number;
   audio: Float32Array;
-  targets: { frames: Float32Array; onsets: Float32Array; velocities: Float32Array };
+  targets: { frames: Float32Array; onsets: Float32Array; velocities: Float32Array; offsets: Float32Array };
 }
 
 const hop = (b: Batch) => b.samples / b.frames;
@@ -47,7 +47,7 @@ function audioOf(b: Batch, i: number, c: number): Float32Array {
 }
 function targetSlices(b: Batch, i: number): Float32Array[] {
   const n = b.frames * b.keys;
-  return [b.targets.frames, b.targets.onsets, b.targets.velocities].map((t) => t.subarray(i * n, (i + 1) * n));
+  return [b.targets.frames, b.targets.onsets, b.targets.velocities, b.targets.offsets].map((t) => t.subarray(i * n, (i + 1) * n));
 }
 
 export function pan(b: Batch, i: number, rng: Rng): void {

@@ -89,6 +89,7 @@ export function fillWindow(b: Batch, i: number, piece: Piece, start: number, gri
   b.targets.frames.set(t.frames, i * n);
   b.targets.onsets.set(t.onsets, i * n);
   b.targets.velocities.set(t.velocities, i * n);
+  b.targets.offsets.set(t.offsets, i * n);
 }
 
 export function emptyBatch(batch: number, grid: Grid): Batch {
@@ -96,7 +97,7 @@ export function emptyBatch(batch: number, grid: Grid): Batch {
   return {
     batch, samples: grid.windowSamples, frames: grid.frames, keys: grid.keys,
     audio: new Float32Array(batch * 2 * grid.windowSamples),
-    targets: { frames: new Float32Array(n), onsets: new Float32Array(n), velocities: new Float32Array(n) },
+    targets: { frames: new Float32Array(n), onsets: new Float32Array(n), velocities: new Float32Array(n), offsets: new Float32Array(n) },
   };
 }
 

@@ -7,7 +7,7 @@
  * model to a few GB.
  */
 import { A2mError } from '../errors.js';
-import type { ModelConfig } from './config.js';
+import { HEAD_NAMES, type ModelConfig } from './config.js';
 
 /** An integer (or number) field and its inclusive bounds. */
 interface NumberRule { int: boolean; lo: number; hi: number }
@@ -47,7 +47,6 @@ const STAGES = { maxStages: 12, dim: int(1, 1024), depth: int(0, 32) } as const;
 const KEY_HEAD_RULES = { embed: int(0, 64), hidden: int(1, 256) } as const;
 const KEY_OFFSET = int(-48, 48);
 const MAX_KEY_OFFSETS = 16;
-const HEADS = ['onset', 'velocity'] as const;
 
 type Obj = Record<string, unknown>;
 
@@ -102,8 +101,8 @@ export function checkModelConfig(value: unknown, where: string): ModelConfig {
   const tr = object(c.transformer, where, 'transformer');
   checkFields(tr, TRANSFORMER_RULES, where, 'transformer.');
 
-  if (!Array.isArray(c.heads) || c.heads.some((h) => !HEADS.includes(h)) || new Set(c.heads).size !== c.heads.length) {
-    fail(where, 'heads', `must list distinct heads from ${HEADS.join(', ')}, got ${JSON.stringify(c.heads)}`);
+  if (!Array.isArray(c.heads) || c.heads.some((h) => !(HEAD_NAMES as readonly string[]).includes(h)) || new Set(c.heads).size !== c.heads.length) {
+    fail(where, 'heads', `must list distinct heads from ${HEAD_NAMES.join(', ')}, got ${JSON.stringify(c.heads)}`);
   }
   if (c.keyHead !== undefined) {
     const kh = object(c.keyHead, where, 'keyHead');

@@ -62,7 +62,17 @@ export interface TransformerConfig {
   ropeTheta: number;
 }
 
-export type HeadName = 'onset' | 'velocity';
+/**
+ * The extra heads beside the frame head, in the order their parameters (and
+ * their columns of the key head's output) are created: a head added later goes
+ * last, so an older checkpoint's weights stay a prefix of the new ones.
+ *   onset:    a key is struck in this frame;
+ *   velocity: how hard (0..1), read at onsets;
+ *   offset:   a sounding note ends in this frame (key and pedal up: the damper
+ *             cuts the sound), the frame head's fade being a poor clock for it.
+ */
+export const HEAD_NAMES = ['onset', 'velocity', 'offset'] as const;
+export type HeadName = (typeof HEAD_NAMES)[number];
 
 /**
  * A per-key head beside the linear heads (log-spec front end only). Every key
@@ -123,7 +133,8 @@ export const PRESETS: Record<string, ModelConfig> = {
     transformer: { layers: 4, dim: 192, heads: 4, headDim: 48, latent: 64, ffn: 768, localWindow: 16, localStride: 8, ropeTheta: 1e4 },
     // No dropout: this model underfits its data on the compute it gets
     // (validation loss stayed below training loss over 12,800 steps).
-    heads: ['onset', 'velocity'], layerNormEpsilon: 1e-6, dropout: 0,
+    // The offset head came in round 12; older checkpoints keep their own heads.
+    heads: ['onset', 'velocity', 'offset'], layerNormEpsilon: 1e-6, dropout: 0,
     keyHead: { offsets: [-28, -24, -19, -12, 0, 12, 19, 24, 28], embed: 8, hidden: 32 },
   },
   /** For tests: the seed's front end at toy widths; a training step takes well under a second. */
@@ -138,7 +149,7 @@ export const PRESETS: Record<string, ModelConfig> = {
     preset: 'tiny-logspec', ...GRID,
     frontend: { kind: 'logspec', binsPerSemitone: 1, maxKernel: 512, quietGain: 1e7, dim: 16, depth: 1, blockKernel: 7 },
     transformer: { layers: 2, dim: 16, heads: 2, headDim: 8, latent: 8, ffn: 32, localWindow: 16, localStride: 8, ropeTheta: 1e4 },
-    heads: ['onset', 'velocity'], layerNormEpsilon: 1e-6, dropout: 0,
+    heads: ['onset', 'velocity', 'offset'], layerNormEpsilon: 1e-6, dropout: 0,
     keyHead: { offsets: [-12, 0, 12, 19], embed: 2, hidden: 4 },
   },
 };

@@ -5,7 +5,7 @@
  * configured extra head: onset_logits / onset_probs, velocity (0..1).
  */
 import type { ModelOps, Init } from './ops.js';
-import { type ModelConfig, type HeadName, type ConvNextFrontend, type LogSpecFrontend, type KeyHeadConfig, hopOf } from './config.js';
+import { HEAD_NAMES, type ModelConfig, type HeadName, type ConvNextFrontend, type LogSpecFrontend, type KeyHeadConfig, hopOf } from './config.js';
 import { localAttentionMask, logSpecKernels, riseKernel, ropeRotation, ropeTables } from './tables.js';
 
 /** Power gain inside log(1 + g * power): a note at RMS-normalised level reaches ~3. */
@@ -235,7 +235,7 @@ export function forward<T>(o: ModelOps<T>, cfg: ModelConfig, samples: T): ModelO
   x = layerNorm(o, cfg, 'final_ln', x);
   // Linear heads first, so their parameters are created (and seeded) in the same order with or without a key head.
   const logits: Partial<Record<'frame' | HeadName, T>> = { frame: linear(o, 'head_frame', x, cfg.keys, true) };
-  for (const h of HEAD_ORDER) if (cfg.heads.includes(h)) logits[h] = linear(o, `head_${h}`, x, cfg.keys, true);
+  for (const h of HEAD_NAMES) if (cfg.heads.includes(h)) logits[h] = linear(o, `head_${h}`, x, cfg.keys, true);
   if (cfg.keyHead) {
     if (!fe.logPowers.length) throw new Error(`preset ${cfg.preset}: keyHead needs the log-spec front end`);
     const names = Object.keys(logits) as ('frame' | HeadName)[];
@@ -253,8 +253,10 @@ export function forward<T>(o: ModelOps<T>, cfg: ModelConfig, samples: T): ModelO
     out.onset_probs = o.output('onset_probs', o.sigmoid(out.onset_logits));
   }
   if (logits.velocity) out.velocity = o.output('velocity', o.sigmoid(logits.velocity));
+  if (logits.offset) {
+    out.offset_logits = o.output('offset_logits', logits.offset);
+    out.offset_probs = o.output('offset_probs', o.sigmoid(out.offset_logits));
+  }
   return out;
 }
 
-/** The extra heads in the order their parameters are created. */
-const HEAD_ORDER: readonly HeadName[] = ['onset', 'velocity'];

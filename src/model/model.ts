@@ -37,18 +37,32 @@ export class Model {
    * Fine-tuning start: a model of `config` (seeded init) taking every weight of
    * an older model. Parameters the older model lacks (a branch added since,
    * built to start at zero) keep their initial values and are returned as
-   * `added`; a weight the new model lacks, or of another shape, is an error.
+   * `added`. A weight whose last axis grew (a head added since, appended as
+   * the last columns of a layer the heads share: the key head's output) keeps
+   * its old columns, the new ones start at their initial values, and it is
+   * listed in `added` with the columns. A weight the new model lacks, or of
+   * any other shape, is an error.
    */
   static grownFrom(config: ModelConfig, weights: Map<string, HostTensor>, seed = 0): { model: Model; added: string[] } {
     const m = Model.create(config, seed);
     const expected = new Map([...m.store.vars].map(([k, v]) => [k, v.shape]));
+    const current = new Map<string, HostTensor>();
+    const widened: string[] = [];
     for (const [k, t] of weights) {
       const shape = expected.get(k);
       if (!shape) throw new Error(`weights hold ${k}, which preset ${config.preset} does not have`);
-      if (shape.join() !== t.shape.join()) throw new Error(`parameter ${k} has shape [${t.shape}], preset ${config.preset} expects [${shape}]`);
+      if (shape.join() === t.shape.join()) { current.set(k, t); continue; }
+      const last = shape.length - 1;
+      const grew = shape.length === t.shape.length && shape.slice(0, last).join() === t.shape.slice(0, last).join() && shape[last]! > t.shape[last]!;
+      if (!grew) throw new Error(`parameter ${k} has shape [${t.shape}], preset ${config.preset} expects [${shape}]`);
+      const init = m.store.vars.get(k)!.dataSync() as Float32Array;
+      const [oldW, newW] = [t.shape[last]!, shape[last]!];
+      for (let r = 0; r < t.data.length / oldW; r++) init.set(t.data.subarray(r * oldW, (r + 1) * oldW), r * newW);
+      current.set(k, { shape, data: init });
+      widened.push(`${k} (columns ${oldW}..${newW - 1})`);
     }
-    m.store.assign(weights);
-    return { model: m, added: [...expected.keys()].filter((k) => !weights.has(k)) };
+    m.store.assign(current);
+    return { model: m, added: [...[...expected.keys()].filter((k) => !weights.has(k)), ...widened] };
   }
 
   /** Forward pass on [B, 2, N] samples (call inside tf.tidy or dispose the outputs). */

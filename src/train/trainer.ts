@@ -65,7 +65,10 @@ function batchTensors(b: Batch) {
   const shapeT = [b.batch, b.frames, b.keys];
   return {
     x: tf.tensor3d(b.audio, [b.batch, 2, b.samples]),
-    targets: { frames: tf.tensor(b.targets.frames, shapeT), onsets: tf.tensor(b.targets.onsets, shapeT), velocities: tf.tensor(b.targets.velocities, shapeT) },
+    targets: {
+      frames: tf.tensor(b.targets.frames, shapeT), onsets: tf.tensor(b.targets.onsets, shapeT),
+      velocities: tf.tensor(b.targets.velocities, shapeT), offsets: tf.tensor(b.targets.offsets, shapeT),
+    },
   };
 }
 
@@ -108,7 +111,7 @@ export function optimizerStep(model: Model, opt: AdamW, batches: Batch[], dropou
     const { x, targets } = batchTensors(b);
     const { value, grads: g } = tf.variableGrads(() => computeLoss(model.apply(x), targets).total);
     loss += value.dataSync()[0]! / batches.length;
-    tf.dispose([x, targets.frames, targets.onsets, targets.velocities, value]);
+    tf.dispose([x, ...Object.values(targets), value]);
     if (!grads) grads = g;
     else { const prev: Record<string, tf.Tensor> = grads; grads = Object.fromEntries(Object.entries(prev).map(([k, v]) => [k, tf.add(v, g[k]!)])); tf.dispose([...Object.values(prev), ...Object.values(g)]); }
   }

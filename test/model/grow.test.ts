@@ -79,3 +79,38 @@ test('growing refuses a checkpoint weight the new model does not have, naming it
   weights.set('frontend/bogus/w', { shape: [2], data: new Float32Array(2) });
   assert.throws(() => Model.grownFrom(getPreset('tiny-logspec'), weights), /frontend\/bogus\/w/);
 });
+
+test('a checkpoint without the offset head grown into the offset-head preset keeps every old output and widens the key head by a zero column', async () => {
+  const cfg = getPreset('tiny-logspec');
+  assert.deepEqual(cfg.heads, ['onset', 'velocity', 'offset']);
+  const noOffset = { ...cfg, heads: cfg.heads.filter((h) => h !== 'offset') };
+  const randomized = await randomizedModel('tiny-logspec', 6);
+  const all = await randomized.weights();
+  randomized.dispose();
+  // The older checkpoint: no head_offset, and the key head's output has 3 columns (frame, onset, velocity), not 4.
+  const weights = new Map([...all].filter(([k]) => !k.startsWith('head_offset/')));
+  for (const k of [...weights.keys()].filter((k) => k.startsWith('key_head/out/'))) {
+    const t = weights.get(k)!;
+    const cols = t.shape.at(-1)!;
+    weights.set(k, { shape: [...t.shape.slice(0, -1), cols - 1], data: t.data.filter((_, i) => i % cols !== cols - 1) });
+  }
+  const old = Model.fromWeights(noOffset, weights);
+  const { model, added } = Model.grownFrom(cfg, weights, 9);
+  assert.deepEqual(added.filter((k) => k.startsWith('head_offset/')).length, [...all.keys()].filter((k) => k.startsWith('head_offset/')).length);
+  assert.deepEqual(added.filter((k) => k.startsWith('key_head/')).sort(), [...weights.keys()].filter((k) => k.startsWith('key_head/out/')).map((k) => `${k} (columns 3..3)`).sort());
+  const x = testInput(2);
+  const a = await old.predict(x), b = await model.predict(x);
+  assert.deepEqual(Object.keys(b).sort(), [...Object.keys(a), 'offset_logits', 'offset_probs'].sort());
+  for (const k of Object.keys(a)) assert.deepEqual(b[k]!.data, a[k]!.data, `${k} changed by adding the offset head`);
+  const grown = await model.weights();
+  for (const k of [...weights.keys()].filter((k) => k.startsWith('key_head/out/'))) {
+    const t = grown.get(k)!;
+    assert.deepEqual(t.data.filter((_, i) => i % 4 === 3).every((v) => v === 0), true, `${k}: the offset column should start at zero`);
+  }
+  // Any other change of shape is still refused.
+  const bad = new Map(weights);
+  const w = bad.get('head_frame/w')!;
+  bad.set('head_frame/w', { shape: [w.shape[0]! + 1, ...w.shape.slice(1)], data: new Float32Array(w.data.length + w.shape.slice(1).reduce((p, q) => p * q, 1)) });
+  assert.throws(() => Model.grownFrom(cfg, bad, 9), /head_frame\/w has shape/);
+  for (const m of [old, model]) m.dispose();
+});
