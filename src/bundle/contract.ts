@@ -103,7 +103,8 @@ export function buildContract(c: ContractInputs): AppContract {
       description: onsetRule
         ? 'per key: a note starts at an onset_probs peak (local maximum > thresholds.onset, a plateau peaks at its first frame; a peak inside a sounding note restarts it only if it also exceeds thresholds.reonset; '
           + 'when thresholds.harmonic > 0 a peak is skipped if, in the same frame, the onset_probs of the key 12, 19, 24 or 28 below exceeds thresholds.onset and the peak is below thresholds.harmonic times it) '
-          + 'and ends at the first later frame whose probs < thresholds.release (< thresholds.sustainRelease once the note has lasted thresholds.sustainFrames frames, when that is > 0); '
+          + 'and ends at the first later frame whose probs < thresholds.release (< thresholds.sustainRelease once the note has lasted thresholds.sustainFrames frames, when that is > 0)'
+          + (names.includes('offset_probs') ? ', or after the first later frame (that frame included) where offset_probs peaks above thresholds.offset, when that is > 0; ' : '; ')
           + 'notes shorter than minNoteFrames are dropped; then each end moves by thresholds.offsetShift frames, to no earlier than the onset frame + 1; '
           + 'velocity = the velocity output over the first velocityFrames frames (velocityReduce), clamped to 0..1. Reference: src/infer/events.ts'
         : 'per key: a note starts when probs > thresholds.activate and ends when probs < thresholds.release, split at re-attacks by the rise test '

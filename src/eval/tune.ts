@@ -18,7 +18,7 @@ export interface TuningPiece {
 /** Which score to maximise: onset-only F1 (the headline number), with offsets, or with velocity. */
 export type TuningObjective = 'onset' | 'onsetOffset' | 'onsetVelocity';
 
-type NumericKey = 'activate' | 'release' | 'reattack' | 'riseDelta' | 'onset' | 'reonset' | 'harmonic' | 'minNoteFrames' | 'velocityFrames' | 'sustainFrames' | 'sustainRelease' | 'offsetShift';
+type NumericKey = 'activate' | 'release' | 'reattack' | 'riseDelta' | 'onset' | 'reonset' | 'harmonic' | 'minNoteFrames' | 'velocityFrames' | 'offset' | 'sustainFrames' | 'sustainRelease' | 'offsetShift';
 export type ThresholdGrid = Partial<Record<NumericKey, number[]>>;
 
 /** Frame-rule grid (no onset head). */
@@ -50,8 +50,11 @@ export const ONSET_GRID: ThresholdGrid = {
  * steps below 0.2, where a decaying piano note's frame prob crosses; the
  * sustain release (0.5 s and 1 s into a note) for held notes, whose frame
  * prob fades with their sound; and a shift of every end by whole frames.
+ * With an offset head, first the offset peak height that ends a note (0: the
+ * head unused; a model without one is unchanged by it), then the rest around it.
  */
 export const OFFSET_GRID: ThresholdGrid = {
+  offset: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
   release: [0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.25, 0.3, 0.4, 0.5],
   sustainFrames: [0, 25, 50],
   sustainRelease: [0.01, 0.02, 0.03, 0.05, 0.075, 0.1],

@@ -58,6 +58,7 @@ export const THRESHOLD_RULES: { readonly [K in keyof EventThresholds]: Threshold
   // lower key fires (v <= 1); the tuner's grid is 0..0.8.
   harmonic: { ...prob, note: '0: off' },
   allowFrameStarts: { kind: 'boolean' },
+  offset: { ...prob, note: '0: off' },
   // Frames a note has sounded before sustainRelease applies; a held note can
   // last minutes, hence the larger bound.
   sustainFrames: { kind: 'number', min: 0, max: 100000, int: true, note: '0: off' },

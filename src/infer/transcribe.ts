@@ -17,7 +17,7 @@ import { NoteStream, compareNotes, type EventThresholds } from './events.js';
 import type { WindowRunner } from './backends.js';
 import { NUM_KEYS, type Note } from '../types.js';
 
-export interface Rolls { frames: Float32Array; onsets?: Float32Array; velocities?: Float32Array }
+export interface Rolls { frames: Float32Array; onsets?: Float32Array; velocities?: Float32Array; offsets?: Float32Array }
 
 export interface Transcription {
   file: string;
@@ -83,7 +83,7 @@ export function fileSource(file: string, ahead?: DecodeAhead, keepBytes = DECODE
 }
 
 /** Output name -> the roll it becomes. */
-const ROLL_OF_OUTPUT = { probs: 'frames', onset_probs: 'onsets', velocity: 'velocities' } as const satisfies Record<string, keyof Rolls>;
+const ROLL_OF_OUTPUT = { probs: 'frames', onset_probs: 'onsets', velocity: 'velocities', offset_probs: 'offsets' } as const satisfies Record<string, keyof Rolls>;
 type OutputName = keyof typeof ROLL_OF_OUTPUT;
 const OUTPUT_NAMES = Object.keys(ROLL_OF_OUTPUT) as OutputName[];
 
@@ -168,7 +168,7 @@ class RollSink {
 
   private start(outputs: Record<string, Float32Array>): void {
     for (const name of OUTPUT_NAMES) if (outputs[name]) this.stitchers[name] = new StitchStream(this.keys, this.total);
-    this.events = new NoteStream({ onsets: Boolean(outputs.onset_probs), velocities: Boolean(outputs.velocity), keys: this.keys }, this.opts.thresholds ?? {});
+    this.events = new NoteStream({ onsets: Boolean(outputs.onset_probs), velocities: Boolean(outputs.velocity), offsets: Boolean(outputs.offset_probs), keys: this.keys }, this.opts.thresholds ?? {});
   }
 
   /** Takes the next frames from every stitcher (`next`: push or finish) and passes them on. */
@@ -180,7 +180,7 @@ class RollSink {
       chunk[name] = next(s, name);
       if (this.kept) (this.kept[name] ??= []).push(chunk[name]!);
     }
-    this.take(this.events!.push({ frames: chunk.probs!, onsets: chunk.onset_probs, velocities: chunk.velocity, keys: this.keys }));
+    this.take(this.events!.push({ frames: chunk.probs!, onsets: chunk.onset_probs, velocities: chunk.velocity, offsets: chunk.offset_probs, keys: this.keys }));
   }
 
   /** Keeps newly final notes and hands them to the caller's onNotes. */

@@ -80,7 +80,7 @@ export function modelThresholds(state: Record<string, unknown>): EventThresholds
 }
 
 /**
- * Notes from one window's outputs, exactly as transcription decodes them (frame, onset and velocity heads).
+ * Notes from one window's outputs, exactly as transcription decodes them (frame, onset, velocity and offset heads).
  * A batch of windows [n, 250, 90] decodes row by row, each row's notes shifted by its place (row x 5 s):
  * the windows laid end to end, no note joined across a row boundary.
  */
@@ -92,7 +92,7 @@ export function notesFromOutputs(outputs: Record<string, HostTensor | undefined>
   const row = (t: HostTensor | undefined, r: number) => (t && n > 1 ? t.data.subarray(r * per, (r + 1) * per) : t?.data);
   return Array.from({ length: n }, (_, r) => {
     const shift = (r * WINDOW_SAMPLES) / SAMPLE_RATE;
-    return extractNotes({ frames: row(probs, r)!, onsets: row(outputs.onset_probs, r), velocities: row(outputs.velocity, r), keys: probs.shape.at(-1) }, thresholds)
+    return extractNotes({ frames: row(probs, r)!, onsets: row(outputs.onset_probs, r), velocities: row(outputs.velocity, r), offsets: row(outputs.offset_probs, r), keys: probs.shape.at(-1) }, thresholds)
       .map((x) => (shift ? { ...x, onset: x.onset + shift, offset: x.offset + shift } : x));
   }).flat();
 }

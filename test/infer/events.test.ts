@@ -286,3 +286,24 @@ test('parseThresholds and checkThresholds share one rule table', () => {
     assert.throws(() => checkThresholds(bad, 'ck: state.thresholds'), new RegExp(`ck: state\\.thresholds\\.${message.source}`));
   }
 });
+
+test('offset head: a sounding note ends at an offset peak above offset, that frame included; 0 leaves the frame prob to decide', () => {
+  const frames = new Float32Array(T * K), onsets = new Float32Array(T * K), offsets = new Float32Array(T * K);
+  const key = 40;
+  // A held note whose frame prob fades only at frame 100, with the offset head firing at frame 59 (0.7, a peak)
+  // and a weaker bump at 30 (0.3); a second note at 150 with a 2-frame offset plateau at 170-171 (peaks at 170).
+  for (let f = 10; f < 100; f++) frames[f * K + key] = 0.6;
+  onsets[10 * K + key] = 0.9;
+  offsets[29 * K + key] = 0.1; offsets[30 * K + key] = 0.3; offsets[31 * K + key] = 0.1;
+  offsets[58 * K + key] = 0.2; offsets[59 * K + key] = 0.7; offsets[60 * K + key] = 0.4;
+  for (let f = 150; f < 200; f++) frames[f * K + key] = 0.6;
+  onsets[150 * K + key] = 0.9;
+  offsets[170 * K + key] = 0.55; offsets[171 * K + key] = 0.55;
+  const spans = (th: Partial<EventThresholds>, withOffsets = true) => extractNotes({ frames, onsets, ...(withOffsets ? { offsets } : {}) }, { onset: 0.5, release: 0.2, ...th })
+    .map((n) => [Math.round(n.onset * FPS), Math.round(n.offset * FPS)]);
+  assert.deepEqual(spans({ offset: 0 }), [[10, 100], [150, 200]], 'offset 0: the frame prob ends both notes');
+  assert.deepEqual(spans({ offset: 0.5 }), [[10, 60], [150, 171]], 'peaks above 0.5 end the notes with their frame (a plateau at its first frame)');
+  assert.deepEqual(spans({ offset: 0.25 }), [[10, 31], [150, 171]], 'a lower bar takes the first bump');
+  assert.deepEqual(spans({ offset: 0.5 }, false), [[10, 100], [150, 200]], 'without an offset roll the threshold does nothing');
+  assert.deepEqual(spans({ offset: 0.5, offsetShift: -2 }), [[10, 58], [150, 169]], 'offsetShift applies after');
+});

@@ -17,10 +17,13 @@ const T = 700;
 /** Rounds to 0.05 steps so neighbouring frames often tie (plateaus, `<=` in the rise test). */
 const q = (x: number) => Math.round(Math.min(1, Math.max(0, x)) * 20) / 20;
 
-/** Per key: notes that attack, decay towards a floor, sometimes dip and re-attack; an onset spike (sometimes a 2-frame plateau) at each attack. */
-function noteShapedRolls(seed: number): Required<Pick<EventInputs, 'frames' | 'onsets' | 'velocities'>> {
+/**
+ * Per key: notes that attack, decay towards a floor, sometimes dip and re-attack; an onset spike (sometimes a 2-frame plateau)
+ * at each attack; an offset bump near most ends (sometimes early, inside the note, where it ends the note before the frame prob does).
+ */
+function noteShapedRolls(seed: number): Required<Pick<EventInputs, 'frames' | 'onsets' | 'velocities' | 'offsets'>> {
   const rng = createRng(seed);
-  const frames = new Float32Array(T * K), onsets = new Float32Array(T * K), velocities = new Float32Array(T * K);
+  const frames = new Float32Array(T * K), onsets = new Float32Array(T * K), velocities = new Float32Array(T * K), offsets = new Float32Array(T * K);
   for (let k = 0; k < K; k++) {
     let t = rng.int(0, 30);
     while (t < T) {
@@ -34,22 +37,25 @@ function noteShapedRolls(seed: number): Required<Pick<EventInputs, 'frames' | 'o
         velocities[(t + i) * K + k] = rng.next();
       }
       if (rng.next() < 0.3 && t + 1 < T) onsets[(t + 1) * K + k] = onsets[t * K + k]!; // plateau peak
+      const end = t + (rng.next() < 0.3 ? rng.int(1, len) : len - 1);
+      if (end < T) offsets[end * K + k] = q(rng.uniform(0.1, 1));
       t += len + (rng.next() < 0.4 ? 0 : rng.int(1, 40));
     }
   }
-  return { frames, onsets, velocities };
+  return { frames, onsets, velocities, offsets };
 }
 
-function noiseRolls(rng: Rng): Required<Pick<EventInputs, 'frames' | 'onsets' | 'velocities'>> {
+function noiseRolls(rng: Rng): Required<Pick<EventInputs, 'frames' | 'onsets' | 'velocities' | 'offsets'>> {
   const make = () => Float32Array.from({ length: T * K }, () => q(rng.next()));
-  return { frames: make(), onsets: make(), velocities: make() };
+  return { frames: make(), onsets: make(), velocities: make(), offsets: make() };
 }
 
 const HEADS: { name: string; pick: (r: ReturnType<typeof noiseRolls>) => EventInputs }[] = [
   { name: 'frames only', pick: (r) => ({ frames: r.frames }) },
   { name: 'frames + velocity', pick: (r) => ({ frames: r.frames, velocities: r.velocities }) },
   { name: 'frames + onsets', pick: (r) => ({ frames: r.frames, onsets: r.onsets }) },
-  { name: 'all heads', pick: (r) => ({ frames: r.frames, onsets: r.onsets, velocities: r.velocities }) },
+  { name: 'frame, onset and velocity heads', pick: (r) => ({ frames: r.frames, onsets: r.onsets, velocities: r.velocities }) },
+  { name: 'all heads (with offsets)', pick: (r) => ({ frames: r.frames, onsets: r.onsets, velocities: r.velocities, offsets: r.offsets }) },
 ];
 
 const THRESHOLD_SETS: Partial<EventThresholds>[] = [
@@ -61,18 +67,20 @@ const THRESHOLD_SETS: Partial<EventThresholds>[] = [
   { riseFrames: 3, riseDelta: 0.1, velocityFrames: 3, reattack: 0.3 },
   { release: 0.3, sustainFrames: 8, sustainRelease: 0.05, offsetShift: -2 },
   { onset: 0.3, sustainFrames: 3, sustainRelease: 0.2, offsetShift: 3 },
+  { onset: 0.3, offset: 0.4, release: 0.05 },
+  { onset: 0.4, reonset: 0.6, offset: 0.2, release: 0.2, offsetShift: -1 },
 ];
 
 /** Feeds `input` to a NoteStream in chunks of the given sizes (cycled); returns the notes sorted, and those finish() gave. */
 function streamNotes(input: EventInputs, th: Partial<EventThresholds>, sizes: number[]): { notes: Note[]; atFinish: Note[] } {
   const keys = input.keys ?? K;
   const total = input.frames.length / keys;
-  const s = new NoteStream({ onsets: Boolean(input.onsets), velocities: Boolean(input.velocities), keys }, th);
+  const s = new NoteStream({ onsets: Boolean(input.onsets), velocities: Boolean(input.velocities), offsets: Boolean(input.offsets), keys }, th);
   const notes: Note[] = [];
   const rows = (a: Float32Array | undefined, from: number, to: number) => a?.subarray(from * keys, to * keys);
   for (let t = 0, i = 0; t < total; i++) {
     const end = Math.min(total, t + sizes[i % sizes.length]!);
-    notes.push(...s.push({ frames: rows(input.frames, t, end)!, onsets: rows(input.onsets, t, end), velocities: rows(input.velocities, t, end), keys }));
+    notes.push(...s.push({ frames: rows(input.frames, t, end)!, onsets: rows(input.onsets, t, end), velocities: rows(input.velocities, t, end), offsets: rows(input.offsets, t, end), keys }));
     t = end;
   }
   const atFinish = s.finish();

@@ -33,6 +33,8 @@ export interface Thresholds {
   riseFrames: number;
   riseDelta: number;
   allowFrameStarts: boolean;
+  /** With an offset head: an offset peak above this ends a sounding note, that frame included (0: off). */
+  offset: number;
   /** Once a note has sounded this many frames it ends below `sustainRelease` instead of `release` (0: off). */
   sustainFrames: number;
   /** The release threshold of a note that has sounded `sustainFrames` frames. */
@@ -70,7 +72,7 @@ export interface Transcription {
   notes: Note[];
   /** A standard MIDI file of the notes. */
   midi: Uint8Array;
-  /** Model outputs stitched over the whole input, [frames × keys] row-major, by output name (probs, onset_probs, velocity). */
+  /** Model outputs stitched over the whole input, [frames × keys] row-major, by output name (probs, onset_probs, velocity, offset_probs). */
   rolls: Record<string, Float32Array>;
   /** Frames per second of the rolls. */
   frameRate: number;

@@ -137,7 +137,7 @@ export const createTranscriber: typeof Api.createTranscriber = async ({ tf: tfLi
     const frames = frameCount(samples);
     const rolls = Object.fromEntries(names.map((name) => [name, stitch(perWindow[name]!, keys, frames)]));
     const thresholds = { ...contract.decoding.thresholds, ...options.thresholds };
-    const notes = extractNotes({ frames: rolls.probs!, onsets: rolls.onset_probs, velocities: rolls.velocity, keys, fps: contract.frames.rate }, thresholds);
+    const notes = extractNotes({ frames: rolls.probs!, onsets: rolls.onset_probs, velocities: rolls.velocity, offsets: rolls.offset_probs, keys, fps: contract.frames.rate }, thresholds);
     const midi = notesToMidi(notes, { name: options.name ?? contract.name });
     return { notes, midi, rolls, frameRate: contract.frames.rate, seconds: samples / SAMPLE_RATE, gain };
   }

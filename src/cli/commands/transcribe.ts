@@ -69,7 +69,7 @@ const command: CommandModule<object, Args> = {
     .option('out-dir', { type: 'string', describe: 'folder for the .mid (and events/plots) of each input, mirroring the inputs\' folders (see below)' })
     .option('events', { choices: ['json', 'csv'] as const, describe: 'also write note events (csv = the dataset format, usable as labels)' })
     .option('plot', { type: 'string', describe: 'piano-roll PNG path (one input), or any value with --out-dir to write <name>.png' })
-    .option('save-model-outputs', { type: 'boolean', default: false, describe: 'also write the raw model outputs (frame, onset, velocity rolls [frames, 90], 50 frames/s) as <name>.npz for np.load' })
+    .option('save-model-outputs', { type: 'boolean', default: false, describe: 'also write the raw model outputs (frame, onset, velocity and, with an offset head, offset rolls [frames, 90], 50 frames/s) as <name>.npz for np.load' })
     .option('onset-threshold', { ...numberInRange('onset-threshold', 0, 1), describe: 'onset probability a note start needs [default: the model card\'s]' })
     .option('frame-threshold', { ...numberInRange('frame-threshold', 0, 1), describe: 'frame probability that starts a note without an onset head [default: the model card\'s]' })
     .option('minimum-note-length', { ...numberInRange('minimum-note-length', 1, 10000), describe: 'shortest note kept, in ms (rounded to 20 ms frames) [default: the model card\'s, 40 ms]' })
