@@ -158,7 +158,9 @@ def bce_with_logits(logits, targets, pos_weight=1.0):
     return tf.reduce_mean(base * (1 + targets * (pos_weight - 1)))
 
 
-def compute_loss(out, frames, onsets, velocities, w):
+def compute_loss(out, t, w):
+    """src/train/loss.ts, term by term; `t` holds the target rolls by name."""
+    frames, onsets = t["frames"], t["onsets"]
     frame = bce_with_logits(out["logits"], frames)
     parts = {"frame": frame}
     total = frame
@@ -166,16 +168,19 @@ def compute_loss(out, frames, onsets, velocities, w):
         parts["onset"] = bce_with_logits(out["onset_logits"], onsets, w["onsetPosWeight"])
         total += parts["onset"] * w["onsetLossWeight"]
     if "velocity" in out:
-        err = tf.square(out["velocity"] - velocities) * onsets
+        err = tf.square(out["velocity"] - t["velocities"]) * onsets
         parts["velocity"] = tf.reduce_sum(err) / (tf.reduce_sum(onsets) + 1)
         total += parts["velocity"] * w["velocityLossWeight"]
+    if "offset_logits" in out:
+        parts["offset"] = bce_with_logits(out["offset_logits"], t["offsets"], w["offsetPosWeight"])
+        total += parts["offset"] * w["offsetLossWeight"]
     parts["total"] = total
     return parts
 
 
 def load_batch(d, spec):
     arr = {k: tf.constant(np.load(os.path.join(d, f))) for k, f in spec["files"].items()}
-    return arr["samples"], arr["frames"], arr["onsets"], arr["velocities"]
+    return arr.pop("samples"), arr
 
 
 def peak_rss_mib():
@@ -184,7 +189,7 @@ def peak_rss_mib():
 
 def parity(d, spec):
     model = IrModel(d)
-    x, frames, onsets, velocities = load_batch(d, spec)
+    x, targets = load_batch(d, spec)
     out = model({model.graph["inputs"][0]["name"]: x})
     errors = {}
     for name, f in spec["expected"].items():
@@ -192,14 +197,14 @@ def parity(d, spec):
         if got.shape != want.shape:
             raise SystemExit(f"{d}: output {name} has shape {list(got.shape)} in TF, {list(want.shape)} in tfjs")
         errors[name] = float(np.max(np.abs(got - want)))
-    loss = compute_loss(out, frames, onsets, velocities, spec["loss"])
+    loss = compute_loss(out, targets, spec["loss"])
     loss_err = {k: abs(float(v.numpy()) - spec["expectedLoss"][k]) for k, v in loss.items() if k in spec["expectedLoss"]}
     return {"maxAbsError": errors, "lossAbsError": loss_err, "opsMapped": sorted(OPS)}
 
 
 def time_steps(d, spec, steps, warmup, xla, eager):
     model = IrModel(d)
-    x, frames, onsets, velocities = load_batch(d, spec)
+    x, targets = load_batch(d, spec)
     o = spec["optimizer"]
     # Constant learning rate: the schedule is a host-side scalar in both trainers and costs nothing.
     opt = tf.keras.optimizers.AdamW(
@@ -211,9 +216,9 @@ def time_steps(d, spec, steps, warmup, xla, eager):
     opt.build(model.variables)
     input_name = model.graph["inputs"][0]["name"]
 
-    def train_step(x, frames, onsets, velocities):
+    def train_step(x, targets):
         with tf.GradientTape() as tape:
-            loss = compute_loss(model({input_name: x}), frames, onsets, velocities, spec["loss"])["total"]
+            loss = compute_loss(model({input_name: x}), targets, spec["loss"])["total"]
         grads = tape.gradient(loss, model.variables)
         opt.apply_gradients(zip(grads, model.variables))
         return loss
@@ -225,13 +230,13 @@ def time_steps(d, spec, steps, warmup, xla, eager):
     t0 = time.perf_counter()
     first = None
     for i in range(warmup):
-        loss = float(step(x, frames, onsets, velocities).numpy())
+        loss = float(step(x, targets).numpy())
         if i == 0:
             first = time.perf_counter() - t0  # tracing (+ XLA compile) + one step; eager: one step
     t0, cpu0 = time.perf_counter(), time.process_time()
     losses = []
     for _ in range(steps):
-        losses.append(float(step(x, frames, onsets, velocities).numpy()))  # a host sync per step, as the tfjs trainer reads its loss
+        losses.append(float(step(x, targets).numpy()))  # a host sync per step, as the tfjs trainer reads its loss
     seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     batch = int(x.shape[0])
     if not all(math.isfinite(v) for v in losses):

@@ -32,7 +32,7 @@ import type { HostTensor } from '../src/ir/tensor.js';
 import { loadCheckpoint } from '../src/model/checkpoint.js';
 import { getPreset } from '../src/model/config.js';
 import type { Model } from '../src/model/model.js';
-import { computeLoss, ONSET_LOSS_WEIGHT, ONSET_POS_WEIGHT, VELOCITY_LOSS_WEIGHT } from '../src/train/loss.js';
+import { computeLoss, ONSET_LOSS_WEIGHT, ONSET_POS_WEIGHT, VELOCITY_LOSS_WEIGHT, OFFSET_POS_WEIGHT, OFFSET_LOSS_WEIGHT } from '../src/train/loss.js';
 import { DEFAULT_OPTIMIZER } from '../src/train/optimizer.js';
 import { train } from '../src/train/trainer.js';
 import { projectRoot, venvPython } from '../src/util/paths.js';
@@ -127,9 +127,13 @@ export async function prepareTfDir(dir: string, model: Model, pieces: Piece[], b
     frames: { shape: tshape, data: b.targets.frames },
     onsets: { shape: tshape, data: b.targets.onsets },
     velocities: { shape: tshape, data: b.targets.velocities },
+    offsets: { shape: tshape, data: b.targets.offsets },
   };
   const x = tf.tensor(b.audio, tensors.samples!.shape);
-  const targets = { frames: tf.tensor(b.targets.frames, tshape), onsets: tf.tensor(b.targets.onsets, tshape), velocities: tf.tensor(b.targets.velocities, tshape) };
+  const targets = {
+    frames: tf.tensor(b.targets.frames, tshape), onsets: tf.tensor(b.targets.onsets, tshape),
+    velocities: tf.tensor(b.targets.velocities, tshape), offsets: tf.tensor(b.targets.offsets, tshape),
+  };
   model.ops.setTraining(false);
   const { outs, parts } = tf.tidy(() => {
     const o = model.apply(x);
@@ -142,9 +146,9 @@ export async function prepareTfDir(dir: string, model: Model, pieces: Piece[], b
   for (const [name, t] of Object.entries(tensors)) await writeFile(path.join(dir, `${name}.npy`), npyBytes(t));
   const spec = {
     preset: model.config.preset,
-    files: { samples: 'samples.npy', frames: 'frames.npy', onsets: 'onsets.npy', velocities: 'velocities.npy' },
+    files: { samples: 'samples.npy', frames: 'frames.npy', onsets: 'onsets.npy', velocities: 'velocities.npy', offsets: 'offsets.npy' },
     expected, expectedLoss,
-    loss: { onsetPosWeight: ONSET_POS_WEIGHT, onsetLossWeight: ONSET_LOSS_WEIGHT, velocityLossWeight: VELOCITY_LOSS_WEIGHT },
+    loss: { onsetPosWeight: ONSET_POS_WEIGHT, onsetLossWeight: ONSET_LOSS_WEIGHT, velocityLossWeight: VELOCITY_LOSS_WEIGHT, offsetPosWeight: OFFSET_POS_WEIGHT, offsetLossWeight: OFFSET_LOSS_WEIGHT },
     optimizer: DEFAULT_OPTIMIZER,
   };
   await writeFile(path.join(dir, 'spec.json'), JSON.stringify(spec, null, 2) + '\n');

@@ -78,7 +78,9 @@ for (const preset of ['tiny', 'tiny-logspec']) {
     try {
       await prepareTfDir(path.join(root, 'd'), model, pieces, 2);
       const p = await runTf<TfParity>(path.join(root, 'd'), ['--mode', 'parity']);
-      assert.deepEqual(Object.keys(p.maxAbsError).sort(), ['logits', 'onset_logits', 'onset_probs', 'probs', 'velocity']);
+      const outputs = ['logits', 'probs', 'onset_logits', 'onset_probs', 'velocity', ...(model.config.heads.includes('offset') ? ['offset_logits', 'offset_probs'] : [])];
+      assert.deepEqual(Object.keys(p.maxAbsError).sort(), outputs.sort(), 'every output compared');
+      assert.deepEqual(Object.keys(p.lossAbsError).sort(), ['frame', 'onset', 'velocity', ...(model.config.heads.includes('offset') ? ['offset'] : []), 'total'].sort(), 'every loss term compared');
       for (const [k, e] of Object.entries({ ...p.maxAbsError, ...p.lossAbsError })) assert.ok(e <= PARITY_TOLERANCE, `${k}: max abs error ${e}`);
       assert.deepEqual(p.opsMapped, [...OP_NAMES].sort(), 'every IR op has a TF mapping');
       console.log(`${preset}: max abs error ${Math.max(...Object.values(p.maxAbsError)).toExponential(2)}`);
