@@ -2,7 +2,7 @@
  * IR graph -> TflModel -> .tflite bytes. Validates the whole graph first
  * (every problem reported at once), then runs the emitter table in graph
  * order, then names the signature `serving_default`: input `samples`, outputs
- * by public name (logits, probs, onset_logits, onset_probs, velocity).
+ * by public name (logits, probs, onset_logits, onset_probs, velocity, offset_logits, offset_probs).
  */
 import type { IrGraph, IrNode } from '../../src/ir/graph.js';
 import { UnsupportedOpsError, metadataEntries, type ModelInfo, type Precision, type UnsupportedOp } from '../types.js';
