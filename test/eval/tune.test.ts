@@ -73,3 +73,35 @@ test('the offset stage tunes release for onset+offset F1 and keeps onset F1', ()
   // Everything but release is left as it was.
   assert.deepEqual({ ...r.thresholds, release: start.release }, start);
 });
+
+/**
+ * Rolls of an offset-head model where no release threshold works: the frame prob is weak (0.35) while
+ * the key is down and rings stronger (0.5) for 200 ms after, while the offset head peaks (0.8) on each
+ * note's last frame.
+ */
+function ringingPiece(seed: number): TuningPiece {
+  const base = lingeringPiece(seed);
+  const frames = new Float32Array(T * K), offsets = new Float32Array(T * K);
+  for (const n of base.notes) {
+    const k = n.pitch - 21, a = Math.round(n.onset * 50), b = Math.round(n.offset * 50);
+    for (let t = a; t < b; t++) frames[t * K + k] = 0.35;
+    for (let t = b; t < b + 10; t++) frames[t * K + k] = 0.5;
+    offsets[(b - 1) * K + k] = 0.8;
+  }
+  return { inputs: { frames, onsets: base.inputs.onsets, offsets }, notes: base.notes };
+}
+
+test('the offset stage turns the offset head on where no release threshold can end the notes', () => {
+  const pieces = [1, 2, 3].map(ringingPiece);
+  const start = { ...DEFAULT_THRESHOLDS, onset: 0.5, release: 0.1 };
+  assert.equal(scoreThresholds(pieces, start, 'onsetOffset'), 0, 'every note rings 200 ms past its end');
+  const r = tuneOffsets(pieces, start);
+  assert.equal(r.score, 1);
+  assert.equal(r.onset, 1);
+  assert.ok(r.thresholds.offset > 0 && r.thresholds.offset < 0.8, `offset ${r.thresholds.offset}`);
+  // The same rolls without the offset roll: the stage cannot fix them, and the offset threshold stays off.
+  const without = pieces.map((p) => ({ ...p, inputs: { frames: p.inputs.frames, onsets: p.inputs.onsets } }));
+  const w = tuneOffsets(without, start);
+  assert.ok(w.score < 1, `score ${w.score}`);
+  assert.equal(w.thresholds.offset, 0);
+});
