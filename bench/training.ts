@@ -26,6 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_AUGMENT } from '../src/data/augment.js';
 import { loadPieces, type Grid, type Piece, WindowSampler } from '../src/data/loader.js';
+import { TARGET_ROLLS } from '../src/data/targets.js';
 import { A2mError } from '../src/errors.js';
 import { npyBytes, writeIrFiles } from '../src/ir/serialize.js';
 import type { HostTensor } from '../src/ir/tensor.js';
@@ -124,16 +125,10 @@ export async function prepareTfDir(dir: string, model: Model, pieces: Piece[], b
   const tshape = [b.batch, b.frames, b.keys];
   const tensors: Record<string, HostTensor> = {
     samples: { shape: [b.batch, 2, b.samples], data: b.audio },
-    frames: { shape: tshape, data: b.targets.frames },
-    onsets: { shape: tshape, data: b.targets.onsets },
-    velocities: { shape: tshape, data: b.targets.velocities },
-    offsets: { shape: tshape, data: b.targets.offsets },
+    ...Object.fromEntries(TARGET_ROLLS.map((name) => [name, { shape: tshape, data: b.targets[name] }])),
   };
   const x = tf.tensor(b.audio, tensors.samples!.shape);
-  const targets = {
-    frames: tf.tensor(b.targets.frames, tshape), onsets: tf.tensor(b.targets.onsets, tshape),
-    velocities: tf.tensor(b.targets.velocities, tshape), offsets: tf.tensor(b.targets.offsets, tshape),
-  };
+  const targets = Object.fromEntries(TARGET_ROLLS.map((name) => [name, tf.tensor(b.targets[name], tshape)])) as Record<(typeof TARGET_ROLLS)[number], tf.Tensor>;
   model.ops.setTraining(false);
   const { outs, parts } = tf.tidy(() => {
     const o = model.apply(x);
@@ -146,7 +141,7 @@ export async function prepareTfDir(dir: string, model: Model, pieces: Piece[], b
   for (const [name, t] of Object.entries(tensors)) await writeFile(path.join(dir, `${name}.npy`), npyBytes(t));
   const spec = {
     preset: model.config.preset,
-    files: { samples: 'samples.npy', frames: 'frames.npy', onsets: 'onsets.npy', velocities: 'velocities.npy', offsets: 'offsets.npy' },
+    files: Object.fromEntries(['samples', ...TARGET_ROLLS].map((name) => [name, `${name}.npy`])),
     expected, expectedLoss,
     loss: { onsetPosWeight: ONSET_POS_WEIGHT, onsetLossWeight: ONSET_LOSS_WEIGHT, velocityLossWeight: VELOCITY_LOSS_WEIGHT, offsetPosWeight: OFFSET_POS_WEIGHT, offsetLossWeight: OFFSET_LOSS_WEIGHT },
     optimizer: DEFAULT_OPTIMIZER,

@@ -4,6 +4,7 @@
  * and targets [B, T, K] (frames / onsets / velocities).
  */
 import type { Rng } from './random.js';
+import { TARGET_ROLLS, type WindowTargets } from './targets.js';
 
 export interface AugmentConfig {
   /** Random stereo pan: scale one channel by 1 - u, u ~ U(0, 0.5). */
@@ -37,7 +38,7 @@ export interface Batch {
   frames: number;
   keys: number;
   audio: Float32Array;
-  targets: { frames: Float32Array; onsets: Float32Array; velocities: Float32Array; offsets: Float32Array };
+  targets: WindowTargets;
 }
 
 const hop = (b: Batch) => b.samples / b.frames;
@@ -47,7 +48,7 @@ function audioOf(b: Batch, i: number, c: number): Float32Array {
 }
 function targetSlices(b: Batch, i: number): Float32Array[] {
   const n = b.frames * b.keys;
-  return [b.targets.frames, b.targets.onsets, b.targets.velocities, b.targets.offsets].map((t) => t.subarray(i * n, (i + 1) * n));
+  return TARGET_ROLLS.map((name) => b.targets[name].subarray(i * n, (i + 1) * n));
 }
 
 export function pan(b: Batch, i: number, rng: Rng): void {

@@ -18,7 +18,7 @@ import { AUDIO_EXTENSIONS } from '../audio/input.js';
 import type { AudioCache } from '../audio/cache.js';
 import { normalizeRms } from '../audio/normalize.js';
 import { readCsv } from './csv.js';
-import { windowTargets } from './targets.js';
+import { TARGET_ROLLS, windowTargets, type WindowTargets } from './targets.js';
 import { type AugmentConfig, type Batch, augmentBatch } from './augment.js';
 import { createRng, deriveSeed } from './random.js';
 
@@ -86,10 +86,7 @@ export function fillWindow(b: Batch, i: number, piece: Piece, start: number, gri
   }
   const t = windowTargets(piece.notes, start / grid.sampleRate, { frames: grid.frames, keys: grid.keys });
   const n = grid.frames * grid.keys;
-  b.targets.frames.set(t.frames, i * n);
-  b.targets.onsets.set(t.onsets, i * n);
-  b.targets.velocities.set(t.velocities, i * n);
-  b.targets.offsets.set(t.offsets, i * n);
+  for (const name of TARGET_ROLLS) b.targets[name].set(t[name], i * n);
 }
 
 export function emptyBatch(batch: number, grid: Grid): Batch {
@@ -97,7 +94,7 @@ export function emptyBatch(batch: number, grid: Grid): Batch {
   return {
     batch, samples: grid.windowSamples, frames: grid.frames, keys: grid.keys,
     audio: new Float32Array(batch * 2 * grid.windowSamples),
-    targets: { frames: new Float32Array(n), onsets: new Float32Array(n), velocities: new Float32Array(n), offsets: new Float32Array(n) },
+    targets: Object.fromEntries(TARGET_ROLLS.map((name) => [name, new Float32Array(n)])) as WindowTargets,
   };
 }
 

@@ -24,12 +24,9 @@ import { WINDOW_FRAMES } from '../audio/window.js';
 export const FRAME_DECAY = 0.05;
 export const FRAME_FLOOR = 0.6;
 
-export interface WindowTargets {
-  frames: Float32Array;
-  onsets: Float32Array;
-  offsets: Float32Array;
-  velocities: Float32Array;
-}
+/** The target rolls, by name: every batch, augmentation and loss input carries each of them. */
+export const TARGET_ROLLS = ['frames', 'onsets', 'velocities', 'offsets'] as const;
+export type WindowTargets = Record<(typeof TARGET_ROLLS)[number], Float32Array>;
 
 export interface TargetGrid {
   frames?: number;

@@ -314,7 +314,7 @@ export function matchNotes(ref: MirNotes, est: MirNotes, options?: Transcription
   if (o.offsetRatio !== null) {
     const ratio = o.offsetRatio;
     const rOff = offsets(ref), eOff = offsets(est);
-    const tol = durations(ref).map((d) => Math.max(ratio * d, o.offsetMinTolerance));
+    const tol = durations(ref).map((d) => offsetTolerance(d, ratio, o.offsetMinTolerance));
     offsetHit = (i, j) => cmp(around(Math.abs(rOff[i]! - eOff[j]!), N_DECIMALS), tol[i]!);
   }
   return matchFromHits(
@@ -337,6 +337,11 @@ export function matchNoteOnsets(ref: MirNotes, est: MirNotes, options?: Pick<Tra
     windowCandidates(rOn, eOn, () => o.onsetTolerance),
     (i, j) => cmp(around(Math.abs(rOn[i]! - eOn[j]!), N_DECIMALS), o.onsetTolerance),
   );
+}
+
+/** mir_eval's offset tolerance of a reference note of `duration` seconds: max(ratio * duration, minimum). */
+function offsetTolerance(duration: number, ratio: number, minimum: number): number {
+  return Math.max(ratio * duration, minimum);
 }
 
 /** mir_eval.transcription.match_note_offsets: offsets only (any pitch). */
@@ -363,7 +368,7 @@ export function matchNoteOffsets(
  * mir_eval rounds them. Signed: -1 ended early, 0 within, +1 ended late.
  */
 export function offsetVerdict(refOnset: number, refOffset: number, estOffset: number): -1 | 0 | 1 {
-  const tol = Math.max(DEFAULTS.offsetRatio! * (refOffset - refOnset), DEFAULTS.offsetMinTolerance);
+  const tol = offsetTolerance(refOffset - refOnset, DEFAULTS.offsetRatio!, DEFAULTS.offsetMinTolerance);
   if (around(Math.abs(estOffset - refOffset), N_DECIMALS) <= tol) return 0;
   return estOffset < refOffset ? -1 : 1;
 }

@@ -40,7 +40,7 @@ export async function pieceRolls(model: Model, pieces: Piece[], batch = 8): Prom
 
 export function scoreRolls(rolls: PieceRolls[], pieces: Piece[], thresholds: Partial<EventThresholds> = {}, velocity = false) {
   const per = rolls.map((r, i) => {
-    const est = extractNotes({ frames: r.frames, onsets: r.onsets, velocities: r.velocities, offsets: r.offsets }, thresholds);
+    const est = extractNotes(r, thresholds);
     return scoreNotes(pieces[i]!.notes, est, { velocity: velocity && !!r.velocities });
   });
   const mean = (f: (s: (typeof per)[number]) => number | undefined) => per.reduce((a, s) => a + (f(s) ?? 0), 0) / Math.max(1, per.length);

@@ -84,7 +84,7 @@ export async function validateDataset(model: Model, modelName: string, runner: W
       onset: prf(s.onset), onsetOffset: prf(s.onsetOffset), ...(s.onsetVelocity ? { onsetVelocity: prf(s.onsetVelocity) } : {}),
     });
     if (breakdown) addToBreakdown(breakdown, ref, t.notes);
-    if (o.tune && t.rolls) tuning.push({ dir: p.dir, inputs: { frames: t.rolls.frames, onsets: t.rolls.onsets, velocities: t.rolls.velocities, offsets: t.rolls.offsets }, notes: ref });
+    if (o.tune && t.rolls) tuning.push({ dir: p.dir, inputs: t.rolls, notes: ref });
   }
   const meanOf = (ps: readonly PieceResult[]): MeanScores => {
     const mean = (f: (p: PieceResult) => number | undefined) => ps.reduce((a, p) => a + (f(p) ?? 0), 0) / Math.max(1, ps.length);

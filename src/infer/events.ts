@@ -150,6 +150,11 @@ type OnsetBelow = (t: number, d: number) => number;
 /** One key's roll at frame t (-Infinity outside the roll). */
 type KeyRoll = (t: number) => number;
 
+/** Key k of a [*, K] roll whose row 0 is frame `first`, read as a KeyRoll over frames [0, end). */
+function keyRoll(roll: Float32Array, K: number, k: number, end: number, first = 0): KeyRoll {
+  return (t) => (t < 0 || t >= end ? -Infinity : roll[(t - first) * K + k]!);
+}
+
 /** Keys that are piano keys (MIDI 21..108). */
 const PIANO_KEYS = PIANO_HIGH - MIDI_OFFSET + 1;
 
@@ -172,12 +177,11 @@ export function extractNotes(input: EventInputs, thresholds: Partial<EventThresh
   const { frames, onsets, velocities, offsets } = input;
   const T = checkRolls('extractNotes', input, K);
   const notes: Note[] = [];
-  const keyRoll = (roll: Float32Array, k: number): KeyRoll => (t) => (t < 0 || t >= T ? -Infinity : roll[t * K + k]!);
   for (let k = 0; k < Math.min(K, PIANO_KEYS); k++) {
     const p = (t: number): number => frames[t * K + k]!;
     const v = velocities ? (t: number): number => velocities[t * K + k]! : undefined;
     const spans = onsets
-      ? onsetRule(T, p, keyRoll(onsets, k), (t, d) => (k - d < 0 ? -Infinity : onsets[t * K + k - d]!), offsets && keyRoll(offsets, k), th)
+      ? onsetRule(T, p, keyRoll(onsets, K, k, T), (t, d) => (k - d < 0 ? -Infinity : onsets[t * K + k - d]!), offsets && keyRoll(offsets, K, k, T), th)
       : frameRule(T, p, th);
     for (const s of spans) {
       const note = spanToNote(s, k, fps, th, v);
@@ -450,8 +454,8 @@ export class NoteStream {
     const hasOnsets = this.opts.onsets;
     for (const [k, st] of this.state.entries()) {
       const p = (t: number): number => frames[(t - bufStart) * K + k]!;
-      const o = (t: number): number => (t < 0 || t >= received ? -Infinity : onsets[(t - bufStart) * K + k]!);
-      const off = this.opts.offsets ? (t: number): number => (t < 0 || t >= received ? -Infinity : offsets[(t - bufStart) * K + k]!) : undefined;
+      const o = keyRoll(onsets, K, k, received, bufStart);
+      const off = this.opts.offsets ? keyRoll(offsets, K, k, received, bufStart) : undefined;
       // Frame t < received of every key is kept, so the keys below can be read too.
       const below: OnsetBelow = (t, d) => (k - d < 0 ? -Infinity : onsets[(t - bufStart) * K + k - d]!);
       const vel = this.openVelocity[k]!;

@@ -12,6 +12,7 @@ import { saveCheckpoint, loadCheckpoint, latestCheckpoint } from '../model/check
 import { AdamW, type OptimizerConfig, learningRate } from './optimizer.js';
 import { computeLoss } from './loss.js';
 import { type Piece, WindowSampler, validationBatches, type Grid } from '../data/loader.js';
+import { TARGET_ROLLS } from '../data/targets.js';
 import type { AugmentConfig, Batch } from '../data/augment.js';
 import { A2mError } from '../errors.js';
 
@@ -65,10 +66,7 @@ function batchTensors(b: Batch) {
   const shapeT = [b.batch, b.frames, b.keys];
   return {
     x: tf.tensor3d(b.audio, [b.batch, 2, b.samples]),
-    targets: {
-      frames: tf.tensor(b.targets.frames, shapeT), onsets: tf.tensor(b.targets.onsets, shapeT),
-      velocities: tf.tensor(b.targets.velocities, shapeT), offsets: tf.tensor(b.targets.offsets, shapeT),
-    },
+    targets: Object.fromEntries(TARGET_ROLLS.map((name) => [name, tf.tensor(b.targets[name], shapeT)])) as Record<(typeof TARGET_ROLLS)[number], tf.Tensor>,
   };
 }
 

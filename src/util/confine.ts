@@ -153,11 +153,14 @@ export class ConfinedRoot {
     }
   }
 
-  /** True when a path exists inside the root (a path that could not be inside it, a link leaving it or a special file still throws). */
-  async has(rel: string, where: string): Promise<boolean> {
+  /**
+   * True when a path exists inside the root (a path that could not be inside it, a link leaving it, a
+   * special file, or with `expect` another kind of entry still throws).
+   */
+  async has(rel: string, where: string, expect?: EntryKind): Promise<boolean> {
     const parts = checkRelativePath(rel, where);
     try { await lstat(path.join(this.real, ...parts)); } catch { return false; }
-    await this.resolve(rel, where);
+    await this.resolve(rel, where, expect);
     return true;
   }
 
